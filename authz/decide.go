@@ -1,0 +1,95 @@
+package authz
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Actor is a person acting in Slack, with the user groups among the policy's
+// groups that they belong to (looked up by the caller).
+type Actor struct {
+	UserID string
+	Groups []string
+}
+
+func (a Actor) in(p Principals) bool {
+	if slices.Contains(p.Users, a.UserID) {
+		return true
+	}
+	for _, g := range a.Groups {
+		if slices.Contains(p.Groups, g) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsRequester reports whether the actor may ask for revocations.
+func (p Policy) IsRequester(a Actor) bool { return a.in(p.Requesters) }
+
+// IsApprover reports whether the actor may approve or deny.
+func (p Policy) IsApprover(a Actor) bool { return a.in(p.Approvers) }
+
+// MayRequest decides whether actor may run /revoke in channel. When not, the
+// reason is written for the actor to read.
+func (p Policy) MayRequest(a Actor, channel string) (reason string, ok bool) {
+	if len(p.Channels) > 0 && !slices.Contains(p.Channels, channel) {
+		return "/revoke is not accepted in this channel; use one of the incident channels the policy lists.", false
+	}
+	if !p.IsRequester(a) {
+		return "you are not on revokebot's list of requesters.", false
+	}
+	return "", true
+}
+
+// Pending is what a decision needs to know about a pending request.
+type Pending struct {
+	Requester     string
+	NeedsApproval bool
+}
+
+// MayConfirm decides whether actor may confirm a request: only its requester,
+// and only when no approver's decision is needed.
+func (p Policy) MayConfirm(r Pending, a Actor) (string, bool) {
+	if r.NeedsApproval {
+		return "this request needs an approver's decision, not a confirmation.", false
+	}
+	if a.UserID != r.Requester {
+		return fmt.Sprintf("only <@%s>, who asked for it, can confirm this request.", r.Requester), false
+	}
+	return "", true
+}
+
+// MayApprove decides whether actor may approve: an approver who is not the
+// requester (two-person rule).
+func (p Policy) MayApprove(r Pending, a Actor) (string, bool) {
+	if !r.NeedsApproval {
+		return "this request needs no approval; its requester confirms it.", false
+	}
+	if a.UserID == r.Requester {
+		return "you cannot approve your own request: another approver must.", false
+	}
+	if !p.IsApprover(a) {
+		return "you are not on revokebot's list of approvers.", false
+	}
+	return "", true
+}
+
+// MayDeny decides whether actor may deny: any approver.
+func (p Policy) MayDeny(r Pending, a Actor) (string, bool) {
+	if !r.NeedsApproval {
+		return "this request needs no approval; its requester can cancel it.", false
+	}
+	if !p.IsApprover(a) {
+		return "you are not on revokebot's list of approvers.", false
+	}
+	return "", true
+}
+
+// MayCancel decides whether actor may cancel: the requester or any approver.
+func (p Policy) MayCancel(r Pending, a Actor) (string, bool) {
+	if a.UserID == r.Requester || p.IsApprover(a) {
+		return "", true
+	}
+	return fmt.Sprintf("only <@%s>, who asked for it, or an approver can cancel this request.", r.Requester), false
+}

@@ -1,0 +1,90 @@
+package authz
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParsePolicyFull(t *testing.T) {
+	p, err := ParsePolicy([]byte(`
+requesters:
+  users: [U01AAAAAAA]
+  groups: [S01BBBBBBB]
+approvers:
+  users: [U01CCCCCCC]
+  groups: []
+channels: [C01INCIDENT]
+audit_channel: C01AUDIT
+protected:
+  - breakglass@contoso.com
+confirm_timeout: 5m
+approval_timeout: 1h
+revoke_all:
+  include_guests: true
+  include_disabled: false
+actions: [sessions, disable]
+verify:
+  for: 15m
+  every: 30s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Requesters.Users[0] != "U01AAAAAAA" || p.Requesters.Groups[0] != "S01BBBBBBB" ||
+		p.Approvers.Users[0] != "U01CCCCCCC" || len(p.Approvers.Groups) != 0 ||
+		p.Channels[0] != "C01INCIDENT" || p.AuditChannel != "C01AUDIT" ||
+		p.ConfirmTimeout != 5*time.Minute || p.ApprovalTimeout != time.Hour ||
+		!p.RevokeAll.IncludeGuests || p.RevokeAll.IncludeDisabled ||
+		len(p.Actions) != 2 || p.Verify.For != 15*time.Minute || p.Verify.Every != 30*time.Second {
+		t.Fatalf("parsed %+v", p)
+	}
+	if !p.IsProtected("x", "BreakGlass@Contoso.com") || p.IsProtected("alice@contoso.com", "") {
+		t.Fatal("protected matching")
+	}
+}
+
+func TestParsePolicyDefaults(t *testing.T) {
+	p, err := ParsePolicy([]byte("requesters:\n  users: [U1AAAA]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ConfirmTimeout != DefaultConfirmTimeout || p.ApprovalTimeout != DefaultApprovalTimeout {
+		t.Errorf("timeouts %v %v", p.ConfirmTimeout, p.ApprovalTimeout)
+	}
+	if len(p.Approvers.Users) != 1 || p.Approvers.Users[0] != "U1AAAA" {
+		t.Errorf("approvers should default to requesters: %+v", p.Approvers)
+	}
+	if len(p.Actions) != 1 || p.Actions[0] != "sessions" {
+		t.Errorf("actions %v", p.Actions)
+	}
+}
+
+func TestParsePolicyErrors(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"requesters:\n  users: [U1AAAA]\ncolour: blue\n", "colour: unknown key, line 3"},
+		{"requesters:\n  users: [U1AAAA]\n  admins: [U2]\n", "requesters.admins: unknown key"},
+		{"requesters:\n  users: [alice]\n", `requesters.users[0]: "alice" is not a Slack user ID`},
+		{"requesters:\n  groups: [U1AAAA]\n", "requesters.groups[0]"},
+		{"requesters:\n  users: U1AAAA\n", "requesters.users: want a list"},
+		{"requesters:\n  users: [U1AAAA]\nconfirm_timeout: 10 minutes\n", `confirm_timeout: "10 minutes" is not a duration`},
+		{"requesters:\n  users: [U1AAAA]\nconfirm_timeout: 0s\n", "confirm_timeout: \"0s\" must be more than zero"},
+		{"requesters:\n  users: [U1AAAA]\nchannels: [general]\n", `channels[0]: "general" is not a channel ID`},
+		{"requesters:\n  users: [U1AAAA]\naudit_channel: [C1AAAA]\n", "audit_channel: want a string"},
+		{"requesters:\n  users: [U1AAAA]\nrevoke_all:\n  include_guests: maybe\n", "revoke_all.include_guests: want true or false"},
+		{"requesters:\n  users: [U1AAAA]\nactions: [nuke]\n", `actions[0]: "nuke" is not one of`},
+		{"requesters:\n  users: [U1AAAA]\nprotected: [42]\n", "protected[0]: want a string"},
+		{"channels: [C1AAAA]\n", "requesters: name at least one"},
+		{"requesters: [\n", "not valid YAML"},
+		{"- a\n- b\n", "policy: want a mapping"},
+	} {
+		_, err := ParsePolicy([]byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: error is not one line: %q", tc.yaml, err)
+		}
+	}
+}

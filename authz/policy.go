@@ -1,0 +1,77 @@
+// Package authz holds revokebot's policy: who may ask for a revocation, who may
+// confirm, approve, deny or cancel one, and which accounts are protected. It is
+// pure: callers resolve facts (such as user-group membership) and pass them in.
+package authz
+
+import (
+	"strings"
+	"time"
+)
+
+// Principals names people by Slack user ID and by Slack user group ID.
+type Principals struct {
+	Users  []string
+	Groups []string
+}
+
+// Empty reports whether nobody is named.
+func (p Principals) Empty() bool { return len(p.Users) == 0 && len(p.Groups) == 0 }
+
+// RevokeAll is the policy for /revoke all.
+type RevokeAll struct {
+	IncludeGuests   bool
+	IncludeDisabled bool
+}
+
+// Verify configures the sign-in watch after a revocation.
+type Verify struct {
+	For   time.Duration
+	Every time.Duration
+}
+
+// Policy is the parsed policy file.
+type Policy struct {
+	Requesters      Principals
+	Approvers       Principals // defaults to Requesters
+	Channels        []string   // empty: any channel
+	AuditChannel    string
+	Protected       []string // UPNs or object IDs
+	ConfirmTimeout  time.Duration
+	ApprovalTimeout time.Duration
+	RevokeAll       RevokeAll
+	Actions         []string
+	Verify          Verify
+}
+
+// Defaults applied to settings the policy file leaves out.
+const (
+	DefaultConfirmTimeout  = 10 * time.Minute
+	DefaultApprovalTimeout = 30 * time.Minute
+)
+
+// Groups lists every user group the policy names, so that a caller knows
+// whose membership to look up.
+func (p Policy) Groups() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range append(append([]string{}, p.Requesters.Groups...), p.Approvers.Groups...) {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// IsProtected reports whether an account, given by its UPN, mail and object
+// ID, is on the protected list. Comparison ignores case, as Entra ID does.
+func (p Policy) IsProtected(ids ...string) bool {
+	for _, want := range p.Protected {
+		for _, id := range ids {
+			if id != "" && strings.EqualFold(want, id) {
+				return true
+			}
+		}
+	}
+	return false
+}

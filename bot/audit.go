@@ -1,0 +1,67 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/revokebot/revokebot/store"
+)
+
+var eventIcons = map[string]string{
+	"requested": ":memo:", "refused": ":no_entry_sign:", "confirmed": ":ballot_box_with_check:",
+	"approved": ":ballot_box_with_check:", "denied": ":no_entry:", "cancelled": ":heavy_multiplication_x:",
+	"expired": ":alarm_clock:", "started": ":hourglass_flowing_sand:", "succeeded": ":white_check_mark:",
+	"failed": ":x:", "stopped": ":octagonal_sign:",
+}
+
+// audit writes one record to the durable audit log, and only then tells the
+// thread and the audit channel. Details are Slack mrkdwn with every piece of
+// input already escaped.
+func (b *Bot) audit(ctx context.Context, req store.Request, event, actor, detail string) (store.Record, error) {
+	u := targetOf(req)
+	target := ""
+	if u.ID != "" {
+		target = fmt.Sprintf("%s (%s)", u.UPN, u.ID)
+	}
+	rec, err := b.store.AppendAudit(ctx, store.Event{
+		Time: b.now().UTC(), Event: event, RequestID: req.ID, Actor: actor, Target: target, Detail: detail,
+	})
+	if err != nil {
+		b.log.Error("could not write the audit log", "request_id", req.ID, "event", event, "error", err)
+		return rec, err
+	}
+	if req.RootTS != "" {
+		b.postQuiet(ctx, req.Channel, req.RootTS, eventIcons[event]+" "+detail)
+	}
+	b.postAuditChannel(ctx, rec)
+	return rec, nil
+}
+
+// refuse records a refused command or click; the caller tells the person.
+func (b *Bot) refuse(ctx context.Context, req *store.Request, actor, detail string) {
+	if req != nil {
+		_, _ = b.audit(ctx, *req, "refused", actor, detail)
+		return
+	}
+	rec, err := b.store.AppendAudit(ctx, store.Event{Time: b.now().UTC(), Event: "refused", Actor: actor, Detail: detail})
+	if err != nil {
+		b.log.Error("could not write the audit log", "event", "refused", "error", err)
+		return
+	}
+	b.postAuditChannel(ctx, rec)
+}
+
+func (b *Bot) postAuditChannel(ctx context.Context, rec store.Record) {
+	if b.policy.AuditChannel == "" {
+		return
+	}
+	line := fmt.Sprintf("%s *%s*", eventIcons[rec.Event.Event], rec.Event.Event)
+	if rec.RequestID != "" {
+		line += fmt.Sprintf(" · `%s`", rec.RequestID)
+	}
+	if rec.Target != "" {
+		line += " · " + Escape(rec.Target)
+	}
+	line += " · " + rec.Detail
+	b.postQuiet(ctx, b.policy.AuditChannel, "", line)
+}

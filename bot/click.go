@@ -1,0 +1,140 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/store"
+)
+
+// click is one button press, as the pool needs it.
+type click struct {
+	Action, RequestID, Actor, Channel, MessageTS, ResponseURL string
+}
+
+var actionWords = map[string]string{
+	ActionConfirm: "confirm", ActionCancel: "cancel", ActionApprove: "approve", ActionDeny: "deny", ActionStop: "stop",
+}
+
+// handleClick decides a button press. The decision itself is a
+// compare-and-set on the stored state, so a request runs at most once whatever
+// the number of clicks, duplicate deliveries or replicas.
+func (b *Bot) handleClick(ctx context.Context, c click) {
+	log := b.log.With("actor", c.Actor, "request_id", c.RequestID, "action", c.Action)
+	reply := func(text string) { b.replyEphemeral(ctx, c.ResponseURL, c.Channel, c.Actor, text) }
+	verb, known := actionWords[c.Action]
+	if !known {
+		log.Warn("click on an unknown action ignored")
+		return
+	}
+	req, err := b.store.Request(ctx, c.RequestID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && req.Channel != c.Channel) {
+		reply("revokebot knows no such request. Nothing changed.")
+		return
+	}
+	if err != nil {
+		log.Error("could not read the request", "error", err)
+		reply("revokebot could not read this request from its store, so nothing changed. Try again in a moment.")
+		return
+	}
+	if req.State != store.StatePending {
+		reply(notPending(req))
+		return
+	}
+	if !b.now().Before(req.ExpiresAt) {
+		b.expire(ctx, req)
+		reply("This request expired before your click. Nothing changed; run `/revoke` again if it is still needed.")
+		return
+	}
+
+	actor, err := b.actor(ctx, c.Actor)
+	if err != nil {
+		log.Error("could not check user-group membership", "error", err)
+		reply("revokebot could not check your user-group membership with Slack, so nothing changed. Try again in a moment.")
+		return
+	}
+	reason, ok := b.mayClick(c.Action, req, actor)
+	if !ok {
+		b.refuse(ctx, &req, c.Actor, fmt.Sprintf("<@%s> tried to %s and was refused: %s", c.Actor, verb, reason))
+		reply("You cannot " + verb + " this request: " + reason + " This attempt was recorded.")
+		return
+	}
+
+	switch c.Action {
+	case ActionConfirm, ActionApprove:
+		event := map[string]string{ActionConfirm: "confirmed", ActionApprove: "approved"}[c.Action]
+		req, err = b.store.Transition(ctx, req.ID, store.StatePending, store.StateRunning, store.Change{DecidedBy: c.Actor, At: b.now()})
+		if err != nil {
+			b.lost(ctx, log, reply, req, err)
+			return
+		}
+		if _, err := b.audit(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+"."); err != nil {
+			b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
+			return
+		}
+		b.updateCard(ctx, req)
+		b.execute(ctx, req)
+	case ActionCancel, ActionDeny:
+		to, event := store.StateCancelled, "cancelled"
+		if c.Action == ActionDeny {
+			to, event = store.StateDenied, "denied"
+		}
+		req, err = b.store.Transition(ctx, req.ID, store.StatePending, to, store.Change{DecidedBy: c.Actor, At: b.now()})
+		if err != nil {
+			b.lost(ctx, log, reply, req, err)
+			return
+		}
+		_, _ = b.audit(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+" the request; nothing was revoked.")
+		b.updateCard(ctx, req)
+	default:
+		reply("There is nothing to stop on this request.")
+	}
+}
+
+func (b *Bot) mayClick(action string, req store.Request, a authz.Actor) (string, bool) {
+	p := authz.Pending{Requester: req.Requester, NeedsApproval: req.NeedsApproval}
+	switch action {
+	case ActionConfirm:
+		return b.policy.MayConfirm(p, a)
+	case ActionApprove:
+		return b.policy.MayApprove(p, a)
+	case ActionDeny:
+		return b.policy.MayDeny(p, a)
+	case ActionCancel:
+		return b.policy.MayCancel(p, a)
+	}
+	return "this button does nothing on this request.", false
+}
+
+// lost answers a click whose compare-and-set lost: someone else decided first.
+func (b *Bot) lost(ctx context.Context, log interface{ Error(string, ...any) }, reply func(string), cur store.Request, err error) {
+	if errors.Is(err, store.ErrConflict) {
+		reply(notPending(cur))
+		return
+	}
+	log.Error("could not record the decision", "error", err)
+	reply("revokebot could not record your decision in its store, so nothing changed. Try again in a moment.")
+}
+
+// notPending tells a late clicker what became of the request.
+func notPending(r store.Request) string {
+	by := ""
+	if r.DecidedBy != "" && r.DecidedBy != systemActor {
+		by = fmt.Sprintf(" by <@%s>", r.DecidedBy)
+	}
+	switch r.State {
+	case store.StateRunning:
+		return "This request was already confirmed" + by + " and is running. Nothing changed."
+	case store.StateSucceeded, store.StateFailed:
+		return "This request was already confirmed" + by + " and has finished. Nothing changed."
+	case store.StateCancelled:
+		return "This request was cancelled" + by + ". Nothing changed."
+	case store.StateDenied:
+		return "This request was denied" + by + ". Nothing changed."
+	case store.StateExpired:
+		return "This request expired. Nothing changed; run `/revoke` again if it is still needed."
+	}
+	return "This request is no longer pending. Nothing changed."
+}

@@ -1,0 +1,155 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// target is what a request stores about whom it will hit.
+type requestTarget struct {
+	User revoke.User `json:"user"`
+}
+
+// handleRevoke runs a /revoke <user> after its ack: authorize, resolve,
+// record the request, post the card.
+func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed Command) {
+	log := b.log.With("actor", cmd.UserID, "channel", cmd.ChannelID)
+	reply := func(text string) { b.replyEphemeral(ctx, cmd.ResponseURL, cmd.ChannelID, cmd.UserID, text) }
+
+	actor, err := b.actor(ctx, cmd.UserID)
+	if err != nil {
+		log.Error("could not check user-group membership", "error", err)
+		reply("revokebot could not check your user-group membership with Slack, so it did nothing. Try again in a moment.")
+		return
+	}
+	if reason, ok := b.policy.MayRequest(actor, cmd.ChannelID); !ok {
+		b.refuse(ctx, nil, cmd.UserID, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.UserID, Escape(cmd.Text), reason))
+		reply("You cannot do that: " + reason + " This attempt was recorded.")
+		return
+	}
+
+	t := parsed.Targets[0]
+	user, msg := b.resolve(ctx, t)
+	if msg != "" {
+		reply(msg + " Nothing was revoked.")
+		return
+	}
+
+	needsApproval := b.policy.IsProtected(user.UPN, user.Mail, user.ID)
+	timeout := b.policy.ConfirmTimeout
+	if needsApproval {
+		timeout = b.policy.ApprovalTimeout
+	}
+	raw, _ := json.Marshal(requestTarget{User: user})
+	now := b.now().UTC()
+	req := store.Request{
+		ID: newRequestID(), Kind: store.KindUser, State: store.StatePending,
+		Requester: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID,
+		NeedsApproval: needsApproval, Target: raw, CreatedAt: now, ExpiresAt: now.Add(timeout), UpdatedAt: now,
+	}
+	if err := b.store.CreateRequest(ctx, req); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			log.Info("duplicate delivery of a command ignored")
+			return
+		}
+		log.Error("could not store the request", "error", err)
+		reply("revokebot could not record this request in its store, so it did nothing. Try again in a moment.")
+		return
+	}
+	log = log.With("request_id", req.ID, "target", user.ID)
+	detail := fmt.Sprintf("<@%s> asked to revoke the sign-in sessions of %s.", cmd.UserID, Escape(user.UPN))
+	if needsApproval {
+		detail += " (protected account: needs an approver)"
+	}
+	if _, err := b.audit(ctx, req, "requested", cmd.UserID, detail); err != nil {
+		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
+		return
+	}
+	text, blocks := renderCard(cardOf(req, user))
+	_, ts, err := b.post(ctx, cmd.ChannelID, "", text, blocks)
+	if err != nil {
+		log.Error("could not post the card", "error", err)
+		_, _ = b.store.Transition(ctx, req.ID, store.StatePending, store.StateFailed, store.Change{Detail: "could not post the request card", At: b.now()})
+		reply(fmt.Sprintf("revokebot could not post in this channel (%s). Invite it with `/invite @revokebot` and try again. Nothing was revoked.", slackErrorCode(err)))
+		return
+	}
+	if err := b.store.SetRootTS(ctx, req.ID, ts); err != nil {
+		log.Error("could not store the card's ts", "error", err)
+	}
+	log.Info("request posted")
+}
+
+// actor looks up which of the policy's user groups a person is in.
+func (b *Bot) actor(ctx context.Context, userID string) (authz.Actor, error) {
+	groups, err := b.groups.memberOf(ctx, userID, b.policy.Groups())
+	return authz.Actor{UserID: userID, Groups: groups}, err
+}
+
+// resolve turns a target into exactly one user, or into the words explaining
+// why not.
+func (b *Bot) resolve(ctx context.Context, t Target) (revoke.User, string) {
+	lookup := revoke.Lookup{Kind: revoke.ByAddress, Value: t.Value}
+	switch t.Kind {
+	case TargetObjectID:
+		lookup.Kind = revoke.ByObjectID
+	case TargetAlias:
+		lookup.Kind = revoke.ByAlias
+	case TargetSlackUser:
+		info, err := b.api.GetUserInfoContext(ctx, t.Value)
+		if err != nil {
+			return revoke.User{}, fmt.Sprintf("Slack could not tell who <@%s> is (%s).", t.Value, slackErrorCode(err))
+		}
+		if info.Profile.Email == "" {
+			return revoke.User{}, fmt.Sprintf("<@%s> has no e-mail address in their Slack profile that revokebot can read (it needs the `users:read.email` scope); name them by e-mail address instead.", t.Value)
+		}
+		lookup.Value = info.Profile.Email
+	}
+	users, err := b.cfg.Directory.Resolve(ctx, lookup)
+	if err != nil {
+		return revoke.User{}, fmt.Sprintf("Looking up `%s` failed: %s", Escape(lookup.Value), describe(err))
+	}
+	switch len(users) {
+	case 0:
+		return revoke.User{}, fmt.Sprintf("No Entra ID user matches `%s`.", Escape(lookup.Value))
+	case 1:
+		return users[0], ""
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "`%s` matches %d users; name one by user principal name or object ID:", Escape(lookup.Value), len(users))
+	for _, u := range users {
+		fmt.Fprintf(&sb, "\n• %s — %s — `%s`", Escape(u.DisplayName), Escape(u.UPN), Escape(u.ID))
+	}
+	return revoke.User{}, sb.String()
+}
+
+func cardOf(r store.Request, u revoke.User) card {
+	return card{RequestID: r.ID, Requester: r.Requester, User: u, NeedsApproval: r.NeedsApproval,
+		State: r.State, DecidedBy: r.DecidedBy, Detail: r.Detail, ExpiresAt: r.ExpiresAt}
+}
+
+func targetOf(r store.Request) revoke.User {
+	var t requestTarget
+	_ = json.Unmarshal(r.Target, &t)
+	return t.User
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newRequestID makes an opaque, unguessable request ID such as rb-k3j5…, the
+// value of every button of the request.
+func newRequestID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return "rb-" + strings.ToLower(idEncoding.EncodeToString(b))
+}

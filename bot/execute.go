@@ -1,0 +1,66 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/revokebot/revokebot/store"
+)
+
+// systemActor is the audit actor of what revokebot does by itself (expiry,
+// recovery after a restart).
+const systemActor = "revokebot"
+
+// execute revokes a request's user after it moved to running; only the
+// worker that won the compare-and-set gets here.
+func (b *Bot) execute(ctx context.Context, req store.Request) {
+	user := targetOf(req)
+	log := b.log.With("request_id", req.ID, "target", user.ID)
+	if _, err := b.audit(ctx, req, "started", systemActor, "Revoking the sign-in sessions of "+Escape(user.UPN)+"…"); err != nil {
+		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
+		return
+	}
+	res, err := b.cfg.Revoker.RevokeSessions(ctx, user.ID)
+	if err != nil {
+		log.Warn("revocation failed", "error", err)
+		b.fail(ctx, req, "Revocation failed: "+describe(err))
+		return
+	}
+	detail := fmt.Sprintf("Sign-in sessions of %s revoked; Graph accepted it at %s.", Escape(user.UPN), clock(res.At))
+	if user.Guest() {
+		detail += " :warning: This is a B2B guest: revocation does not affect the guest's sessions in their home tenant."
+	}
+	req, err = b.store.Transition(ctx, req.ID, store.StateRunning, store.StateSucceeded, store.Change{Detail: detail, At: b.now()})
+	if err != nil {
+		log.Error("revoked, but could not record it", "error", err)
+		return
+	}
+	_, _ = b.audit(ctx, req, "succeeded", systemActor, detail)
+	b.updateCard(ctx, req)
+	log.Info("sessions revoked")
+}
+
+// fail ends a running request as failed, with the words a responder reads.
+func (b *Bot) fail(ctx context.Context, req store.Request, detail string) {
+	req, err := b.store.Transition(ctx, req.ID, store.StateRunning, store.StateFailed, store.Change{Detail: detail, At: b.now()})
+	if err != nil {
+		b.log.Error("could not record a failure", "request_id", req.ID, "error", err)
+		return
+	}
+	_, _ = b.audit(ctx, req, "failed", systemActor, detail)
+	b.updateCard(ctx, req)
+}
+
+// recoverRunning ends requests that were running when the bot last stopped
+// without draining (a crash): whether Graph got the call is unknown, so the
+// thread says so instead of running it a second time.
+func (b *Bot) recoverRunning(ctx context.Context) {
+	running, err := b.store.InState(ctx, store.StateRunning)
+	if err != nil {
+		b.log.Error("could not list running requests", "error", err)
+		return
+	}
+	for _, r := range running {
+		b.fail(ctx, r, "Interrupted: revokebot stopped while this ran, so it may or may not have taken effect. Check the user and run `/revoke` again if needed.")
+	}
+}

@@ -1,0 +1,67 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// groupTTL bounds how stale a user group's membership may be: someone
+// removed from the responders group loses access within a minute.
+const groupTTL = 60 * time.Second
+
+type groupEntry struct {
+	members map[string]bool
+	at      time.Time
+}
+
+// groupCache answers "which of these user groups is this person in" from
+// usergroups.users.list, cached per group for at most groupTTL.
+type groupCache struct {
+	api     *slack.Client
+	now     func() time.Time
+	mu      sync.Mutex
+	entries map[string]groupEntry
+}
+
+func newGroupCache(api *slack.Client, now func() time.Time) *groupCache {
+	return &groupCache{api: api, now: now, entries: map[string]groupEntry{}}
+}
+
+func (c *groupCache) memberOf(ctx context.Context, userID string, groups []string) ([]string, error) {
+	var in []string
+	for _, g := range groups {
+		members, err := c.members(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		if members[userID] {
+			in = append(in, g)
+		}
+	}
+	return in, nil
+}
+
+func (c *groupCache) members(ctx context.Context, group string) (map[string]bool, error) {
+	c.mu.Lock()
+	e, ok := c.entries[group]
+	c.mu.Unlock()
+	if ok && c.now().Sub(e.at) < groupTTL {
+		return e.members, nil
+	}
+	ids, err := c.api.GetUserGroupMembersContext(ctx, group)
+	if err != nil {
+		return nil, fmt.Errorf("usergroups.users.list %s: %s", group, slackErrorCode(err))
+	}
+	e = groupEntry{members: make(map[string]bool, len(ids)), at: c.now()}
+	for _, id := range ids {
+		e.members[id] = true
+	}
+	c.mu.Lock()
+	c.entries[group] = e
+	c.mu.Unlock()
+	return e.members, nil
+}

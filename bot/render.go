@@ -1,0 +1,143 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// The button action_ids of the SPEC; their value is the request ID.
+const (
+	ActionConfirm = "revoke_confirm"
+	ActionCancel  = "revoke_cancel"
+	ActionApprove = "revoke_approve"
+	ActionDeny    = "revoke_deny"
+	ActionStop    = "revoke_stop"
+)
+
+// card is everything a request's root message shows.
+type card struct {
+	RequestID     string
+	Requester     string
+	User          revoke.User
+	NeedsApproval bool
+	State         store.State
+	DecidedBy     string
+	Detail        string
+	ExpiresAt     time.Time
+}
+
+// renderCard draws the root message of a request: who asked, exactly which
+// account, what will happen, and while pending the buttons. It is pure.
+func renderCard(c card) (string, []slack.Block) {
+	u := c.User
+	fallback := fmt.Sprintf("Revoke sign-in sessions of %s (%s)? Request %s by <@%s>.",
+		Escape(u.DisplayName), Escape(u.UPN), c.RequestID, c.Requester)
+
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain("Revoke sign-in sessions")),
+		slack.NewSectionBlock(md(fmt.Sprintf("<@%s> asks to revoke every sign-in session of *%s*.",
+			c.Requester, orDash(Escape(u.DisplayName)))), nil, nil),
+		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+			md("*User principal name*\n" + orDash(Escape(u.UPN))),
+			md("*Object ID*\n`" + orDash(Escape(u.ID)) + "`"),
+			md("*Type*\n" + userType(u)),
+			md("*Account*\n" + enabled(u)),
+			md("*Job title*\n" + orDash(Escape(u.JobTitle))),
+			md("*Department*\n" + orDash(Escape(u.Department))),
+		}, nil),
+		slack.NewSectionBlock(md("*Action*\nRevoke all refresh tokens and session cookies (`revokeSignInSessions`). "+
+			"Access tokens already issued stay valid until they expire, up to an hour, except where Continuous Access Evaluation applies."), nil, nil),
+	}
+	if u.Guest() {
+		blocks = append(blocks, slack.NewContextBlock("guest_warning",
+			md(":warning: This is a B2B guest: revoking sessions here has no effect on the guest's sign-ins in their home tenant.")))
+	}
+	if c.NeedsApproval {
+		blocks = append(blocks, slack.NewContextBlock("approval_note",
+			md(":lock: This account is protected: an approver other than the requester must approve.")))
+	}
+	if c.State == store.StatePending {
+		blocks = append(blocks, slack.NewActionBlock("decision", buttons(c)...))
+		blocks = append(blocks, slack.NewContextBlock("footer",
+			md(fmt.Sprintf("Request `%s` · expires %s", c.RequestID, clock(c.ExpiresAt)))))
+	} else {
+		blocks = append(blocks, slack.NewSectionBlock(md(outcome(c)), nil, nil))
+		blocks = append(blocks, slack.NewContextBlock("footer", md(fmt.Sprintf("Request `%s`", c.RequestID))))
+	}
+	return fallback, blocks
+}
+
+func buttons(c card) []slack.BlockElement {
+	cancel := slack.NewButtonBlockElement(ActionCancel, c.RequestID, plain("Cancel"))
+	if c.NeedsApproval {
+		approve := slack.NewButtonBlockElement(ActionApprove, c.RequestID, plain("Approve")).WithStyle(slack.StylePrimary)
+		deny := slack.NewButtonBlockElement(ActionDeny, c.RequestID, plain("Deny")).WithStyle(slack.StyleDanger)
+		return []slack.BlockElement{approve, deny, cancel}
+	}
+	confirm := slack.NewButtonBlockElement(ActionConfirm, c.RequestID, plain("Revoke sessions")).
+		WithStyle(slack.StyleDanger).
+		WithConfirm(slack.NewConfirmationBlockObject(
+			plain("Revoke sessions?"),
+			md(fmt.Sprintf("Every sign-in session of *%s* (%s) ends now.", Escape(c.User.DisplayName), Escape(c.User.UPN))),
+			plain("Revoke"), plain("Go back")).WithStyle(slack.StyleDanger))
+	return []slack.BlockElement{confirm, cancel}
+}
+
+// outcome is the card's last line once the request left pending.
+func outcome(c card) string {
+	by := ""
+	if c.DecidedBy != "" && c.DecidedBy != systemActor {
+		by = fmt.Sprintf(" by <@%s>", c.DecidedBy)
+	}
+	switch c.State {
+	case store.StateRunning:
+		return ":hourglass_flowing_sand: Confirmed" + by + ". Revoking…"
+	case store.StateSucceeded:
+		return ":white_check_mark: " + c.Detail
+	case store.StateFailed:
+		return ":x: " + c.Detail
+	case store.StateCancelled:
+		return ":no_entry_sign: Cancelled" + by + ". Nothing was revoked."
+	case store.StateDenied:
+		return ":no_entry: Denied" + by + ". Nothing was revoked."
+	case store.StateExpired:
+		return ":alarm_clock: Expired without a decision. Nothing was revoked."
+	}
+	return string(c.State)
+}
+
+func userType(u revoke.User) string {
+	if u.Guest() {
+		return "Guest"
+	}
+	if u.UserType == "" {
+		return "–"
+	}
+	return Escape(u.UserType)
+}
+
+func enabled(u revoke.User) string {
+	if u.AccountEnabled {
+		return "Enabled"
+	}
+	return "Disabled"
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "–"
+	}
+	return s
+}
+
+// clock prints a time for people in every time zone of an incident call.
+func clock(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+func plain(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+func md(s string) *slack.TextBlockObject    { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/revokebot/revokebot/store"
+)
+
+// auditVerify recomputes the audit log's hash chain: exit 0 intact, 1 broken
+// or unreadable, 2 misconfigured.
+func auditVerify(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) int {
+	url, err := loadStoreURL(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot:", err)
+		return 2
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot: open store:", err)
+		return 1
+	}
+	defer st.Close()
+	n, err := st.VerifyAudit(ctx)
+	var broken *store.ChainError
+	switch {
+	case errors.As(err, &broken):
+		fmt.Fprintf(stdout, "audit log BROKEN after %d intact records: %v\n", n, broken)
+		return 1
+	case err != nil:
+		fmt.Fprintln(stderr, "revokebot: read audit log:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d records, hash chain verified\n", n)
+	return 0
+}

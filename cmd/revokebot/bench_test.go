@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakeslack"
+)
+
+// ackCeiling is the goal for the 99th percentile of slash-command acks.
+const ackCeiling = 50 * time.Millisecond
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+// BenchmarkSlashCommandAck pushes 1,000 /revoke commands through the fake
+// Socket Mode connection (each one a real request: group check, Graph lookup,
+// store, card) and reports ack latency against the 50 ms goal.
+func BenchmarkSlashCommandAck(b *testing.B) {
+	const commands = 1000
+	for range b.N {
+		b.StopTimer()
+		e := startEnv(b)
+		var lat []time.Duration
+		busy := 0
+		b.StartTimer()
+		for range commands {
+			ack, err := e.sb.Slack.SlashCommand(e.ctx, fakeslack.SlashCommand{UserID: uRequester, ChannelID: chIncident, Text: "alice"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, ack.Latency())
+			if len(ack.Payload) > 0 {
+				busy++
+			}
+		}
+		b.StopTimer()
+		p50, p99 := percentile(lat, 0.50), percentile(lat, 0.99)
+		b.ReportMetric(float64(p50.Microseconds())/1000, "ack-p50-ms")
+		b.ReportMetric(float64(p99.Microseconds())/1000, "ack-p99-ms")
+		b.ReportMetric(float64(p99)/float64(ackCeiling), "p99/ceiling")
+		b.ReportMetric(float64(busy), "refused-busy")
+		fmt.Printf("acks: %d commands, p50 %v, p99 %v, ceiling %v, p99/ceiling %.3f, refused as busy %d\n",
+			commands, p50, p99, ackCeiling, float64(p99)/float64(ackCeiling), busy)
+		e.stop()
+	}
+}
+
+// BenchmarkConfirmToGraph measures the bot's own time from a confirm click
+// leaving Slack to the revoke request reaching Graph.
+func BenchmarkConfirmToGraph(b *testing.B) {
+	const requests = 200
+	for range b.N {
+		e := startEnv(b)
+		var mu sync.Mutex
+		arrived := map[string]time.Time{}
+		e.sb.Graph.OnRequest(func(r fakegraph.Request) {
+			if r.Method == "POST" {
+				mu.Lock()
+				arrived[r.Path] = r.At
+				mu.Unlock()
+			}
+		})
+		var lat []time.Duration
+		for range requests {
+			card := e.request(uRequester, "alice")
+			e.sb.Graph.ClearFaults()
+			mu.Lock()
+			clear(arrived)
+			mu.Unlock()
+			ack, err := e.sb.Slack.Click(e.ctx, fakeslack.Click{UserID: uRequester, ChannelID: card.Channel, MessageTS: card.TS,
+				ActionID: "revoke_confirm", Value: e.requestID(card)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			e.waitAudit(e.requestID(card), "succeeded")
+			mu.Lock()
+			for _, at := range arrived {
+				lat = append(lat, at.Sub(ack.SentAt))
+			}
+			mu.Unlock()
+		}
+		p50, p99 := percentile(lat, 0.50), percentile(lat, 0.99)
+		b.ReportMetric(float64(p50.Microseconds())/1000, "click-to-graph-p50-ms")
+		b.ReportMetric(float64(p99.Microseconds())/1000, "click-to-graph-p99-ms")
+		fmt.Printf("confirm click to Graph request: %d clicks, p50 %v, p99 %v\n", len(lat), p50, p99)
+		e.stop()
+	}
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/revoke/graph"
+)
+
+// config is the process's settings, read from the environment (SPEC.md).
+type config struct {
+	BotToken, AppToken string
+	SlackAPIURL        string
+	GraphBaseURL       string
+	GraphToken         string
+	PolicyPath         string
+	Policy             authz.Policy
+	StoreURL           string
+	Listen             string
+	LogFormat          string
+}
+
+// settingError names the setting at fault; main prints it and exits 2.
+type settingError struct{ name, problem string }
+
+func (e *settingError) Error() string { return e.name + ": " + e.problem }
+
+func orDefault(getenv func(string) string, name, def string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// loadStoreURL reads REVOKEBOT_STORE, which every subcommand touching state needs.
+func loadStoreURL(getenv func(string) string) (string, error) {
+	v := orDefault(getenv, "REVOKEBOT_STORE", "sqlite:revokebot.db")
+	switch {
+	case strings.HasPrefix(v, "sqlite:") && len(v) > len("sqlite:"):
+		return v, nil
+	case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+		return "", &settingError{"REVOKEBOT_STORE", "postgres is not supported in this version yet; use sqlite:PATH"}
+	}
+	return "", &settingError{"REVOKEBOT_STORE", "want sqlite:PATH"}
+}
+
+// loadConfig reads and checks every setting before anything connects.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		BotToken:     strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		AppToken:     strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		SlackAPIURL:  orDefault(getenv, "SLACK_API_URL", "https://slack.com/api/"),
+		GraphBaseURL: orDefault(getenv, "GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0"),
+		GraphToken:   strings.TrimSpace(getenv("GRAPH_ACCESS_TOKEN")),
+		PolicyPath:   orDefault(getenv, "REVOKEBOT_CONFIG", "revokebot.yaml"),
+		Listen:       orDefault(getenv, "REVOKEBOT_LISTEN", ":9090"),
+		LogFormat:    orDefault(getenv, "REVOKEBOT_LOG_FORMAT", "json"),
+	}
+	// Token values never appear in these messages: only their names.
+	switch {
+	case c.BotToken == "":
+		return c, &settingError{"SLACK_BOT_TOKEN", "required (a bot token, xoxb-…)"}
+	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+		return c, &settingError{"SLACK_BOT_TOKEN", "not a bot token: it must start with xoxb-"}
+	case c.AppToken == "":
+		return c, &settingError{"SLACK_APP_TOKEN", "required (an app-level token, xapp-…, with connections:write)"}
+	case !strings.HasPrefix(c.AppToken, "xapp-"):
+		return c, &settingError{"SLACK_APP_TOKEN", "not an app-level token: it must start with xapp-"}
+	}
+	if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.HasSuffix(u.Path, "/") {
+		return c, &settingError{"SLACK_API_URL", "want an absolute URL ending in /, such as https://slack.com/api/"}
+	}
+	if _, err := graph.CheckBaseURL(c.GraphBaseURL); err != nil {
+		return c, err
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return c, &settingError{"REVOKEBOT_LISTEN", "want host:port, such as :9090"}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return c, &settingError{"REVOKEBOT_LOG_FORMAT", "want json or text"}
+	}
+	var err error
+	if c.StoreURL, err = loadStoreURL(getenv); err != nil {
+		return c, err
+	}
+	data, err := os.ReadFile(c.PolicyPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("policy file %s does not exist", c.PolicyPath)}
+		}
+		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("cannot read %s", c.PolicyPath)}
+	}
+	if c.Policy, err = authz.ParsePolicy(data); err != nil {
+		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %v", c.PolicyPath, err)}
+	}
+	return c, nil
+}

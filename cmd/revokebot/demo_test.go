@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestDemo runs `revokebot demo` as a new user would and checks that the
+// transcript tells the story: a refusal, a confirmed revocation, a cancel.
+func TestDemo(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"demo"}, func(string) string { return "" }, &out, &errs); code != 0 {
+		t.Fatalf("demo exited %d: %s\n%s", code, errs.String(), out.String())
+	}
+	transcript := out.String()
+	for _, want := range []string{
+		"ingrid     /revoke alice",
+		"(only ingrid sees this) You cannot do that: you are not on revokebot's list of requesters.",
+		"riley      /revoke alice",
+		"▌REVOKE SIGN-IN SESSIONS",
+		"Alice Adams",
+		"[Revoke sessions] [Cancel]",
+		"riley      clicks [Revoke sessions]",
+		"Graph accepted it at",
+		"riley      clicks [Cancel]",
+		"cancelled the request; nothing was revoked",
+		"Alice's sessions revoked 1 time(s), Bob's 0 time(s).",
+		"hash chain intact",
+	} {
+		if !strings.Contains(transcript, want) {
+			t.Errorf("transcript lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(transcript)
+	}
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, func(string) string { return "" }, &out, &errs); code != 0 || !strings.HasPrefix(out.String(), "revokebot ") {
+		t.Errorf("version: %d %q", code, out.String())
+	}
+	errs.Reset()
+	if code := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &errs); code != 2 || !strings.Contains(errs.String(), "usage:") {
+		t.Errorf("unknown subcommand: %d %q", code, errs.String())
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/internal/fakeslack"
+)
+
+// TestCardExpires: after confirm_timeout the card says so, a late click
+// changes nothing, and the expiry is audited once.
+func TestCardExpires(t *testing.T) {
+	e := startEnv(t)
+	card := e.request(uRequester, "alice")
+	id := e.requestID(card)
+	e.clock.Advance(9 * time.Minute)
+	time.Sleep(100 * time.Millisecond) // several sweeps
+	if len(e.sb.Slack.Buttons(e.current(card))) == 0 {
+		t.Fatal("expired before confirm_timeout")
+	}
+	e.clock.Advance(61 * time.Second)
+	e.waitAudit(id, "expired")
+	e.waitFor("the card to say it expired", func(*fakeslack.Server) bool {
+		c := e.current(card)
+		return len(e.sb.Slack.Buttons(c)) == 0 && strings.Contains(blocksOf(c), "Expired")
+	})
+	e.clickValue(uRequester, card, "revoke_confirm", id, true)
+	e.ephemeral(uRequester, "This request expired")
+	if e.sb.Graph.TotalRevocations() != 0 {
+		t.Fatal("revoked after expiry")
+	}
+	if n := strings.Count(e.thread(card), "No decision before"); n != 1 {
+		t.Fatalf("expiry posted %d times", n)
+	}
+}
+
+// TestExpiredClickBeforeSweep: a click after the deadline but before the sweep ran is refused.
+func TestExpiredClickBeforeSweep(t *testing.T) {
+	e := startEnv(t, withTune(func(c *botConfig) { c.SweepEvery = time.Hour }))
+	card := e.request(uRequester, "alice")
+	e.clock.Advance(11 * time.Minute)
+	e.click(uRequester, card, "revoke_confirm")
+	e.ephemeral(uRequester, "expired before your click")
+	e.waitAudit(e.requestID(card), "expired")
+	if e.sb.Graph.TotalRevocations() != 0 {
+		t.Fatal("revoked after expiry")
+	}
+}
+
+// TestPendingCardSurvivesRestart: state lives in the store, so a card posted
+// before a restart is confirmed after it.
+func TestPendingCardSurvivesRestart(t *testing.T) {
+	e := startEnv(t)
+	card := e.request(uRequester, "alice")
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the old connection to close", func(s *fakeslack.Server) bool { return s.OpenConnections() == 0 })
+	e.start(nil)
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "succeeded")
+	if e.sb.Graph.Revocations(aliceID) != 1 {
+		t.Fatal("not revoked after restart")
+	}
+	if n, err := openStore(t, e).VerifyAudit(e.ctx); err != nil || n < 4 {
+		t.Fatalf("audit chain across restart: %d %v", n, err)
+	}
+}
+
+// TestSurvivesDisconnects: Slack's disconnect messages and dropped sockets
+// are followed by a reconnect, and commands keep working.
+func TestSurvivesDisconnects(t *testing.T) {
+	e := startEnv(t)
+	opened := e.sb.Slack.ConnectionsOpened()
+	e.sb.Slack.Disconnect("refresh_requested")
+	e.waitFor("a reconnect after disconnect", func(s *fakeslack.Server) bool {
+		return s.ConnectionsOpened() > opened && s.OpenConnections() == 1
+	})
+	e.request(uRequester, "alice")
+	opened = e.sb.Slack.ConnectionsOpened()
+	e.sb.Slack.DropConnections()
+	e.waitFor("a reconnect after a dropped socket", func(s *fakeslack.Server) bool {
+		return s.ConnectionsOpened() > opened && s.OpenConnections() == 1
+	})
+	card := e.request(uRequester, "bob")
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "succeeded")
+}

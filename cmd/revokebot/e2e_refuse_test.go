@@ -1,0 +1,115 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/internal/fakeslack"
+)
+
+// TestRefusedCommands: the wrong person or channel gets a reason only they see,
+// the attempt is audited, and nothing else happens.
+func TestRefusedCommands(t *testing.T) {
+	e := startEnv(t)
+	e.command(uStranger, chIncident, "alice")
+	got := e.ephemeral(uStranger, "not on revokebot's list of requesters")
+	if !got.Ephemeral || got.User != uStranger {
+		t.Errorf("refusal not private: %+v", got)
+	}
+	e.command(uRequester, chOther, "alice")
+	e.ephemeral(uRequester, "not accepted in this channel")
+	e.waitFor("two refusals in the audit channel", func(s *fakeslack.Server) bool {
+		n := 0
+		for _, m := range s.Messages() {
+			if m.Channel == chAudit && strings.Contains(m.Text, "*refused*") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	if n := len(e.sb.Graph.Requests()); n != 0 {
+		t.Errorf("refused commands reached Graph %d times", n)
+	}
+	if n := len(e.roots(chIncident)) + len(e.roots(chOther)); n != 0 {
+		t.Errorf("refused commands posted %d cards", n)
+	}
+}
+
+// TestGroupMembershipIsCachedAtMostAMinute: requesters by user group, with
+// membership from usergroups.users.list cached no longer than 60 s.
+func TestGroupMembershipIsCachedAtMostAMinute(t *testing.T) {
+	e := startEnv(t)
+	e.request(uGroupie, "alice")
+	calls := func() int {
+		n := 0
+		for _, c := range e.sb.Slack.Calls() {
+			if c.Method == "usergroups.users.list" {
+				n++
+			}
+		}
+		return n
+	}
+	if calls() != 1 {
+		t.Fatalf("usergroups.users.list called %d times", calls())
+	}
+	e.sb.Slack.SetGroup(gResponder, nil) // removed from the responders group
+	e.clock.Advance(30 * time.Second)
+	e.request(uGroupie, "bob") // still cached
+	if calls() != 1 {
+		t.Fatalf("cache not used: %d calls", calls())
+	}
+	e.clock.Advance(31 * time.Second)
+	e.command(uGroupie, chIncident, "alice")
+	e.ephemeral(uGroupie, "not on revokebot's list of requesters")
+	if calls() != 2 {
+		t.Fatalf("membership not refreshed after 60 s: %d calls", calls())
+	}
+}
+
+// TestWrongClicker: someone other than the requester confirming is refused,
+// audited, visible in the thread, and the card still works.
+func TestWrongClicker(t *testing.T) {
+	e := startEnv(t)
+	card := e.request(uRequester, "alice")
+	id := e.requestID(card)
+	e.click(uOther, card, "revoke_confirm")
+	e.ephemeral(uOther, "only <@"+uRequester+">, who asked for it, can confirm")
+	e.waitAudit(id, "refused")
+	e.waitFor("the refusal in the thread", func(*fakeslack.Server) bool { return strings.Contains(e.thread(card), "was refused") })
+	if e.sb.Graph.TotalRevocations() != 0 || len(e.sb.Slack.Buttons(e.current(card))) != 2 {
+		t.Fatal("a refused click changed something")
+	}
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(id, "succeeded")
+}
+
+// TestUnknownRequestClick: a forged or foreign request ID changes nothing.
+func TestUnknownRequestClick(t *testing.T) {
+	e := startEnv(t)
+	card := e.request(uRequester, "alice")
+	e.clickValue(uRequester, card, "revoke_confirm", "rb-doesnotexist", true)
+	e.ephemeral(uRequester, "knows no such request")
+	if e.sb.Graph.TotalRevocations() != 0 {
+		t.Fatal("revoked on a forged ID")
+	}
+}
+
+func TestHelpAndMistakesAnsweredInAck(t *testing.T) {
+	e := startEnv(t)
+	for text, want := range map[string]string{
+		"":                   "revokes every sign-in session",
+		"help":               "by mail alias",
+		"<!channel>":         "is not a user",
+		"alice --frobnicate": "is not an option",
+		"all":                "does not do that yet",
+	} {
+		ack := e.command(uStranger, chIncident, text)
+		if !strings.Contains(string(ack.Payload), want) || !strings.Contains(string(ack.Payload), `"ephemeral"`) {
+			t.Errorf("/revoke %q: ack payload %s, want %q", text, ack.Payload, want)
+		}
+	}
+	if strings.Contains(e.everything(), "<!channel>") {
+		t.Error("<!channel> echoed unescaped")
+	}
+}

@@ -1,0 +1,57 @@
+// Command revokebot is a Slack bot that revokes Microsoft Entra ID sign-in
+// sessions during incidents. This package only wires: environment and policy
+// file in, concrete clients built and injected, one subcommand run.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: revokebot [run | demo | check | audit verify | version]
+  run            connect to Slack in Socket Mode and serve (the default)
+  demo           play an incident against in-process fakes; needs no credentials
+  audit verify   check the audit log's hash chain; exit 1 on any break
+  version        print the version
+`
+
+// run dispatches a subcommand and returns the process's exit code: 0 done,
+// 1 failed, 2 bad usage or configuration.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	sub := "run"
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	switch {
+	case sub == "run" && len(args) <= 1:
+		return serveCommand(ctx, getenv, stderr)
+	case sub == "demo" && len(args) == 1:
+		return demo(ctx, stdout, stderr)
+	case sub == "audit" && len(args) == 2 && args[1] == "verify":
+		return auditVerify(ctx, getenv, stdout, stderr)
+	case sub == "version" && len(args) == 1:
+		fmt.Fprintln(stdout, "revokebot", version)
+		return 0
+	case sub == "check":
+		fmt.Fprintln(stderr, "revokebot check: not available in this version yet")
+		return 2
+	case sub == "help" || sub == "-h" || sub == "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprint(stderr, usage)
+	return 2
+}

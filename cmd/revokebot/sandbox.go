@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/revokebot/revokebot/bot"
+	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakeslack"
+)
+
+// Sandbox credentials: they open nothing but the in-process fakes.
+const (
+	sandboxBotToken   = "xoxb-sandbox-bot-token-0000"
+	sandboxAppToken   = "xapp-sandbox-app-token-0000"
+	sandboxGraphToken = "sandbox-graph-token-0000"
+)
+
+// sandbox is a fake Slack workspace and a fake Entra tenant on 127.0.0.1,
+// with the environment that points revokebot at them. The demo and the
+// end-to-end tests run the real bot, with its real clients, against it.
+type sandbox struct {
+	Slack *fakeslack.Server
+	Graph *fakegraph.Server
+	Dir   string
+	Env   map[string]string
+}
+
+func newSandbox(dir, policy string, slackOpts fakeslack.Options) (*sandbox, error) {
+	slackOpts.BotToken, slackOpts.AppToken = sandboxBotToken, sandboxAppToken
+	s := &sandbox{
+		Slack: fakeslack.New(slackOpts),
+		Graph: fakegraph.New(fakegraph.Options{Token: sandboxGraphToken}),
+		Dir:   dir,
+	}
+	policyPath := filepath.Join(dir, "revokebot.yaml")
+	if err := os.WriteFile(policyPath, []byte(policy), 0o600); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Env = map[string]string{
+		"SLACK_BOT_TOKEN":      sandboxBotToken,
+		"SLACK_APP_TOKEN":      sandboxAppToken,
+		"SLACK_API_URL":        s.Slack.APIURL(),
+		"GRAPH_BASE_URL":       s.Graph.URL(),
+		"GRAPH_ACCESS_TOKEN":   sandboxGraphToken,
+		"REVOKEBOT_CONFIG":     policyPath,
+		"REVOKEBOT_STORE":      "sqlite:" + filepath.Join(dir, "revokebot.db"),
+		"REVOKEBOT_LISTEN":     "127.0.0.1:0",
+		"REVOKEBOT_LOG_FORMAT": "json",
+	}
+	return s, nil
+}
+
+func (s *sandbox) getenv(name string) string { return s.Env[name] }
+
+// Start runs revokebot against the sandbox until the returned stop is called;
+// stop waits for a clean shutdown and returns the bot's error.
+func (s *sandbox) Start(logs io.Writer, tune func(*bot.Config)) (stop func() error, err error) {
+	cfg, err := loadConfig(s.getenv)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, newLogger(logs, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken), tune)
+	}()
+
+	wait, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelWait()
+	if err := s.Slack.WaitConnections(wait, 1); err != nil {
+		cancel()
+		return nil, fmt.Errorf("revokebot did not connect to the fake Slack: %w (%v)", err, firstErr(done))
+	}
+	var once sync.Once
+	var stopErr error
+	return func() error {
+		once.Do(func() {
+			cancel()
+			stopErr = <-done
+		})
+		return stopErr
+	}, nil
+}
+
+func firstErr(done chan error) error {
+	select {
+	case err := <-done:
+		return err
+	default:
+		return nil
+	}
+}
+
+// Close stops the fakes.
+func (s *sandbox) Close() {
+	s.Slack.Close()
+	s.Graph.Close()
+}
+
+// quietTune makes the bot's background loops quick enough for a short demo.
+func quietTune(c *bot.Config) { c.SweepEvery = 200 * time.Millisecond }

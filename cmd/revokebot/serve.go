@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/revokebot/revokebot/bot"
+	"github.com/revokebot/revokebot/revoke/graph"
+	"github.com/revokebot/revokebot/store"
+)
+
+func serveCommand(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot:", err)
+		return 2
+	}
+	log := newLogger(stderr, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken, getenv("AZURE_CLIENT_SECRET"))
+	if err := serve(ctx, cfg, log, nil); err != nil {
+		log.Error("revokebot stopped", "error", err)
+		return 1
+	}
+	return 0
+}
+
+// serve builds the concrete clients and runs the bot until ctx ends.
+// botOpts, when set, adjusts the bot's tuning (tests shorten intervals).
+func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.Config)) error {
+	gcfg := graph.Config{BaseURL: cfg.GraphBaseURL, Token: cfg.GraphToken}
+	if cfg.GraphToken == "" {
+		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return fmt.Errorf("graph credentials: %w", err)
+		}
+		gcfg.Credential = cred
+	}
+	gc, err := graph.New(gcfg)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.StoreURL)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
+	bc := bot.Config{
+		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL,
+		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log,
+	}
+	if botOpts != nil {
+		botOpts(&bc)
+	}
+	b, err := bot.New(bc)
+	if err != nil {
+		return err
+	}
+	log.Info("revokebot starting", "version", version, "store", storeKind(cfg.StoreURL))
+	return b.Run(ctx)
+}
+
+// storeKind names the backend without the rest of the URL, which may hold a password.
+func storeKind(url string) string {
+	for i, c := range url {
+		if c == ':' {
+			return url[:i]
+		}
+	}
+	return "unknown"
+}

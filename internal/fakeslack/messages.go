@@ -1,0 +1,190 @@
+package fakeslack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Message is a message the bot made visible: posted, ephemeral or sent through
+// a response_url. Updates (chat.update, replace_original) change it in place.
+type Message struct {
+	Channel, TS, ThreadTS string
+	Text                  string
+	// Blocks are exactly as the client sent them ("[]" or empty when none).
+	Blocks json.RawMessage
+	// Ephemeral messages are seen only by User.
+	Ephemeral bool
+	// User is who sees an ephemeral message; for a response_url post it is
+	// the person who ran the command or clicked, ephemeral or not.
+	User string
+	// Via is "chat.postMessage", "chat.postEphemeral" or "response_url".
+	Via string
+	// Updates counts the edits (chat.update or response_url replace_original).
+	Updates int
+	// Deleted is set by chat.delete or response_url delete_original.
+	Deleted  bool
+	PostedAt time.Time
+}
+
+type msgKey struct{ channel, ts string }
+
+// record is the server's copy of a message plus every earlier block version,
+// so that a stale click can still name a button that has since been removed.
+type record struct {
+	Message
+	history []json.RawMessage
+}
+
+func (m Message) clone() Message {
+	m.Blocks = bytes.Clone(m.Blocks)
+	return m
+}
+
+// addMessage stores m with a fresh ts and reports it. Callers hold s.mu.
+func (s *Server) addMessage(m Message, kind string) Message {
+	m.TS = s.nextTS()
+	m.PostedAt = time.Now()
+	r := &record{Message: m}
+	s.msgs = append(s.msgs, r)
+	s.byKey[msgKey{m.Channel, m.TS}] = r
+	s.emit(Event{Kind: kind, At: m.PostedAt, Message: m.clone()})
+	return m.clone()
+}
+
+// updateMessage applies an edit to r and reports it. Callers hold s.mu.
+func (s *Server) updateMessage(r *record, edit func(*Message)) Message {
+	if len(r.Blocks) > 0 {
+		r.history = append(r.history, r.Blocks)
+	}
+	edit(&r.Message)
+	r.Updates++
+	s.emit(Event{Kind: "update", Message: r.clone()})
+	return r.clone()
+}
+
+// Messages returns a snapshot of every message, in the order they were posted.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, len(s.msgs))
+	for i, r := range s.msgs {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+// Message returns the current state of the message at (channel, ts).
+func (s *Server) Message(channel, ts string) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.byKey[msgKey{channel, ts}]
+	if !ok {
+		return Message{}, false
+	}
+	return r.clone(), true
+}
+
+// Thread returns the replies whose ThreadTS is rootTS, in order.
+func (s *Server) Thread(channel, rootTS string) []Message {
+	return s.filter(func(m *Message) bool {
+		return m.Channel == channel && m.ThreadTS == rootTS && m.TS != rootTS
+	})
+}
+
+// Ephemerals returns the ephemeral messages shown to userID, in order.
+func (s *Server) Ephemerals(userID string) []Message {
+	return s.filter(func(m *Message) bool { return m.Ephemeral && m.User == userID })
+}
+
+func (s *Server) filter(keep func(*Message) bool) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, r := range s.msgs {
+		if keep(&r.Message) {
+			out = append(out, r.clone())
+		}
+	}
+	return out
+}
+
+// WaitFor polls cond every 10ms until it holds or ctx ends. The error then
+// lists the messages seen so far, which is usually what explains a failure.
+func (s *Server) WaitFor(ctx context.Context, cond func(s *Server) bool) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if cond(s) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("fakeslack: condition not met: %w\n%s", ctx.Err(), s.Transcript())
+		case <-t.C:
+		}
+	}
+}
+
+// Transcript renders the messages seen so far, one per line with their
+// buttons, for failure messages and debugging.
+func (s *Server) Transcript() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transcriptLocked()
+}
+
+func (s *Server) transcriptLocked() string {
+	if len(s.msgs) == 0 {
+		return "(no messages)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d message(s):\n", len(s.msgs))
+	for _, r := range s.msgs {
+		m := r.Message
+		fmt.Fprintf(&b, "  [%s %s", m.Channel, m.TS)
+		if m.ThreadTS != "" {
+			fmt.Fprintf(&b, " thread=%s", m.ThreadTS)
+		}
+		if m.Ephemeral {
+			fmt.Fprintf(&b, " ephemeral->%s", m.User)
+		}
+		fmt.Fprintf(&b, " via %s", m.Via)
+		if m.Updates > 0 {
+			fmt.Fprintf(&b, " updates=%d", m.Updates)
+		}
+		if m.Deleted {
+			b.WriteString(" deleted")
+		}
+		fmt.Fprintf(&b, "] %q", m.Text)
+		for _, btn := range s.Buttons(m) {
+			fmt.Fprintf(&b, " [button %s=%q %q]", btn.ActionID, btn.Value, btn.Text)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// wire renders m as Slack returns a message object (chat.postMessage's
+// "message", an interaction payload's "message").
+func (s *Server) wire(m Message) map[string]any {
+	w := map[string]any{
+		"type":   "message",
+		"user":   BotUserID,
+		"bot_id": BotID,
+		"app_id": AppID,
+		"team":   s.opts.TeamID,
+		"text":   m.Text,
+		"ts":     m.TS,
+	}
+	if m.ThreadTS != "" {
+		w["thread_ts"] = m.ThreadTS
+	}
+	if len(m.Blocks) > 0 {
+		w["blocks"] = json.RawMessage(m.Blocks)
+	}
+	return w
+}

@@ -1,0 +1,356 @@
+package fakeslack
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Call is one Web API request as the server received it.
+type Call struct {
+	Method string
+	At     time.Time // when the request arrived
+	// Params are the form (or query) parameters with the token removed.
+	Params url.Values
+	// Error is the Slack error code returned, empty on success.
+	Error string
+}
+
+// fault is a scripted failure for the next n calls of one method.
+type fault struct {
+	err        string
+	n          int
+	retryAfter int
+}
+
+// Calls returns a snapshot of the Web API call log, in arrival order.
+// response_url posts are logged too, with Method "response_url".
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		c.Params = cloneValues(c.Params)
+		out[i] = c
+	}
+	return out
+}
+
+// FailNext makes the next n calls of method fail with the Slack error err.
+// err "ratelimited" answers HTTP 429 with Retry-After: retryAfter seconds,
+// which slack-go turns into *slack.RateLimitedError. A later FailNext for the
+// same method replaces the earlier one; n <= 0 clears it.
+func (s *Server) FailNext(method, err string, n int, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 {
+		delete(s.faults, method)
+		return
+	}
+	s.faults[method] = &fault{err: err, n: n, retryAfter: retryAfter}
+}
+
+// logCall appends a call and returns a function that records its outcome.
+func (s *Server) logCall(method string, params url.Values) func(errCode string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := len(s.calls)
+	s.calls = append(s.calls, Call{Method: method, At: time.Now(), Params: params})
+	return func(errCode string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.calls[i].Error = errCode
+	}
+}
+
+// takeFault consumes one scripted failure of method, if any.
+func (s *Server) takeFault(method string) (fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.faults[method]
+	if !ok {
+		return fault{}, false
+	}
+	f.n--
+	if f.n <= 0 {
+		delete(s.faults, method)
+	}
+	return *f, true
+}
+
+// writeFault answers a scripted failure the way Slack does: rate limits as
+// HTTP 429 with Retry-After, everything else as 200 with ok:false.
+func writeFault(w http.ResponseWriter, f fault) {
+	if f.err == "ratelimited" {
+		w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": f.err})
+}
+
+// apiError is a Slack error with an optional human-readable detail, which
+// Slack puts in response_metadata.messages.
+type apiError struct{ code, detail string }
+
+type apiHandler func(s *Server, p url.Values) (map[string]any, *apiError)
+
+var apiMethods = map[string]apiHandler{
+	"auth.test":             (*Server).authTest,
+	"chat.postMessage":      (*Server).chatPostMessage,
+	"chat.update":           (*Server).chatUpdate,
+	"chat.delete":           (*Server).chatDelete,
+	"chat.postEphemeral":    (*Server).chatPostEphemeral,
+	"users.info":            (*Server).usersInfo,
+	"usergroups.users.list": (*Server).usergroupsUsersList,
+	"conversations.info":    (*Server).conversationsInfo,
+}
+
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	// slack-go sends Web API methods as form posts with a token field, and
+	// apps.connections.open as an empty JSON post with a Bearer header;
+	// ParseForm covers the former and leaves the JSON body alone.
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_form_data"})
+		return
+	}
+	params := cloneValues(r.Form)
+	token := params.Get("token")
+	params.Del("token")
+	if token == "" {
+		token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	done := s.logCall(method, params)
+
+	h, known := apiMethods[method]
+	wantApp := method == "apps.connections.open"
+	if !known && !wantApp {
+		done("unknown_method")
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "unknown_method"})
+		return
+	}
+	if code := s.checkToken(token, wantApp); code != "" {
+		done(code)
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": code})
+		return
+	}
+	if f, ok := s.takeFault(method); ok {
+		done(f.err)
+		writeFault(w, f)
+		return
+	}
+	var resp map[string]any
+	var aerr *apiError
+	if wantApp {
+		resp, aerr = s.appsConnectionsOpen()
+	} else {
+		resp, aerr = h(s, params)
+	}
+	if aerr != nil {
+		done(aerr.code)
+		body := map[string]any{"ok": false, "error": aerr.code}
+		if aerr.detail != "" {
+			body["response_metadata"] = map[string]any{"messages": []string{"[ERROR] " + aerr.detail}}
+		}
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
+	done("")
+	resp["ok"] = true
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// checkToken returns the Slack error for a token that may not call the method.
+func (s *Server) checkToken(token string, wantApp bool) string {
+	switch {
+	case wantApp && token == s.opts.AppToken && token != "":
+		return ""
+	case !wantApp && token == s.opts.BotToken && token != "":
+		return ""
+	case token != "" && (token == s.opts.AppToken || token == s.opts.BotToken):
+		return "not_allowed_token_type"
+	default:
+		return "invalid_auth"
+	}
+}
+
+func (s *Server) appsConnectionsOpen() (map[string]any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ticket := randomHex(12)
+	s.tickets[ticket] = true
+	wsURL := "ws" + strings.TrimPrefix(s.base, "http") + "/link/?ticket=" + ticket + "&app_id=" + AppID
+	return map[string]any{"url": wsURL}, nil
+}
+
+func (s *Server) authTest(url.Values) (map[string]any, *apiError) {
+	return map[string]any{
+		"url":     "https://" + teamDomain + ".slack.com/",
+		"team":    "Fake Slack",
+		"user":    "revokebot",
+		"team_id": s.opts.TeamID,
+		"user_id": BotUserID,
+		"bot_id":  BotID,
+	}, nil
+}
+
+// messageInput reads and validates the fields shared by the chat.* methods.
+func messageInput(p url.Values) (text string, blocks json.RawMessage, aerr *apiError) {
+	if p.Get("channel") == "" {
+		return "", nil, &apiError{"channel_not_found", "channel is required"}
+	}
+	if _, ok := p["blocks"]; ok {
+		blocks = json.RawMessage(p.Get("blocks"))
+		if code, detail := validateBlocks(blocks); code != "" {
+			return "", nil, &apiError{code, detail}
+		}
+	}
+	text = p.Get("text")
+	if utf8.RuneCountInString(text) > 40000 {
+		return "", nil, &apiError{"msg_too_long", "text longer than 40000 characters"}
+	}
+	return text, blocks, nil
+}
+
+func (s *Server) chatPostMessage(p url.Values) (map[string]any, *apiError) {
+	text, blocks, aerr := messageInput(p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if text == "" && !hasBlocks(blocks) && p.Get("attachments") == "" {
+		return nil, &apiError{"no_text", "text or blocks required"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.addMessage(Message{
+		Channel: p.Get("channel"), ThreadTS: p.Get("thread_ts"),
+		Text: text, Blocks: blocks, Via: "chat.postMessage",
+	}, "post")
+	return map[string]any{"channel": m.Channel, "ts": m.TS, "message": s.wire(m)}, nil
+}
+
+func (s *Server) chatUpdate(p url.Values) (map[string]any, *apiError) {
+	text, blocks, aerr := messageInput(p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.byKey[msgKey{p.Get("channel"), p.Get("ts")}]
+	if !ok || r.Deleted {
+		return nil, &apiError{"message_not_found", ""}
+	}
+	if r.Ephemeral {
+		return nil, &apiError{"cant_update_message", "ephemeral messages can only be changed through response_url"}
+	}
+	// Slack keeps the previous blocks when the field is absent and clears
+	// them for "[]"; text likewise only changes when sent.
+	_, sentText := p["text"]
+	_, sentBlocks := p["blocks"]
+	m := s.updateMessage(r, func(m *Message) {
+		if sentText {
+			m.Text = text
+		}
+		if sentBlocks {
+			m.Blocks = blocks
+		}
+	})
+	return map[string]any{"channel": m.Channel, "ts": m.TS, "text": m.Text, "message": s.wire(m)}, nil
+}
+
+func (s *Server) chatDelete(p url.Values) (map[string]any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.byKey[msgKey{p.Get("channel"), p.Get("ts")}]
+	if !ok || r.Deleted || r.Ephemeral {
+		return nil, &apiError{"message_not_found", ""}
+	}
+	m := s.updateMessage(r, func(m *Message) { m.Deleted = true })
+	return map[string]any{"channel": m.Channel, "ts": m.TS}, nil
+}
+
+func (s *Server) chatPostEphemeral(p url.Values) (map[string]any, *apiError) {
+	text, blocks, aerr := messageInput(p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if p.Get("user") == "" {
+		return nil, &apiError{"user_not_found", "user is required"}
+	}
+	if text == "" && !hasBlocks(blocks) {
+		return nil, &apiError{"no_text", "text or blocks required"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.addMessage(Message{
+		Channel: p.Get("channel"), ThreadTS: p.Get("thread_ts"), Text: text, Blocks: blocks,
+		Ephemeral: true, User: p.Get("user"), Via: "chat.postEphemeral",
+	}, "ephemeral")
+	return map[string]any{"message_ts": m.TS}, nil
+}
+
+func (s *Server) usersInfo(p url.Values) (map[string]any, *apiError) {
+	s.mu.Lock()
+	u, ok := s.users[p.Get("user")]
+	s.mu.Unlock()
+	if !ok {
+		return nil, &apiError{"user_not_found", ""}
+	}
+	return map[string]any{"user": map[string]any{
+		"id": u.ID, "team_id": s.opts.TeamID, "name": u.Name, "real_name": u.RealName,
+		"deleted": u.Deleted, "is_bot": u.IsBot, "is_restricted": u.IsRestricted,
+		"is_ultra_restricted": false,
+		"profile": map[string]any{
+			"email": u.Email, "real_name": u.RealName, "display_name": u.Name,
+			"real_name_normalized": u.RealName, "display_name_normalized": u.Name,
+			"team": s.opts.TeamID,
+		},
+	}}, nil
+}
+
+func (s *Server) usergroupsUsersList(p url.Values) (map[string]any, *apiError) {
+	s.mu.Lock()
+	members, ok := s.groups[p.Get("usergroup")]
+	members = append([]string{}, members...)
+	s.mu.Unlock()
+	if !ok {
+		return nil, &apiError{"no_such_subteam", ""}
+	}
+	return map[string]any{"users": members}, nil
+}
+
+func (s *Server) conversationsInfo(p url.Values) (map[string]any, *apiError) {
+	id := p.Get("channel")
+	if id == "" {
+		return nil, &apiError{"channel_not_found", ""}
+	}
+	return map[string]any{"channel": map[string]any{
+		"id": id, "name": channelName(id), "is_channel": true, "is_member": true,
+		"created": 1764000000,
+	}}, nil
+}
+
+// hasBlocks reports whether raw holds at least one block; "[]" is no content.
+func hasBlocks(raw json.RawMessage) bool {
+	bs, _ := parseBlocks(raw)
+	return len(bs) > 0
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

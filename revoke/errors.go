@@ -1,0 +1,81 @@
+package revoke
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorKind classifies a failure once, at the Graph boundary, so that the
+// rest of the bot decides and words things without looking at error text.
+type ErrorKind int
+
+// The kinds of failure the bot tells apart.
+const (
+	KindOther        ErrorKind = iota
+	KindNotFound               // the user does not exist (any more)
+	KindForbidden              // the app lacks a permission or role
+	KindUnauthorized           // the token was refused
+	KindThrottled              // 429 beyond the retry budget
+	KindUnavailable            // 503/504 beyond the retry budget
+	KindNetwork                // no HTTP answer at all
+	KindBadRequest             // Graph refused the request as malformed
+)
+
+// Error is a Graph failure with what a person needs to act on it.
+type Error struct {
+	Kind       ErrorKind
+	Op         string // what the bot was doing, e.g. "revoke sessions"
+	Status     int    // HTTP status, 0 when there was none
+	Code       string // Graph's error code, e.g. Authorization_RequestDenied
+	Message    string // Graph's message
+	Permission string // the application permission the operation needs
+	Attempts   int
+	Err        error
+}
+
+func (e *Error) Error() string {
+	s := e.Op
+	if e.Status != 0 {
+		s += fmt.Sprintf(": HTTP %d", e.Status)
+	}
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Status == 0 && e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the kind of a Graph failure, KindOther for anything else.
+func KindOf(err error) ErrorKind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindOther
+}
+
+// KindForStatus classifies an HTTP status from Graph.
+func KindForStatus(status int) ErrorKind {
+	switch status {
+	case 404:
+		return KindNotFound
+	case 403:
+		return KindForbidden
+	case 401:
+		return KindUnauthorized
+	case 429:
+		return KindThrottled
+	case 503, 504:
+		return KindUnavailable
+	case 400:
+		return KindBadRequest
+	}
+	return KindOther
+}

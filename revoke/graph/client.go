@@ -1,0 +1,153 @@
+// Package graph talks to Microsoft Graph through msgraph-sdk-go. It is the only
+// package that imports the SDK; it retries in one place (revoke.Retry) and
+// classifies every failure into a revoke.Error.
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
+	absser "github.com/microsoft/kiota-abstractions-go/serialization"
+	khttp "github.com/microsoft/kiota-http-go"
+	jsonser "github.com/microsoft/kiota-serialization-json-go"
+	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/revokebot/revokebot/revoke"
+)
+
+// Config says where Graph is and how to authenticate to it. Exactly one of
+// Token and Credential is set.
+type Config struct {
+	BaseURL    string                 // e.g. https://graph.microsoft.com/v1.0
+	Token      string                 // a static bearer token (GRAPH_ACCESS_TOKEN)
+	Credential azcore.TokenCredential // azidentity, used when Token is empty
+	Retry      revoke.Retry
+	Now        func() time.Time
+	Transport  http.RoundTripper // nil: a fresh http.Transport
+}
+
+// Client resolves and revokes users.
+type Client struct {
+	users *users.UsersRequestBuilder
+	retry revoke.Retry
+	now   func() time.Time
+}
+
+// New builds a Client. It makes no request.
+func New(cfg Config) (*Client, error) {
+	base, err := CheckBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	var src func(ctx context.Context) (string, error)
+	switch {
+	case cfg.Token != "":
+		tok := cfg.Token
+		src = func(context.Context) (string, error) { return tok, nil }
+	case cfg.Credential != nil:
+		scope := base.Scheme + "://" + base.Host + "/.default"
+		cred := cfg.Credential
+		src = func(ctx context.Context) (string, error) {
+			t, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
+			if err != nil {
+				// azidentity's messages name the credential chain, not secrets.
+				return "", fmt.Errorf("get a Graph token: %w", err)
+			}
+			return t.Token, nil
+		}
+	default:
+		return nil, errors.New("graph: no token and no credential")
+	}
+	auth := absauth.NewBaseBearerTokenAuthenticationProvider(&tokenProvider{
+		src: src, hosts: absauth.NewAllowedHostsValidator([]string{strings.ToLower(base.Hostname())}),
+	})
+
+	parse := absser.NewParseNodeFactoryRegistry()
+	parse.ContentTypeAssociatedFactories["application/json"] = jsonser.NewJsonParseNodeFactory()
+	write := absser.NewSerializationWriterFactoryRegistry()
+	write.ContentTypeAssociatedFactories["application/json"] = jsonser.NewJsonSerializationWriterFactory()
+
+	transport := cfg.Transport
+	if transport == nil {
+		transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	opts := msgraphgocore.GraphClientOptions{GraphServiceVersion: "v1.0", GraphServiceLibraryVersion: "revokebot"}
+	// No retry handler: revoke.Retry owns retries, so waits are bounded and
+	// counted in one place. No compression handler: bodies stay plain, which
+	// sidesteps the SDK resending a gzip-labelled body uncompressed on retry.
+	httpClient := &http.Client{
+		Transport: khttp.NewCustomTransportWithParentTransport(transport,
+			msgraphgocore.NewGraphTelemetryHandler(&opts),
+			khttp.NewRedirectHandler(),
+			khttp.NewParametersNameDecodingHandler(),
+			khttp.NewUserAgentHandler(),
+			khttp.NewHeadersInspectionHandler(),
+		),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       60 * time.Second,
+	}
+	adapter, err := msgraphgocore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		auth, opts, parse, write, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("graph adapter: %w", err)
+	}
+	adapter.SetBaseUrl(strings.TrimSuffix(base.String(), "/"))
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	retry := cfg.Retry
+	if retry.Attempts == 0 {
+		retry = revoke.DefaultRetry()
+	}
+	return &Client{users: users.NewUsersRequestBuilderInternal(map[string]string{}, adapter), retry: retry, now: now}, nil
+}
+
+// CheckBaseURL parses a Graph base URL and refuses plain http to anything
+// but this machine, so a bearer token never crosses a network in clear.
+func CheckBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, errors.New("GRAPH_BASE_URL: not an absolute URL")
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, errors.New("GRAPH_BASE_URL: plain http is allowed only for localhost")
+		}
+	default:
+		return nil, errors.New("GRAPH_BASE_URL: want an https URL")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("GRAPH_BASE_URL: want scheme, host and path only")
+	}
+	return u, nil
+}
+
+// tokenProvider hands the token only to the Graph host, so a redirect or a
+// next link pointing elsewhere never carries it.
+type tokenProvider struct {
+	src   func(ctx context.Context) (string, error)
+	hosts absauth.AllowedHostsValidator
+}
+
+func (p *tokenProvider) GetAuthorizationToken(ctx context.Context, u *url.URL, _ map[string]any) (string, error) {
+	if !p.hosts.IsUrlHostValid(u) {
+		return "", nil
+	}
+	return p.src(ctx)
+}
+
+func (p *tokenProvider) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }

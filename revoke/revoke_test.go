@@ -1,0 +1,73 @@
+package revoke
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestODataString(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice":             "'alice'",
+		"o'brien":           "'o''brien'",
+		"x' or 1 eq 1 or '": "'x'' or 1 eq 1 or '''",
+		"''":                "''''''",
+	} {
+		if got := ODataString(in); got != want {
+			t.Errorf("ODataString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestRetryHonoursRetryAfterAndGivesUp(t *testing.T) {
+	var waits []time.Duration
+	r := Retry{Attempts: 4, MaxWait: 10 * time.Second, Backoff: time.Second,
+		Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
+	throttled := errors.New("429")
+	n, err := r.Do(context.Background(), func() Attempt {
+		return Attempt{Err: throttled, Retryable: true, RetryAfter: 2500 * time.Millisecond}
+	})
+	if n != 4 || err != throttled {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if len(waits) != 3 || waits[0] != 2500*time.Millisecond {
+		t.Fatalf("waits %v", waits)
+	}
+
+	waits = nil
+	n, _ = r.Do(context.Background(), func() Attempt {
+		return Attempt{Err: throttled, Retryable: true, RetryAfter: time.Hour}
+	})
+	if waits[0] != 10*time.Second {
+		t.Fatalf("Retry-After not capped: %v", waits)
+	}
+
+	waits = nil
+	calls := 0
+	n, err = r.Do(context.Background(), func() Attempt {
+		calls++
+		if calls == 3 {
+			return Attempt{}
+		}
+		return Attempt{Err: throttled, Retryable: true}
+	})
+	if n != 3 || err != nil || waits[0] != time.Second || waits[1] != 2*time.Second {
+		t.Fatalf("n=%d err=%v waits=%v", n, err, waits)
+	}
+
+	n, err = r.Do(context.Background(), func() Attempt { return Attempt{Err: throttled} })
+	if n != 1 || err == nil {
+		t.Fatalf("a fatal error must not be retried: n=%d", n)
+	}
+}
+
+func TestRetryStopsWhenContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := DefaultRetry()
+	n, err := r.Do(ctx, func() Attempt { return Attempt{Err: errors.New("503"), Retryable: true, RetryAfter: time.Minute} })
+	if n != 1 || err == nil {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+}

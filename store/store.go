@@ -1,0 +1,178 @@
+// Package store holds revokebot's durable state: revocation requests with the
+// decisions taken on them, and the hash-chained audit log.
+//
+// Every state change is a compare-and-set, so two clicks, a duplicate delivery
+// or two replicas sharing one database execute a request at most once.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Kind is what a request revokes.
+type Kind string
+
+// KindUser is a /revoke <user> request.
+const KindUser Kind = "user"
+
+// State is where a request is in its life.
+type State string
+
+// The states of a request. Pending leads to running, cancelled, denied or
+// expired; running leads to succeeded or failed.
+const (
+	StatePending   State = "pending"   // card shown, waiting for confirm/approve
+	StateRunning   State = "running"   // confirmed/approved: execution claimed by exactly one worker
+	StateSucceeded State = "succeeded" // every action was accepted
+	StateFailed    State = "failed"    // at least one action failed; Detail says which
+	StateCancelled State = "cancelled" // the requester or an approver withdrew it
+	StateDenied    State = "denied"    // an approver refused it
+	StateExpired   State = "expired"   // nobody decided in time
+)
+
+// Terminal reports whether a request in state s is finished for good.
+func (s State) Terminal() bool {
+	switch s {
+	case StateSucceeded, StateFailed, StateCancelled, StateDenied, StateExpired:
+		return true
+	}
+	return false
+}
+
+func (s State) valid() bool { return s == StatePending || s == StateRunning || s.Terminal() }
+
+// Request is one /revoke request and the decisions taken on it.
+type Request struct {
+	ID            string
+	Kind          Kind
+	State         State
+	Requester     string // Slack user ID
+	Channel       string
+	RootTS        string // ts of the root message in Channel, set after it is posted
+	TriggerID     string // Slack trigger_id of the command; unique when non-empty (duplicate deliveries)
+	NeedsApproval bool
+	Target        json.RawMessage // opaque to the store: the resolved target(s) as the bot serialised them
+	DecidedBy     string
+	Detail        string // outcome in words
+	// Times are kept in UTC to the microsecond. A zero ExpiresAt never expires.
+	CreatedAt, ExpiresAt, UpdatedAt time.Time
+}
+
+// Errors a caller acts on; match them with errors.Is.
+var (
+	ErrNotFound  = errors.New("store: not found")
+	ErrDuplicate = errors.New("store: duplicate")     // ID or TriggerID already exists
+	ErrConflict  = errors.New("store: state changed") // compare-and-set lost
+)
+
+// Change is what a transition records besides the new state.
+// Empty DecidedBy/Detail leave the old values; a zero At means now.
+type Change struct {
+	DecidedBy, Detail string
+	At                time.Time
+}
+
+// Store is the durable state shared by every replica of the bot.
+type Store interface {
+	// CreateRequest stores a new request; an empty State means pending and a
+	// zero CreatedAt means now. It fails with ErrDuplicate on a known ID or TriggerID.
+	CreateRequest(ctx context.Context, r Request) error
+	// Request returns request id, or ErrNotFound.
+	Request(ctx context.Context, id string) (Request, error)
+	// SetRootTS records the ts of the request's root message.
+	SetRootTS(ctx context.Context, id, ts string) error
+	// Transition moves request id from `from` to `to` only if it is in `from` now (one atomic compare-and-set).
+	// It returns the request after the change; when the current state is not `from` it returns the current
+	// request and an error wrapping ErrConflict. A terminal `from` is refused: finished requests stay finished.
+	Transition(ctx context.Context, id string, from, to State, c Change) (Request, error)
+	// DuePending lists pending requests whose ExpiresAt <= now.
+	DuePending(ctx context.Context, now time.Time) ([]Request, error)
+	// InState lists requests in a state (e.g. running ones after a restart), oldest first.
+	InState(ctx context.Context, s State) ([]Request, error)
+
+	// AppendAudit appends one record to the hash chain and returns it (Seq and hashes filled in).
+	// A zero Time means now.
+	AppendAudit(ctx context.Context, e Event) (Record, error)
+	// AuditTrail returns the records of one request, in order.
+	AuditTrail(ctx context.Context, requestID string) ([]Record, error)
+	// VerifyAudit recomputes the whole chain; it returns how many records it checked, and a *ChainError
+	// on the first altered, reordered, inserted or missing record (including records cut off the end).
+	VerifyAudit(ctx context.Context) (int, error)
+
+	// Ping reports whether the store answers (for /readyz).
+	Ping(ctx context.Context) error
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Open opens the store a REVOKEBOT_STORE value names: "sqlite:PATH" (created
+// if missing; directories are not created). The schema is created or migrated
+// on open. Errors name the scheme, never the whole value: a database URL may
+// hold a password.
+func Open(ctx context.Context, url string) (Store, error) {
+	scheme, rest, ok := strings.Cut(url, ":")
+	switch {
+	case !ok || !schemeRE.MatchString(scheme):
+		return nil, errors.New("store: want sqlite:PATH, got a value without a recognisable scheme")
+	case scheme == "sqlite":
+		return openSQLite(ctx, rest)
+	}
+	return nil, fmt.Errorf("store: unsupported scheme %q (supported: sqlite)", scheme)
+}
+
+// schemeRE keeps Open from echoing anything but a plausible scheme: in
+// "user:password@host" the part before the colon is not one.
+var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]{0,19}$`)
+
+// prepareRequest checks r and fills in the defaults CreateRequest documents,
+// so that every backend accepts and stores exactly the same values.
+func prepareRequest(r Request, now func() time.Time) (Request, error) {
+	switch {
+	case r.ID == "":
+		return r, errors.New("store: request without ID")
+	case r.Kind == "":
+		return r, fmt.Errorf("store: request %q without kind", r.ID)
+	case r.State == "":
+		r.State = StatePending
+	case !r.State.valid():
+		return r, fmt.Errorf("store: request %q: unknown state %q", r.ID, r.State)
+	}
+	if len(r.Target) == 0 {
+		r.Target = nil
+	} else if !json.Valid(r.Target) {
+		return r, fmt.Errorf("store: request %q: target is not JSON", r.ID)
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now()
+	}
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = r.CreatedAt
+	}
+	r.CreatedAt, r.ExpiresAt, r.UpdatedAt = utc(r.CreatedAt), utc(r.ExpiresAt), utc(r.UpdatedAt)
+	return r, nil
+}
+
+// checkTransition refuses what no compare-and-set should be asked to do.
+func checkTransition(id string, from, to State) error {
+	switch {
+	case !from.valid() || !to.valid():
+		return fmt.Errorf("store: request %q: unknown state in %q -> %q", id, from, to)
+	case from.Terminal():
+		return fmt.Errorf("store: request %q: %s is final", id, from)
+	}
+	return nil
+}
+
+// utc is the precision every backend can keep: PostgreSQL stores microseconds.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
