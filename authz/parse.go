@@ -39,8 +39,10 @@ func ParsePolicy(data []byte) (Policy, error) {
 			approversSet = true
 			return principals(n, key, &p.Approvers)
 		},
-		"channels":         func(n *yaml.Node, key string) error { return ids(n, key, channelID, "channel ID (C…)", &p.Channels) },
-		"audit_channel":    func(n *yaml.Node, key string) error { return id(n, key, channelID, "channel ID (C…)", &p.AuditChannel) },
+		"channels": func(n *yaml.Node, key string) error { return ids(n, key, channelID, "channel ID (C…)", &p.Channels) },
+		"audit_channel": func(n *yaml.Node, key string) error {
+			return id(n, key, channelID, "channel ID (C…)", &p.AuditChannel)
+		},
 		"protected":        func(n *yaml.Node, key string) error { return strs(n, key, &p.Protected) },
 		"confirm_timeout":  func(n *yaml.Node, key string) error { return duration(n, key, &p.ConfirmTimeout, true) },
 		"approval_timeout": func(n *yaml.Node, key string) error { return duration(n, key, &p.ApprovalTimeout, true) },
@@ -98,8 +100,12 @@ func walkMap(n *yaml.Node, prefix string, fields map[string]func(*yaml.Node, str
 
 func principals(n *yaml.Node, key string, p *Principals) error {
 	return walkMap(n, key, map[string]func(*yaml.Node, string) error{
-		"users":  func(n *yaml.Node, key string) error { return ids(n, key, userID, "Slack user ID (U… or W…)", &p.Users) },
-		"groups": func(n *yaml.Node, key string) error { return ids(n, key, groupID, "Slack user group ID (S…)", &p.Groups) },
+		"users": func(n *yaml.Node, key string) error {
+			return ids(n, key, userID, "Slack user ID (U… or W…)", &p.Users)
+		},
+		"groups": func(n *yaml.Node, key string) error {
+			return ids(n, key, groupID, "Slack user group ID (S…)", &p.Groups)
+		},
 	})
 }
 
