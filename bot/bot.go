@@ -44,7 +44,7 @@ type Config struct {
 	Now       func() time.Time
 
 	Workers    int           // concurrent jobs; default 8
-	QueueSize  int           // acknowledged jobs waiting for a worker; default 256
+	QueueSize  int           // acknowledged jobs waiting for a worker; default 1024
 	SweepEvery time.Duration // how often expiry is checked; default 5s
 	Drain      time.Duration // how long shutdown waits for running jobs; default 30s
 }
@@ -83,7 +83,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Workers = 8
 	}
 	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = 256
+		cfg.QueueSize = 1024
 	}
 	if cfg.SweepEvery <= 0 {
 		cfg.SweepEvery = 5 * time.Second
