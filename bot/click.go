@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/store"
@@ -120,15 +121,12 @@ func (b *Bot) lost(ctx context.Context, log interface{ Error(string, ...any) }, 
 
 // notPending tells a late clicker what became of the request.
 func notPending(r store.Request) string {
-	by := ""
-	if r.DecidedBy != "" && r.DecidedBy != systemActor {
-		by = fmt.Sprintf(" by <@%s>", r.DecidedBy)
-	}
+	by, verb := byline(r.DecidedBy), strings.ToLower(decided(r.NeedsApproval))
 	switch r.State {
 	case store.StateRunning:
-		return "This request was already confirmed" + by + " and is running. Nothing changed."
+		return "This request was already " + verb + by + " and is running. Nothing changed."
 	case store.StateSucceeded, store.StateFailed:
-		return "This request was already confirmed" + by + " and has finished. Nothing changed."
+		return "This request was already " + verb + by + " and has finished. Nothing changed."
 	case store.StateCancelled:
 		return "This request was cancelled" + by + ". Nothing changed."
 	case store.StateDenied:

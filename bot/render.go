@@ -91,13 +91,10 @@ func buttons(c card) []slack.BlockElement {
 
 // outcome is the card's last line once the request left pending.
 func outcome(c card) string {
-	by := ""
-	if c.DecidedBy != "" && c.DecidedBy != systemActor {
-		by = fmt.Sprintf(" by <@%s>", c.DecidedBy)
-	}
+	by := byline(c.DecidedBy)
 	switch c.State {
 	case store.StateRunning:
-		return ":hourglass_flowing_sand: Confirmed" + by + ". Revoking…"
+		return ":hourglass_flowing_sand: " + decided(c.NeedsApproval) + by + ". Revoking…"
 	case store.StateSucceeded:
 		return ":white_check_mark: " + c.Detail
 	case store.StateFailed:
@@ -110,6 +107,21 @@ func outcome(c card) string {
 		return ":alarm_clock: Expired without a decision. Nothing was revoked."
 	}
 	return string(c.State)
+}
+
+// byline names who decided, unless revokebot itself did.
+func byline(decidedBy string) string {
+	if decidedBy == "" || decidedBy == systemActor {
+		return ""
+	}
+	return fmt.Sprintf(" by <@%s>", decidedBy)
+}
+
+func decided(needsApproval bool) string {
+	if needsApproval {
+		return "Approved"
+	}
+	return "Confirmed"
 }
 
 func userType(u revoke.User) string {
