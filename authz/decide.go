@@ -49,13 +49,17 @@ type Pending struct {
 }
 
 // MayConfirm decides whether actor may confirm a request: only its requester,
-// and only when no approver's decision is needed.
+// still a requester now (someone removed from the responders loses the
+// click too), and only when no approver's decision is needed.
 func (p Policy) MayConfirm(r Pending, a Actor) (string, bool) {
 	if r.NeedsApproval {
 		return "this request needs an approver's decision, not a confirmation.", false
 	}
 	if a.UserID != r.Requester {
 		return fmt.Sprintf("only <@%s>, who asked for it, can confirm this request.", r.Requester), false
+	}
+	if !p.IsRequester(a) {
+		return "you are no longer on revokebot's list of requesters.", false
 	}
 	return "", true
 }

@@ -27,6 +27,8 @@ func TestDecisions(t *testing.T) {
 		{"stranger", false, func() (string, bool) { return p.MayRequest(nobody, "CINC") }},
 		{"approver only is not a requester", false, func() (string, bool) { return p.MayRequest(app, "CINC") }},
 		{"requester confirms", true, func() (string, bool) { return p.MayConfirm(single, req) }},
+		{"requester removed since asking", false, func() (string, bool) { return p.MayConfirm(Pending{Requester: "UGONE"}, Actor{UserID: "UGONE"}) }},
+		{"group requester confirms", true, func() (string, bool) { return p.MayConfirm(Pending{Requester: "UGRP"}, grp) }},
 		{"other requester cannot confirm", false, func() (string, bool) { return p.MayConfirm(single, other) }},
 		{"confirm on approval request", false, func() (string, bool) { return p.MayConfirm(protected, req) }},
 		{"self approval", false, func() (string, bool) { return p.MayApprove(protected, req) }},

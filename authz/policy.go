@@ -49,20 +49,6 @@ const (
 	DefaultApprovalTimeout = 30 * time.Minute
 )
 
-// Groups lists every user group the policy names, so that a caller knows
-// whose membership to look up.
-func (p Policy) Groups() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, g := range append(append([]string{}, p.Requesters.Groups...), p.Approvers.Groups...) {
-		if !seen[g] {
-			seen[g] = true
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
 // IsProtected reports whether an account, given by its UPN, mail and object
 // ID, is on the protected list. Comparison ignores case, as Entra ID does.
 func (p Policy) IsProtected(ids ...string) bool {

@@ -37,25 +37,29 @@ func (b *Bot) audit(ctx context.Context, req store.Request, event, actor, detail
 	return rec, nil
 }
 
-// refuse records a refused command or click; the caller tells the person.
-func (b *Bot) refuse(ctx context.Context, req *store.Request, actor, detail string) {
+// refuse records a refused command or click; the caller tells the person,
+// and says it was recorded only when refuse returns nil.
+func (b *Bot) refuse(ctx context.Context, req *store.Request, actor, detail string) error {
 	if req != nil {
-		_, _ = b.audit(ctx, *req, "refused", actor, detail)
-		return
+		_, err := b.audit(ctx, *req, "refused", actor, detail)
+		return err
 	}
 	rec, err := b.store.AppendAudit(ctx, store.Event{Time: b.now().UTC(), Event: "refused", Actor: actor, Detail: detail})
 	if err != nil {
 		b.log.Error("could not write the audit log", "event", "refused", "error", err)
-		return
+		return err
 	}
 	b.postAuditChannel(ctx, rec)
+	return nil
 }
 
 func (b *Bot) postAuditChannel(ctx context.Context, rec store.Record) {
 	if b.policy.AuditChannel == "" {
 		return
 	}
-	line := fmt.Sprintf("%s *%s*", eventIcons[rec.Event.Event], rec.Event.Event)
+	// The sequence number and hash let anyone compare the durable log with
+	// this channel, which its writer cannot rewrite.
+	line := fmt.Sprintf("%s *%s* · #%d `%.12s`", eventIcons[rec.Event.Event], rec.Event.Event, rec.Seq, rec.Hash)
 	if rec.RequestID != "" {
 		line += fmt.Sprintf(" · `%s`", rec.RequestID)
 	}

@@ -95,9 +95,12 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, slack.OptionHTTPClient(cfg.HTTPClient))
+	if cfg.HTTPClient == nil {
+		// slack-go's default client never times out: one stalled connection
+		// would hold a worker for good.
+		cfg.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
+	opts = append(opts, slack.OptionHTTPClient(cfg.HTTPClient))
 	api := slack.New(cfg.BotToken, opts...)
 	b := &Bot{
 		cfg: cfg, policy: cfg.Policy, store: cfg.Store, api: api,
@@ -128,9 +131,14 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	b.recoverRunning(workCtx)
 
+	// The sweeper and the connection stop with ctx; Run waits for both so
+	// the store outlives them.
+	loopCtx, stopLoops := context.WithCancel(ctx)
+	defer stopLoops()
+	var loops sync.WaitGroup
 	connErr := make(chan error, 1)
-	go func() { connErr <- b.connect(ctx) }()
-	go b.sweep(ctx)
+	loops.Go(func() { connErr <- b.connect(loopCtx) })
+	loops.Go(func() { b.sweep(loopCtx) })
 
 	var err error
 loop:
@@ -145,6 +153,8 @@ loop:
 		}
 	}
 
+	stopLoops()
+	loops.Wait()
 	close(b.jobs)
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
@@ -185,7 +195,12 @@ func (b *Bot) connect(ctx context.Context) error {
 	}
 }
 
+// jobTimeout bounds one command or click, Graph retries included.
+const jobTimeout = 5 * time.Minute
+
 func (b *Bot) runJob(ctx context.Context, j job) {
+	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
+	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("job panicked", "job", j.name, "panic", r)

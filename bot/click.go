@@ -19,6 +19,18 @@ var actionWords = map[string]string{
 	ActionConfirm: "confirm", ActionCancel: "cancel", ActionApprove: "approve", ActionDeny: "deny", ActionStop: "stop",
 }
 
+// decisions maps a decisive button to the state it moves a pending request to
+// and the audit event that records it.
+var decisions = map[string]struct {
+	to    store.State
+	event string
+}{
+	ActionConfirm: {store.StateRunning, "confirmed"},
+	ActionApprove: {store.StateRunning, "approved"},
+	ActionCancel:  {store.StateCancelled, "cancelled"},
+	ActionDeny:    {store.StateDenied, "denied"},
+}
+
 // handleClick decides a button press. The decision itself is a
 // compare-and-set on the stored state, so a request runs at most once whatever
 // the number of clicks, duplicate deliveries or replicas.
@@ -50,7 +62,7 @@ func (b *Bot) handleClick(ctx context.Context, c click) {
 		return
 	}
 
-	actor, err := b.actor(ctx, c.Actor)
+	actor, err := b.actor(ctx, c.Actor, b.groupsFor(c.Action, req, c.Actor)...)
 	if err != nil {
 		log.Error("could not check user-group membership", "error", err)
 		reply("revokebot could not check your user-group membership with Slack, so nothing changed. Try again in a moment.")
@@ -58,40 +70,46 @@ func (b *Bot) handleClick(ctx context.Context, c click) {
 	}
 	reason, ok := b.mayClick(c.Action, req, actor)
 	if !ok {
-		b.refuse(ctx, &req, c.Actor, fmt.Sprintf("<@%s> tried to %s and was refused: %s", c.Actor, verb, reason))
+		detail := fmt.Sprintf("<@%s> tried to %s and was refused: %s", c.Actor, verb, reason)
+		if err := b.refuse(ctx, &req, c.Actor, detail); err != nil {
+			reply("You cannot " + verb + " this request: " + reason)
+			return
+		}
 		reply("You cannot " + verb + " this request: " + reason + " This attempt was recorded.")
 		return
 	}
 
-	switch c.Action {
-	case ActionConfirm, ActionApprove:
-		event := map[string]string{ActionConfirm: "confirmed", ActionApprove: "approved"}[c.Action]
-		req, err = b.store.Transition(ctx, req.ID, store.StatePending, store.StateRunning, store.Change{DecidedBy: c.Actor, At: b.now()})
-		if err != nil {
-			b.lost(ctx, log, reply, req, err)
-			return
-		}
-		if _, err := b.audit(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+"."); err != nil {
-			b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
-			return
-		}
-		b.updateCard(ctx, req)
-		b.execute(ctx, req)
-	case ActionCancel, ActionDeny:
-		to, event := store.StateCancelled, "cancelled"
-		if c.Action == ActionDeny {
-			to, event = store.StateDenied, "denied"
-		}
-		req, err = b.store.Transition(ctx, req.ID, store.StatePending, to, store.Change{DecidedBy: c.Actor, At: b.now()})
-		if err != nil {
-			b.lost(ctx, log, reply, req, err)
-			return
-		}
-		_, _ = b.audit(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+" the request; nothing was revoked.")
-		b.updateCard(ctx, req)
-	default:
-		reply("There is nothing to stop on this request.")
+	to, event := decisions[c.Action].to, decisions[c.Action].event
+	// Unexpired: a click read before the deadline must not land after it,
+	// however long the membership lookup took.
+	req, err = b.store.Transition(ctx, req.ID, store.StatePending, to, store.Change{DecidedBy: c.Actor, At: b.now(), Unexpired: true})
+	if err != nil {
+		b.lost(ctx, log, reply, req, err)
+		return
 	}
+	if to != store.StateRunning {
+		b.settle(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+" the request; nothing was revoked.")
+		return
+	}
+	if _, err := b.audit(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+"."); err != nil {
+		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
+		return
+	}
+	b.updateCard(ctx, req)
+	b.execute(ctx, req)
+}
+
+// groupsFor names the sets whose user groups a click's decision needs, so
+// that no lookup is made that cannot change the answer.
+func (b *Bot) groupsFor(action string, req store.Request, actor string) []authz.Principals {
+	switch {
+	case action == ActionConfirm && actor == req.Requester:
+		return []authz.Principals{b.policy.Requesters}
+	case action == ActionApprove && actor != req.Requester, action == ActionDeny,
+		action == ActionCancel && actor != req.Requester:
+		return []authz.Principals{b.policy.Approvers}
+	}
+	return nil
 }
 
 func (b *Bot) mayClick(action string, req store.Request, a authz.Actor) (string, bool) {
@@ -105,6 +123,8 @@ func (b *Bot) mayClick(action string, req store.Request, a authz.Actor) (string,
 		return b.policy.MayDeny(p, a)
 	case ActionCancel:
 		return b.policy.MayCancel(p, a)
+	case ActionStop:
+		return "there is nothing to stop on this request.", false
 	}
 	return "this button does nothing on this request.", false
 }
@@ -112,6 +132,11 @@ func (b *Bot) mayClick(action string, req store.Request, a authz.Actor) (string,
 // lost answers a click whose compare-and-set lost: someone else decided first.
 func (b *Bot) lost(ctx context.Context, log interface{ Error(string, ...any) }, reply func(string), cur store.Request, err error) {
 	if errors.Is(err, store.ErrConflict) {
+		if cur.State == store.StatePending { // still pending: it was the deadline that passed
+			b.expire(ctx, cur)
+			reply("This request expired before your click. Nothing changed; run `/revoke` again if it is still needed.")
+			return
+		}
 		reply(notPending(cur))
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -27,14 +28,17 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 	log := b.log.With("actor", cmd.UserID, "channel", cmd.ChannelID)
 	reply := func(text string) { b.replyEphemeral(ctx, cmd.ResponseURL, cmd.ChannelID, cmd.UserID, text) }
 
-	actor, err := b.actor(ctx, cmd.UserID)
+	actor, err := b.actor(ctx, cmd.UserID, b.policy.Requesters)
 	if err != nil {
 		log.Error("could not check user-group membership", "error", err)
 		reply("revokebot could not check your user-group membership with Slack, so it did nothing. Try again in a moment.")
 		return
 	}
 	if reason, ok := b.policy.MayRequest(actor, cmd.ChannelID); !ok {
-		b.refuse(ctx, nil, cmd.UserID, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.UserID, Escape(cmd.Text), reason))
+		if err := b.refuse(ctx, nil, cmd.UserID, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.UserID, Escape(clip(cmd.Text)), reason)); err != nil {
+			reply("You cannot do that: " + reason)
+			return
+		}
 		reply("You cannot do that: " + reason + " This attempt was recorded.")
 		return
 	}
@@ -77,11 +81,18 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 		return
 	}
 	text, blocks := renderCard(cardOf(req, user))
-	_, ts, err := b.post(ctx, cmd.ChannelID, "", text, blocks)
-	if err != nil {
-		log.Error("could not post the card", "error", err)
-		_, _ = b.store.Transition(ctx, req.ID, store.StatePending, store.StateFailed, store.Change{Detail: "could not post the request card", At: b.now()})
-		reply(fmt.Sprintf("revokebot could not post in this channel (%s). Invite it with `/invite @revokebot` and try again. Nothing was revoked.", slackErrorCode(err)))
+	_, ts, postErr := b.post(ctx, cmd.ChannelID, "", text, blocks)
+	if postErr != nil {
+		code := slackErrorCode(postErr)
+		log.Error("could not post the card", "error", code)
+		if req, err := b.store.Transition(ctx, req.ID, store.StatePending, store.StateFailed, store.Change{Detail: "could not post the request card", At: b.now()}); err == nil {
+			_, _ = b.audit(ctx, req, "failed", systemActor, "Could not post the request card ("+code+"); nothing was revoked.")
+		}
+		hint := "Try again in a moment."
+		if code == "not_in_channel" || code == "channel_not_found" {
+			hint = "Invite it with `/invite @revokebot` and try again."
+		}
+		reply(fmt.Sprintf("revokebot could not post its card in this channel (%s). %s Nothing was revoked.", code, hint))
 		return
 	}
 	if err := b.store.SetRootTS(ctx, req.ID, ts); err != nil {
@@ -90,10 +101,19 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 	log.Info("request posted")
 }
 
-// actor looks up which of the policy's user groups a person is in.
-func (b *Bot) actor(ctx context.Context, userID string) (authz.Actor, error) {
-	groups, err := b.groups.memberOf(ctx, userID, b.policy.Groups())
-	return authz.Actor{UserID: userID, Groups: groups}, err
+// actor looks up the user groups that a decision over sets needs, and none
+// of a set that names the person directly: a Slack hiccup never locks out
+// people listed by ID.
+func (b *Bot) actor(ctx context.Context, userID string, sets ...authz.Principals) (authz.Actor, error) {
+	var groups []string
+	for _, s := range sets {
+		if !slices.Contains(s.Users, userID) {
+			groups = append(groups, s.Groups...)
+		}
+	}
+	slices.Sort(groups)
+	in, err := b.groups.memberOf(ctx, userID, slices.Compact(groups))
+	return authz.Actor{UserID: userID, Groups: in}, err
 }
 
 // resolve turns a target into exactly one user, or into the words explaining
@@ -117,6 +137,7 @@ func (b *Bot) resolve(ctx context.Context, t Target) (revoke.User, string) {
 	}
 	users, err := b.cfg.Directory.Resolve(ctx, lookup)
 	if err != nil {
+		b.log.Warn("directory lookup failed", "lookup_kind", int(lookup.Kind), "error", err)
 		return revoke.User{}, fmt.Sprintf("Looking up `%s` failed: %s", Escape(lookup.Value), describe(err))
 	}
 	switch len(users) {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/revokebot/revokebot/store"
 )
@@ -30,13 +31,16 @@ func (b *Bot) execute(ctx context.Context, req store.Request) {
 	if user.Guest() {
 		detail += " :warning: This is a B2B guest: revocation does not affect the guest's sessions in their home tenant."
 	}
+	// Graph has accepted: record it even if shutdown is cancelling the job,
+	// or the next start would call a revocation that worked "interrupted".
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	req, err = b.store.Transition(ctx, req.ID, store.StateRunning, store.StateSucceeded, store.Change{Detail: detail, At: b.now()})
 	if err != nil {
 		log.Error("revoked, but could not record it", "error", err)
 		return
 	}
-	_, _ = b.audit(ctx, req, "succeeded", systemActor, detail)
-	b.updateCard(ctx, req)
+	b.settle(ctx, req, "succeeded", systemActor, detail)
 	log.Info("sessions revoked")
 }
 
@@ -47,7 +51,15 @@ func (b *Bot) fail(ctx context.Context, req store.Request, detail string) {
 		b.log.Error("could not record a failure", "request_id", req.ID, "error", err)
 		return
 	}
-	_, _ = b.audit(ctx, req, "failed", systemActor, detail)
+	b.settle(ctx, req, "failed", systemActor, detail)
+}
+
+// settle records a request's new state in the audit log and only then, if
+// that worked, shows it on the card.
+func (b *Bot) settle(ctx context.Context, req store.Request, event, actor, detail string) {
+	if _, err := b.audit(ctx, req, event, actor, detail); err != nil {
+		return
+	}
 	b.updateCard(ctx, req)
 }
 

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -31,16 +32,23 @@ func newGroupCache(api *slack.Client, now func() time.Time) *groupCache {
 	return &groupCache{api: api, now: now, entries: map[string]groupEntry{}}
 }
 
+// memberOf returns the groups among groups that userID is in. A group that
+// cannot be read is an error only when no other group admits the person.
 func (c *groupCache) memberOf(ctx context.Context, userID string, groups []string) ([]string, error) {
 	var in []string
+	var firstErr error
 	for _, g := range groups {
 		members, err := c.members(ctx, g)
 		if err != nil {
-			return nil, err
+			firstErr = cmp.Or(firstErr, err)
+			continue
 		}
 		if members[userID] {
 			in = append(in, g)
 		}
+	}
+	if len(in) == 0 && firstErr != nil {
+		return nil, firstErr
 	}
 	return in, nil
 }

@@ -86,13 +86,20 @@ func FuzzParse(f *testing.F) {
 			if c.Error == "" {
 				t.Fatal("invalid without an error")
 			}
+			// Everything echoed is escaped, so no < or > of the input survives.
+			if strings.ContainsAny(c.Error, "<>") {
+				t.Fatalf("error echoes unescaped input: %q", c.Error)
+			}
+			if len(c.Error) > 1200 {
+				t.Fatalf("error of %d bytes: input echoed unclipped", len(c.Error))
+			}
 		case CmdRevoke:
 			if len(c.Targets) == 0 || len(c.Targets) > MaxTargets {
 				t.Fatalf("%d targets", len(c.Targets))
 			}
 		}
 		for _, tg := range c.Targets {
-			if tg.Value == "" || strings.ContainsAny(tg.Value, " \t\n<>") && tg.Kind != TargetAddress {
+			if tg.Value == "" || strings.ContainsAny(tg.Value, " \t\n<>") {
 				t.Fatalf("bad target %+v", tg)
 			}
 			if !utf8.ValidString(tg.Value) && utf8.ValidString(text) {

@@ -84,7 +84,8 @@ func buttons(c card) []slack.BlockElement {
 		WithStyle(slack.StyleDanger).
 		WithConfirm(slack.NewConfirmationBlockObject(
 			plain("Revoke sessions?"),
-			md(fmt.Sprintf("Every sign-in session of *%s* (%s) ends now.", Escape(c.User.DisplayName), Escape(c.User.UPN))),
+			// A confirm dialog's text holds at most 300 characters.
+			md(fmt.Sprintf("Every sign-in session of *%s* (%s) ends now.", escapeClip(c.User.DisplayName, 100), escapeClip(c.User.UPN, 120))),
 			plain("Revoke"), plain("Go back")).WithStyle(slack.StyleDanger))
 	return []slack.BlockElement{confirm, cancel}
 }

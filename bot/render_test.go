@@ -63,3 +63,35 @@ func TestCardGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestCardLimits: the longest names Entra ID allows still make a card Slack
+// accepts (a confirm dialog's text holds 300 characters).
+func TestCardLimits(t *testing.T) {
+	u := revoke.User{ID: alice.ID, DisplayName: strings.Repeat("&", 256), UPN: strings.Repeat("a", 64) + "@" + strings.Repeat("b", 48) + ".com"}
+	_, blocks := renderCard(card{RequestID: "rb-aaaa", Requester: "U01REQ", User: u, State: store.StatePending, ExpiresAt: expires})
+	js, _ := json.Marshal(blocks)
+	var parsed []struct {
+		Elements []struct {
+			Confirm *struct {
+				Text struct{ Text string } `json:"text"`
+			} `json:"confirm"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(js, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, b := range parsed {
+		for _, e := range b.Elements {
+			if e.Confirm != nil {
+				found = true
+				if n := len([]rune(e.Confirm.Text.Text)); n > 300 {
+					t.Errorf("confirm text is %d characters", n)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no confirm dialog")
+	}
+}

@@ -36,6 +36,5 @@ func (b *Bot) expire(ctx context.Context, r store.Request) {
 	if err != nil {
 		return
 	}
-	_, _ = b.audit(ctx, r, "expired", systemActor, "No decision before "+clock(r.ExpiresAt)+"; nothing was revoked.")
-	b.updateCard(ctx, r)
+	b.settle(ctx, r, "expired", systemActor, "No decision before "+clock(r.ExpiresAt)+"; nothing was revoked.")
 }

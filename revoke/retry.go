@@ -10,7 +10,7 @@ import (
 // silent.
 type Retry struct {
 	Attempts int           // total tries, at least 1
-	MaxWait  time.Duration // cap on one wait, whatever Retry-After says
+	MaxWait  time.Duration // longest wait; a longer Retry-After ends the retries
 	Backoff  time.Duration // wait when Graph gives no Retry-After; doubled each time
 	Sleep    func(ctx context.Context, d time.Duration) error
 }
@@ -51,12 +51,17 @@ func (r Retry) Do(ctx context.Context, try func() Attempt) (int, error) {
 			return n, a.Err
 		}
 		wait := a.RetryAfter
+		if r.MaxWait > 0 && wait > r.MaxWait {
+			// Coming back before the server allows it would only hammer it:
+			// give up and let the person retry later.
+			return n, a.Err
+		}
 		if wait <= 0 {
 			wait = backoff
 			backoff *= 2
-		}
-		if r.MaxWait > 0 && wait > r.MaxWait {
-			wait = r.MaxWait
+			if r.MaxWait > 0 {
+				wait = min(wait, r.MaxWait)
+			}
 		}
 		if err := r.Sleep(ctx, wait); err != nil {
 			return n, a.Err

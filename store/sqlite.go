@@ -70,6 +70,35 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	return s, nil
 }
 
+// openSQLiteExisting opens an existing database read-only: a missing file is
+// an error, not a new empty store, and nothing is migrated.
+func openSQLiteExisting(ctx context.Context, path string) (Store, error) {
+	switch {
+	case path == "" || path == ":memory:":
+		return nil, errors.New("store: sqlite: want the path of an existing database")
+	case strings.ContainsRune(path, '?'):
+		return nil, fmt.Errorf("store: sqlite %s: a path may not contain '?'", path)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		return nil, fmt.Errorf("store: sqlite %s: no such database file", path)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+	}
+	s := &sqliteStore{w: db, r: db, now: time.Now}
+	var v int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: sqlite %s: not a revokebot store", path)
+	}
+	if v != len(sqliteMigrations) {
+		db.Close()
+		return nil, fmt.Errorf("store: sqlite %s: schema version %d, this revokebot reads %d", path, v, len(sqliteMigrations))
+	}
+	return s, nil
+}
+
 // sqliteMigrations[i] brings the schema from version i to i+1. Append only.
 var sqliteMigrations = []string{`
 CREATE TABLE requests (
@@ -206,8 +235,8 @@ func (s *sqliteStore) Transition(ctx context.Context, id string, from, to State,
 	r, err := scanRequest(s.w.QueryRowContext(ctx, `UPDATE requests
 		SET state = ?, decided_by = COALESCE(NULLIF(?, ''), decided_by),
 			detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?
-		WHERE id = ? AND state = ?
-		RETURNING `+requestColumns, to, c.DecidedBy, c.Detail, micros(at), id, from))
+		WHERE id = ? AND state = ? AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
+		RETURNING `+requestColumns, to, c.DecidedBy, c.Detail, micros(at), id, from, c.Unexpired, micros(at)))
 	if err == nil {
 		return r, nil
 	}
@@ -217,6 +246,9 @@ func (s *sqliteStore) Transition(ctx context.Context, id string, from, to State,
 	cur, err := s.Request(ctx, id)
 	if err != nil {
 		return Request{}, err
+	}
+	if cur.State == from {
+		return cur, fmt.Errorf("request %q expired at %s: %w", id, cur.ExpiresAt.Format(time.RFC3339), ErrConflict)
 	}
 	return cur, fmt.Errorf("request %q is %s, not %s: %w", id, cur.State, from, ErrConflict)
 }

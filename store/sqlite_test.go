@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -276,5 +277,43 @@ func TestDocumentedHashMatches(t *testing.T) {
 	rehash(t, path, r.Seq) // recomputing the true content must change nothing
 	if n, err := s.VerifyAudit(context.Background()); n != 1 || err != nil {
 		t.Errorf("after an independent re-hash: %d, %v", n, err)
+	}
+}
+
+// TestOpenExisting: the read-only open used by `audit verify` neither creates
+// a missing store nor writes to an existing one.
+func TestOpenExisting(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo.db")
+	if _, err := store.OpenExisting(ctx, "sqlite:"+missing); err == nil {
+		t.Fatal("opened a store that does not exist")
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatal("OpenExisting created the file")
+	}
+	path := filepath.Join(dir, "real.db")
+	s := openFile(t, path)
+	if _, err := s.AppendAudit(ctx, store.Event{Event: "requested", Actor: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	ro, err := store.OpenExisting(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if n, err := ro.VerifyAudit(ctx); err != nil || n != 1 {
+		t.Fatalf("verify read-only: %d %v", n, err)
+	}
+	if _, err := ro.AppendAudit(ctx, store.Event{Event: "x", Actor: "U1"}); err == nil {
+		t.Fatal("a read-only store accepted a write")
+	}
+	notStore := filepath.Join(dir, "other.txt")
+	if err := os.WriteFile(notStore, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.OpenExisting(ctx, "sqlite:"+notStore); err == nil {
+		t.Fatal("opened a file that is not a store")
 	}
 }

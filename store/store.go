@@ -76,6 +76,9 @@ var (
 type Change struct {
 	DecidedBy, Detail string
 	At                time.Time
+	// Unexpired makes the compare-and-set also require ExpiresAt to be after
+	// At, so a decision read before the deadline cannot land after it.
+	Unexpired bool
 }
 
 // Store is the durable state shared by every replica of the bot.
@@ -116,10 +119,23 @@ type Store interface {
 // on open. Errors name the scheme, never the whole value: a database URL may
 // hold a password.
 func Open(ctx context.Context, url string) (Store, error) {
+	return open(ctx, url, false)
+}
+
+// OpenExisting opens a store that must already exist, read-only and without
+// migrating: for checking an audit log, which must not be created or changed
+// by the check.
+func OpenExisting(ctx context.Context, url string) (Store, error) {
+	return open(ctx, url, true)
+}
+
+func open(ctx context.Context, url string, existing bool) (Store, error) {
 	scheme, rest, ok := strings.Cut(url, ":")
 	switch {
 	case !ok || !schemeRE.MatchString(scheme):
 		return nil, errors.New("store: want sqlite:PATH, got a value without a recognisable scheme")
+	case scheme == "sqlite" && existing:
+		return openSQLiteExisting(ctx, rest)
 	case scheme == "sqlite":
 		return openSQLite(ctx, rest)
 	}

@@ -17,7 +17,7 @@ func auditVerify(ctx context.Context, getenv func(string) string, stdout, stderr
 		fmt.Fprintln(stderr, "revokebot:", err)
 		return 2
 	}
-	st, err := store.Open(ctx, url)
+	st, err := store.OpenExisting(ctx, url)
 	if err != nil {
 		fmt.Fprintln(stderr, "revokebot: open store:", err)
 		return 1

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/revokebot/revokebot/authz"
@@ -42,6 +43,10 @@ func loadStoreURL(getenv func(string) string) (string, error) {
 	v := orDefault(getenv, "REVOKEBOT_STORE", "sqlite:revokebot.db")
 	switch {
 	case strings.HasPrefix(v, "sqlite:") && len(v) > len("sqlite:"):
+		dir := filepath.Dir(strings.TrimPrefix(v, "sqlite:"))
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return "", &settingError{"REVOKEBOT_STORE", fmt.Sprintf("directory %s does not exist", dir)}
+		}
 		return v, nil
 	case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
 		return "", &settingError{"REVOKEBOT_STORE", "postgres is not supported in this version yet; use sqlite:PATH"}
@@ -74,6 +79,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.HasSuffix(u.Path, "/") {
 		return c, &settingError{"SLACK_API_URL", "want an absolute URL ending in /, such as https://slack.com/api/"}
+	} else if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return c, &settingError{"SLACK_API_URL", "plain http is allowed only for localhost: the bot token would cross the network in clear"}
 	}
 	if _, err := graph.CheckBaseURL(c.GraphBaseURL); err != nil {
 		return c, err
@@ -98,5 +105,30 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Policy, err = authz.ParsePolicy(data); err != nil {
 		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %v", c.PolicyPath, err)}
 	}
+	if problem := unsupported(c.Policy); problem != "" {
+		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %s", c.PolicyPath, problem)}
+	}
 	return c, nil
+}
+
+// unsupported refuses policy settings this version would silently ignore,
+// and a policy under which protected accounts could never be revoked.
+func unsupported(p authz.Policy) string {
+	for _, a := range p.Actions {
+		if a != "sessions" {
+			return fmt.Sprintf("actions: %q is not available in this version; use [sessions]", a)
+		}
+	}
+	if p.Verify.For > 0 {
+		return "verify.for: the sign-in watch is not available in this version; use 0s"
+	}
+	if len(p.Protected) > 0 && p.Approvers.Empty() {
+		return "approvers: empty, so the protected accounts could never be approved"
+	}
+	return ""
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }

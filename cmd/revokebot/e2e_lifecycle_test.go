@@ -87,3 +87,20 @@ func TestSurvivesDisconnects(t *testing.T) {
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(e.requestID(card), "succeeded")
 }
+
+// TestOneBotPerSQLiteFile: a second revokebot on the same store refuses to
+// start instead of sharing the file's requests.
+func TestOneBotPerSQLiteFile(t *testing.T) {
+	e := startEnv(t)
+	cfg, err := loadConfig(e.sb.getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serve(e.ctx, cfg, newLogger(e.logs, "json"), nil)
+	if err == nil || !strings.Contains(err.Error(), "another revokebot is already using") {
+		t.Fatalf("second bot on the same store: %v", err)
+	}
+	card := e.request(uRequester, "alice")
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "succeeded")
+}

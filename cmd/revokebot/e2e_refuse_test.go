@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -105,11 +106,23 @@ func TestHelpAndMistakesAnsweredInAck(t *testing.T) {
 		"all":                "does not do that yet",
 	} {
 		ack := e.command(uStranger, chIncident, text)
-		if !strings.Contains(string(ack.Payload), want) || !strings.Contains(string(ack.Payload), `"ephemeral"`) {
-			t.Errorf("/revoke %q: ack payload %s, want %q", text, ack.Payload, want)
+		var reply struct {
+			ResponseType string `json:"response_type"`
+			Text         string `json:"text"`
+		}
+		if err := json.Unmarshal(ack.Payload, &reply); err != nil {
+			t.Fatalf("/revoke %q: ack payload %s: %v", text, ack.Payload, err)
+		}
+		if !strings.Contains(reply.Text, want) || reply.ResponseType != "ephemeral" {
+			t.Errorf("/revoke %q: ack payload %+v, want %q", text, reply, want)
+		}
+		if strings.Contains(reply.Text, "<!channel>") {
+			t.Errorf("/revoke %q: ack echoes <!channel> unescaped: %s", text, reply.Text)
 		}
 	}
-	if strings.Contains(e.everything(), "<!channel>") {
-		t.Error("<!channel> echoed unescaped")
+	for _, c := range e.sb.Slack.Calls() {
+		if c.Method != "apps.connections.open" {
+			t.Errorf("an answer needing no lookup called %s", c.Method)
+		}
 	}
 }

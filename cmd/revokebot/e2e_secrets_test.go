@@ -36,6 +36,11 @@ func TestNoSecretLeaks(t *testing.T) {
 	if !strings.Contains(logs, "revokebot starting") {
 		t.Fatalf("no logs captured: %q", logs)
 	}
+	// The logger scrubs token values as a last guard; the code must never
+	// have handed it one in the first place.
+	if strings.Contains(logs, "[REDACTED]") {
+		t.Errorf("a token reached the logger (scrubbed): %s", logs)
+	}
 	slackText := e.everything()
 	var stored strings.Builder
 	trail, _ := openStore(t, e).AuditTrail(context.Background(), e.requestID(card))
@@ -85,6 +90,10 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"no app token", "SLACK_APP_TOKEN", "", "SLACK_APP_TOKEN: required"},
 		{"bot token as app token", "SLACK_APP_TOKEN", "xoxb-supersecret-value", "SLACK_APP_TOKEN: not an app-level token"},
 		{"api url", "SLACK_API_URL", "https://slack.com/api", "SLACK_API_URL: want an absolute URL ending in /"},
+		{"api url in clear", "SLACK_API_URL", "http://slack.example.com/api/", "SLACK_API_URL: plain http is allowed only for localhost"},
+		{"store dir", "REVOKEBOT_STORE", "sqlite:" + dir + "/no/such/dir/x.db", "REVOKEBOT_STORE: directory"},
+		{"unsupported action", "REVOKEBOT_CONFIG", writePolicy("act.yaml", "requesters:\n  users: [U1AAAA]\nactions: [sessions, disable]\n"), `actions: "disable" is not available`},
+		{"no approvers for protected", "REVOKEBOT_CONFIG", writePolicy("app.yaml", "requesters:\n  users: [U1AAAA]\napprovers:\n  users: []\nprotected: [ceo@contoso.com]\n"), "approvers: empty"},
 		{"graph http", "GRAPH_BASE_URL", "http://graph.example.com/v1.0", "GRAPH_BASE_URL: plain http is allowed only for localhost"},
 		{"graph garbage", "GRAPH_BASE_URL", "::", "GRAPH_BASE_URL"},
 		{"store", "REVOKEBOT_STORE", "mysql://u:supersecret@db/x", "REVOKEBOT_STORE: want sqlite:PATH"},

@@ -42,6 +42,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	if err != nil {
 		return err
 	}
+	release, err := lockStore(cfg.StoreURL)
+	if err != nil {
+		return err
+	}
+	defer release()
 	st, err := store.Open(ctx, cfg.StoreURL)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Transition", testTransition},
 		{"TransitionConflict", testTransitionConflict},
 		{"TransitionRace", testTransitionRace},
+		{"TransitionUnexpired", testTransitionUnexpired},
 		{"DuePending", testDuePending},
 		{"InState", testInState},
 		{"AuditAppendTrailVerify", testAudit},
@@ -232,6 +233,28 @@ func testTransitionConflict(t *testing.T, s store.Store) {
 	}
 	if cur.ID != "r1" || cur.State != store.StateDenied || cur.DecidedBy != "U03" {
 		t.Errorf("conflict returned %+v, want the current, denied request", cur)
+	}
+}
+
+// testTransitionUnexpired: a decision that must land before the deadline
+// does not land after it, and says so with ErrConflict.
+func testTransitionUnexpired(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	r := newRequest("r1")
+	create(t, s, r)
+	late := store.Change{DecidedBy: "U04", At: r.ExpiresAt, Unexpired: true}
+	cur, err := s.Transition(ctx, "r1", store.StatePending, store.StateRunning, late)
+	if !errors.Is(err, store.ErrConflict) || cur.State != store.StatePending {
+		t.Fatalf("decision at the deadline: %v, state %s; want ErrConflict and still pending", err, cur.State)
+	}
+	early := store.Change{DecidedBy: "U04", At: r.ExpiresAt.Add(-time.Microsecond), Unexpired: true}
+	if cur, err := s.Transition(ctx, "r1", store.StatePending, store.StateRunning, early); err != nil || cur.State != store.StateRunning {
+		t.Fatalf("decision before the deadline: %v", err)
+	}
+	// Expiry itself is not an unexpired decision.
+	create(t, s, newRequest("r2"))
+	if _, err := s.Transition(ctx, "r2", store.StatePending, store.StateExpired, store.Change{At: r.ExpiresAt}); err != nil {
+		t.Fatal(err)
 	}
 }
 
