@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/revokebot/revokebot/internal/fakegraph"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +104,27 @@ func TestOneBotPerSQLiteFile(t *testing.T) {
 	card := e.request(uRequester, "alice")
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(e.requestID(card), "succeeded")
+}
+
+// TestBusyIsSaidNotSwallowed: with every worker busy and the queue full, a
+// command is still acknowledged at once and told to try again; the queued
+// ones are all served once Graph answers.
+func TestBusyIsSaidNotSwallowed(t *testing.T) {
+	e := startEnv(t, withTune(func(c *botConfig) { c.Workers, c.QueueSize = 1, 1 }))
+	held, release := make(chan struct{}, 10), make(chan struct{})
+	e.sb.Graph.OnRequest(func(fakegraph.Request) {
+		held <- struct{}{}
+		<-release
+	})
+	e.command(uRequester, chIncident, "alice") // the one worker waits on Graph
+	<-held
+	if ack := e.command(uRequester, chIncident, "bob"); len(ack.Payload) != 0 { // queued
+		t.Fatalf("queued command answered %s", ack.Payload)
+	}
+	ack := e.command(uRequester, chIncident, "ceo@contoso.com")
+	if !strings.Contains(string(ack.Payload), "overloaded") {
+		t.Fatalf("third command: ack payload %q, want the busy answer", ack.Payload)
+	}
+	close(release)
+	e.waitFor("both queued commands served", func(*fakeslack.Server) bool { return len(e.roots(chIncident)) == 2 })
 }
