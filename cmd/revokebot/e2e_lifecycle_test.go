@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/store"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +128,63 @@ func TestBusyIsSaidNotSwallowed(t *testing.T) {
 	}
 	close(release)
 	e.waitFor("both queued commands served", func(*fakeslack.Server) bool { return len(e.roots(chIncident)) == 2 })
+}
+
+// TestShutdownLetsARevocationFinish: a stop while Graph is answering waits
+// for the revocation and records its outcome; nothing is left "running".
+func TestShutdownLetsARevocationFinish(t *testing.T) {
+	e := startEnv(t)
+	card := e.request(uRequester, "alice")
+	held, release := make(chan struct{}, 1), make(chan struct{})
+	e.sb.Graph.OnRequest(func(r fakegraph.Request) {
+		if r.Method == "POST" {
+			held <- struct{}{}
+			<-release
+		}
+	})
+	e.click(uRequester, card, "revoke_confirm")
+	<-held
+	stopped := make(chan error, 1)
+	go func() { stopped <- e.stop() }()
+	select {
+	case err := <-stopped:
+		t.Fatalf("stopped (%v) while a revocation was in flight", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	req, err := openStore(t, e).Request(e.ctx, e.requestID(card))
+	if err != nil || req.State != "succeeded" || e.sb.Graph.Revocations(aliceID) != 1 {
+		t.Fatalf("after shutdown: %+v %v", req, err)
+	}
+	e.waitAudit(req.ID, "succeeded")
+}
+
+// TestCrashWhileRunningIsReported: a request left running by a crash is not
+// run a second time after the restart; the thread says it may not have
+// taken effect.
+func TestCrashWhileRunningIsReported(t *testing.T) {
+	e := startEnv(t)
+	card := e.request(uRequester, "alice")
+	id := e.requestID(card)
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(e.ctx, e.sb.Env["REVOKEBOT_STORE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a crash between the confirm and Graph's answer leaves behind.
+	if _, err := st.Transition(e.ctx, id, store.StatePending, store.StateRunning, store.Change{DecidedBy: uRequester}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	e.start(nil)
+	e.waitAudit(id, "failed")
+	e.waitFor("the thread to say so", func(*fakeslack.Server) bool { return strings.Contains(e.thread(card), "Interrupted") })
+	if e.sb.Graph.TotalRevocations() != 0 {
+		t.Fatal("a possibly half-done request was run again")
+	}
 }
