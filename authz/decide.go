@@ -97,3 +97,13 @@ func (p Policy) MayCancel(r Pending, a Actor) (string, bool) {
 	}
 	return fmt.Sprintf("only <@%s>, who asked for it, or an approver can cancel this request.", r.Requester), false
 }
+
+// MayInspect decides whether actor may read requests and their audit trail
+// (/revoke status and history): requesters and approvers only, since the
+// answers name the accounts under suspicion.
+func (p Policy) MayInspect(a Actor) (string, bool) {
+	if p.IsRequester(a) || p.IsApprover(a) {
+		return "", true
+	}
+	return "only revokebot's requesters and approvers can look at requests.", false
+}

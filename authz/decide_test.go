@@ -40,6 +40,10 @@ func TestDecisions(t *testing.T) {
 		{"non-approver denies", false, func() (string, bool) { return p.MayDeny(protected, other) }},
 		{"requester cancels", true, func() (string, bool) { return p.MayCancel(single, req) }},
 		{"approver cancels", true, func() (string, bool) { return p.MayCancel(single, app) }},
+		{"requester inspects", true, func() (string, bool) { return p.MayInspect(req) }},
+		{"approver inspects", true, func() (string, bool) { return p.MayInspect(app) }},
+		{"group member inspects", true, func() (string, bool) { return p.MayInspect(grp) }},
+		{"stranger inspects", false, func() (string, bool) { return p.MayInspect(nobody) }},
 		{"stranger cancels", false, func() (string, bool) { return p.MayCancel(single, nobody) }},
 	} {
 		reason, ok := tc.got()

@@ -62,7 +62,14 @@ func (b *Bot) onSlashCommand(req *socketmode.Request, cmd slack.SlashCommand) {
 	if b.seen.add("cmd:" + cmd.TriggerID) {
 		return
 	}
-	b.enqueue("command", func(ctx context.Context) { b.handleRevoke(ctx, cmd, parsed) })
+	handle := b.handleRevoke
+	switch parsed.Kind {
+	case CmdStatus:
+		handle = b.handleStatus
+	case CmdHistory:
+		handle = b.handleHistory
+	}
+	b.enqueue("command", func(ctx context.Context) { handle(ctx, cmd, parsed) })
 }
 
 func (b *Bot) onInteraction(req *socketmode.Request, cb slack.InteractionCallback) {
@@ -94,7 +101,7 @@ func immediateReply(c Command) (string, bool) {
 		return helpText, true
 	case CmdInvalid:
 		return c.Error + "\nType `/revoke help` for usage.", true
-	case CmdAll, CmdStatus, CmdHistory:
+	case CmdAll:
 		return "This revokebot version does not do that yet. It revokes one user's sessions: `/revoke alice@contoso.com`.", true
 	case CmdRevoke:
 		if len(c.Targets) > 1 {
@@ -115,4 +122,6 @@ const helpText = "*revokebot* revokes every sign-in session of an Entra ID user.
 	"• `/revoke alice` — by mail alias\n" +
 	"• `/revoke 8f1c2d3e-…` — by object ID\n" +
 	"• `/revoke @alice` — by Slack mention (their Slack e-mail is looked up)\n" +
+	"• `/revoke status rb-…` — a request's state and audit trail\n" +
+	"• `/revoke history alice@contoso.com` — past requests for a user\n" +
 	"You see the exact account and confirm with a click; protected accounts need an approver."
