@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -61,7 +62,11 @@ type Bot struct {
 	groups *groupCache
 	seen   *recent
 	jobs   chan job
+	up     atomic.Bool // the Socket Mode connection is open
 }
+
+// Connected reports whether the Socket Mode connection is up, for /readyz.
+func (b *Bot) Connected() bool { return b.up.Load() }
 
 type job struct {
 	name string
@@ -155,6 +160,7 @@ loop:
 
 	stopLoops()
 	loops.Wait()
+	b.up.Store(false)
 	close(b.jobs)
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()

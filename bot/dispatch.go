@@ -29,10 +29,17 @@ func (b *Bot) dispatch(evt socketmode.Event) {
 		}
 		b.onInteraction(evt.Request, cb)
 	case socketmode.EventTypeConnected:
+		b.up.Store(true)
 		b.log.Info("socket mode connected")
+	case socketmode.EventTypeConnecting:
+		b.up.Store(false)
 	case socketmode.EventTypeDisconnect:
+		b.up.Store(false)
 		b.log.Info("slack asked to disconnect; reconnecting")
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
+		b.up.Store(false)
+		b.log.Warn("socket mode cannot connect", "type", string(evt.Type))
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
 		b.log.Warn("socket mode trouble", "type", string(evt.Type))
 	default:
 		b.ackEmpty(evt)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -51,7 +52,7 @@ func newSandbox(dir, policy string, slackOpts fakeslack.Options) (*sandbox, erro
 		"GRAPH_ACCESS_TOKEN":   sandboxGraphToken,
 		"REVOKEBOT_CONFIG":     policyPath,
 		"REVOKEBOT_STORE":      "sqlite:" + filepath.Join(dir, "revokebot.db"),
-		"REVOKEBOT_LISTEN":     "127.0.0.1:0",
+		"REVOKEBOT_LISTEN":     freeAddr(),
 		"REVOKEBOT_LOG_FORMAT": "json",
 	}
 	return s, nil
@@ -106,3 +107,13 @@ func (s *sandbox) Close() {
 
 // quietTune makes the bot's background loops quick enough for a short demo.
 func quietTune(c *bot.Config) { c.SweepEvery = 200 * time.Millisecond }
+
+// freeAddr finds a loopback port for the health endpoints of a sandboxed bot.
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

@@ -64,8 +64,17 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	if err != nil {
 		return err
 	}
+	healthCtx, stopHealth := context.WithCancel(ctx)
+	defer stopHealth()
+	waitHealth, err := serveHealth(healthCtx, cfg.Listen, healthHandler(probes{connected: b.Connected, ping: st.Ping}), log)
+	if err != nil {
+		return err
+	}
+	defer waitHealth()
 	log.Info("revokebot starting", "version", version, "store", storeKind(cfg.StoreURL))
-	return b.Run(ctx)
+	err = b.Run(ctx)
+	stopHealth()
+	return err
 }
 
 // storeKind names the backend without the rest of the URL, which may hold a password.
