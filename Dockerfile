@@ -16,5 +16,6 @@ ENV REVOKEBOT_CONFIG=/etc/revokebot/revokebot.yaml \
     REVOKEBOT_STORE=sqlite:/data/revokebot.db
 USER 65532:65532
 VOLUME ["/data"]
+EXPOSE 9090
 ENTRYPOINT ["/usr/local/bin/revokebot"]
 CMD ["run"]
