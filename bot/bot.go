@@ -31,6 +31,21 @@ type Revoker interface {
 	RevokeSessions(ctx context.Context, userID string) (revoke.Result, error)
 }
 
+// Metrics counts what the bot does; metrics.Metrics implements it.
+type Metrics interface {
+	Command(outcome string)
+	Decision(decision, outcome string)
+	Revocation(outcome string)
+	Reconnect()
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Command(string)          {}
+func (noMetrics) Decision(string, string) {}
+func (noMetrics) Revocation(string)       {}
+func (noMetrics) Reconnect()              {}
+
 // Config is what a Bot needs; cmd/revokebot fills it from the environment.
 type Config struct {
 	BotToken, AppToken string
@@ -43,6 +58,7 @@ type Config struct {
 	Revoker   Revoker
 	Log       *slog.Logger
 	Now       func() time.Time
+	Metrics   Metrics
 
 	Workers    int           // concurrent jobs; default 8
 	QueueSize  int           // acknowledged jobs waiting for a worker; default 1024
@@ -63,6 +79,8 @@ type Bot struct {
 	seen   *recent
 	jobs   chan job
 	up     atomic.Bool // the Socket Mode connection is open
+	once   atomic.Bool // it has been open before: a new connection is a reconnect
+	m      Metrics
 }
 
 // Connected reports whether the Socket Mode connection is up, for /readyz.
@@ -83,6 +101,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
@@ -115,6 +136,7 @@ func New(cfg Config) (*Bot, error) {
 		groups: newGroupCache(api, cfg.Now),
 		seen:   newRecent(10*time.Minute, cfg.Now),
 		jobs:   make(chan job, cfg.QueueSize),
+		m:      cfg.Metrics,
 	}
 	return b, nil
 }

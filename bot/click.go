@@ -53,6 +53,7 @@ func (b *Bot) handleClick(ctx context.Context, c click) {
 		return
 	}
 	if req.State != store.StatePending {
+		b.m.Decision(c.Action, "late")
 		reply(notPending(req))
 		return
 	}
@@ -70,6 +71,7 @@ func (b *Bot) handleClick(ctx context.Context, c click) {
 	}
 	reason, ok := b.mayClick(c.Action, req, actor)
 	if !ok {
+		b.m.Decision(c.Action, "refused")
 		detail := fmt.Sprintf("<@%s> tried to %s and was refused: %s", c.Actor, verb, reason)
 		if err := b.refuse(ctx, &req, c.Actor, detail); err != nil {
 			reply("You cannot " + verb + " this request: " + reason)
@@ -84,9 +86,11 @@ func (b *Bot) handleClick(ctx context.Context, c click) {
 	// however long the membership lookup took.
 	req, err = b.store.Transition(ctx, req.ID, store.StatePending, to, store.Change{DecidedBy: c.Actor, At: b.now(), Unexpired: true})
 	if err != nil {
+		b.m.Decision(c.Action, "late")
 		b.lost(ctx, log, reply, req, err)
 		return
 	}
+	b.m.Decision(c.Action, "accepted")
 	if to != store.StateRunning {
 		b.settle(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+" the request; nothing was revoked.")
 		return

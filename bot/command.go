@@ -35,6 +35,7 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 		return
 	}
 	if reason, ok := b.policy.MayRequest(actor, cmd.ChannelID); !ok {
+		b.m.Command("refused")
 		if err := b.refuse(ctx, nil, cmd.UserID, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.UserID, Escape(clip(cmd.Text)), reason)); err != nil {
 			reply("You cannot do that: " + reason)
 			return
@@ -46,6 +47,7 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 	t := parsed.Targets[0]
 	user, msg := b.resolve(ctx, t)
 	if msg != "" {
+		b.m.Command("unresolved")
 		reply(msg + " Nothing was revoked.")
 		return
 	}
@@ -98,6 +100,7 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 	if err := b.store.SetRootTS(ctx, req.ID, ts); err != nil {
 		log.Error("could not store the card's ts", "error", err)
 	}
+	b.m.Command("accepted")
 	log.Info("request posted")
 }
 

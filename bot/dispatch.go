@@ -30,6 +30,9 @@ func (b *Bot) dispatch(evt socketmode.Event) {
 		b.onInteraction(evt.Request, cb)
 	case socketmode.EventTypeConnected:
 		b.up.Store(true)
+		if b.once.Swap(true) {
+			b.m.Reconnect()
+		}
 		b.log.Info("socket mode connected")
 	case socketmode.EventTypeConnecting:
 		b.up.Store(false)
@@ -57,9 +60,11 @@ func (b *Bot) onSlashCommand(req *socketmode.Request, cmd slack.SlashCommand) {
 	// Pure answers go back in the ack itself: no call, no pool.
 	if text, done := immediateReply(parsed); done {
 		b.sm.Ack(*req, map[string]any{"response_type": "ephemeral", "text": text})
+		b.m.Command(map[bool]string{true: "invalid", false: "answered"}[parsed.Kind == CmdInvalid])
 		return
 	}
 	if !b.hasRoom() {
+		b.m.Command("busy")
 		b.sm.Ack(*req, map[string]any{"response_type": "ephemeral", "text": busy})
 		b.log.Error("queue full: refused a command", "actor", cmd.UserID)
 		return
@@ -86,6 +91,7 @@ func (b *Bot) onInteraction(req *socketmode.Request, cb slack.InteractionCallbac
 	}
 	if !b.hasRoom() {
 		b.sm.Ack(*req)
+		b.m.Decision(cb.ActionCallback.BlockActions[0].ActionID, "busy")
 		b.log.Error("queue full: dropped a click; the card still works", "actor", cb.User.ID)
 		return
 	}

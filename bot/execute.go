@@ -22,7 +22,11 @@ func (b *Bot) execute(ctx context.Context, req store.Request) {
 		return
 	}
 	res, err := b.cfg.Revoker.RevokeSessions(ctx, user.ID)
+	if err == nil {
+		b.m.Revocation("succeeded")
+	}
 	if err != nil {
+		b.m.Revocation("failed")
 		log.Warn("revocation failed", "error", err)
 		b.fail(ctx, req, "Revocation failed: "+describe(err))
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/revokebot/revokebot/internal/fakegraph"
 	"io"
 	"net/http"
 	"strings"
@@ -43,5 +44,45 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	if code, _ := get("/healthz"); code != 0 {
 		t.Errorf("health endpoint still served after shutdown: %d", code)
+	}
+}
+
+// TestMetrics: the SPEC's metrics count what happened.
+func TestMetrics(t *testing.T) {
+	e := startEnv(t)
+	e.command(uStranger, chIncident, "alice")
+	e.ephemeral(uStranger, "not on revokebot's list")
+	card := e.request(uRequester, "alice")
+	e.sb.Graph.Inject(fakegraph.Fault{Method: "POST", Status: 429, RetryAfter: "0.01", Times: 2})
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "succeeded")
+	opened := e.sb.Slack.ConnectionsOpened()
+	e.sb.Slack.Disconnect("refresh_requested")
+	e.waitFor("a reconnect", func(s *fakeslack.Server) bool { return s.ConnectionsOpened() > opened && s.OpenConnections() == 1 })
+
+	resp, err := http.Get("http://" + e.sb.Env["REVOKEBOT_LISTEN"] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	text := string(body)
+	for _, want := range []string{
+		`revokebot_commands_total{outcome="accepted"} 1`,
+		`revokebot_commands_total{outcome="refused"} 1`,
+		`revokebot_decisions_total{decision="revoke_confirm",outcome="accepted"} 1`,
+		`revokebot_revocations_total{outcome="succeeded"} 1`,
+		`revokebot_graph_throttled_total 2`,
+		`revokebot_graph_request_duration_seconds_count{code="429"} 2`,
+		`revokebot_graph_request_duration_seconds_count{code="200"}`,
+		`revokebot_slack_reconnects_total 1`,
+		`revokebot_bulk_users{state="remaining"} 0`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(text)
 	}
 }

@@ -13,12 +13,16 @@ import (
 type probes struct {
 	connected func() bool
 	ping      func(ctx context.Context) error
+	metrics   http.Handler
 }
 
-// healthHandler serves /healthz (the process lives) and /readyz (it can do
-// its job: Socket Mode connected and the store answering).
+// healthHandler serves /healthz (the process lives), /readyz (it can do its
+// job: Socket Mode connected and the store answering) and /metrics.
 func healthHandler(p probes) http.Handler {
 	mux := http.NewServeMux()
+	if p.metrics != nil {
+		mux.Handle("GET /metrics", p.metrics)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/revokebot/revokebot/bot"
+	"github.com/revokebot/revokebot/metrics"
 	"github.com/revokebot/revokebot/revoke/graph"
 	"github.com/revokebot/revokebot/store"
 )
@@ -30,7 +31,8 @@ func serveCommand(ctx context.Context, getenv func(string) string, stderr io.Wri
 // serve builds the concrete clients and runs the bot until ctx ends.
 // botOpts, when set, adjusts the bot's tuning (tests shorten intervals).
 func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.Config)) error {
-	gcfg := graph.Config{BaseURL: cfg.GraphBaseURL, Token: cfg.GraphToken}
+	m := metrics.New()
+	gcfg := graph.Config{BaseURL: cfg.GraphBaseURL, Token: cfg.GraphToken, Observe: m.GraphRequest}
 	if cfg.GraphToken == "" {
 		cred, err := azidentity.NewDefaultAzureCredential(nil)
 		if err != nil {
@@ -55,7 +57,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 
 	bc := bot.Config{
 		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL,
-		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log,
+		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
 	}
 	if botOpts != nil {
 		botOpts(&bc)
@@ -66,7 +68,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	}
 	healthCtx, stopHealth := context.WithCancel(ctx)
 	defer stopHealth()
-	waitHealth, err := serveHealth(healthCtx, cfg.Listen, healthHandler(probes{connected: b.Connected, ping: st.Ping}), log)
+	waitHealth, err := serveHealth(healthCtx, cfg.Listen, healthHandler(probes{connected: b.Connected, ping: st.Ping, metrics: m.Handler()}), log)
 	if err != nil {
 		return err
 	}

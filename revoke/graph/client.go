@@ -34,6 +34,9 @@ type Config struct {
 	Retry      revoke.Retry
 	Now        func() time.Time
 	Transport  http.RoundTripper // nil: a fresh http.Transport
+	// Observe, when set, sees every HTTP exchange with Graph, retries
+	// included: its duration and status (0 when there was no answer).
+	Observe func(d time.Duration, status int)
 }
 
 // Client resolves and revokes users.
@@ -80,6 +83,9 @@ func New(cfg Config) (*Client, error) {
 	transport := cfg.Transport
 	if transport == nil {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if cfg.Observe != nil {
+		transport = observed{next: transport, observe: cfg.Observe}
 	}
 	opts := msgraphgocore.GraphClientOptions{GraphServiceVersion: "v1.0", GraphServiceLibraryVersion: "revokebot"}
 	// No retry handler: revoke.Retry owns retries, so waits are bounded and
@@ -151,3 +157,20 @@ func (p *tokenProvider) GetAuthorizationToken(ctx context.Context, u *url.URL, _
 }
 
 func (p *tokenProvider) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
+
+// observed times each exchange below the SDK's middleware, so every try counts.
+type observed struct {
+	next    http.RoundTripper
+	observe func(time.Duration, int)
+}
+
+func (o observed) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := o.next.RoundTrip(r)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+	}
+	o.observe(time.Since(start), status)
+	return resp, err
+}

@@ -1,0 +1,80 @@
+// Package metrics holds revokebot's Prometheus metrics. The bot and the Graph
+// client see it only through the small interfaces they declare.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is one process's set of metrics, on its own registry.
+type Metrics struct {
+	reg         *prometheus.Registry
+	commands    *prometheus.CounterVec
+	decisions   *prometheus.CounterVec
+	revocations *prometheus.CounterVec
+	graph       *prometheus.HistogramVec
+	throttled   prometheus.Counter
+	reconnects  prometheus.Counter
+	bulk        *prometheus.GaugeVec
+}
+
+// New registers every metric the SPEC names.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "revokebot_commands_total", Help: "Slash commands by outcome (accepted, refused, invalid, busy, failed)."}, []string{"outcome"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "revokebot_decisions_total", Help: "Button clicks by decision and outcome."}, []string{"decision", "outcome"}),
+		revocations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "revokebot_revocations_total", Help: "Session revocations by outcome (succeeded, failed)."}, []string{"outcome"}),
+		graph: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "revokebot_graph_request_duration_seconds", Help: "Microsoft Graph request latency by HTTP status.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}, []string{"code"}),
+		throttled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "revokebot_graph_throttled_total", Help: "Graph answers of 429 Too Many Requests."}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "revokebot_slack_reconnects_total", Help: "Socket Mode connections opened after the first."}),
+		bulk: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "revokebot_bulk_users", Help: "Users of the running /revoke all job by state."}, []string{"state"}),
+	}
+	m.reg.MustRegister(m.commands, m.decisions, m.revocations, m.graph, m.throttled, m.reconnects, m.bulk,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Zero until a /revoke all job runs, but present, so dashboards and
+	// alerts can be written before the first incident.
+	for _, state := range []string{"done", "failed", "skipped", "remaining"} {
+		m.bulk.WithLabelValues(state).Set(0)
+	}
+	return m
+}
+
+// Handler serves the metrics in Prometheus text format.
+func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
+
+// Command counts a slash command.
+func (m *Metrics) Command(outcome string) { m.commands.WithLabelValues(outcome).Inc() }
+
+// Decision counts a click.
+func (m *Metrics) Decision(decision, outcome string) {
+	m.decisions.WithLabelValues(decision, outcome).Inc()
+}
+
+// Revocation counts a revocation's end.
+func (m *Metrics) Revocation(outcome string) { m.revocations.WithLabelValues(outcome).Inc() }
+
+// Reconnect counts a Socket Mode reconnection.
+func (m *Metrics) Reconnect() { m.reconnects.Inc() }
+
+// GraphRequest observes one HTTP exchange with Graph; status 0 is a network error.
+func (m *Metrics) GraphRequest(d time.Duration, status int) {
+	m.graph.WithLabelValues(strconv.Itoa(status)).Observe(d.Seconds())
+	if status == http.StatusTooManyRequests {
+		m.throttled.Inc()
+	}
+}
