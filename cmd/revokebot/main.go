@@ -24,6 +24,7 @@ func main() {
 const usage = `usage: revokebot [run | demo | check | audit verify | version]
   run            connect to Slack in Socket Mode and serve (the default)
   demo           play an incident against in-process fakes; needs no credentials
+  check          verify configuration, store, Slack tokens and Graph permissions; changes nothing
   audit verify   check the audit log's hash chain; exit 1 on any break
   version        print the version
 `
@@ -45,9 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case sub == "version" && len(args) == 1:
 		fmt.Fprintln(stdout, "revokebot", version)
 		return 0
-	case sub == "check":
-		fmt.Fprintln(stderr, "revokebot check: not available in this version yet")
-		return 2
+	case sub == "check" && len(args) == 1:
+		return checkCommand(ctx, getenv, stdout)
 	case sub == "help" || sub == "-h" || sub == "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -17,9 +17,11 @@ import (
 
 // Sandbox credentials: they open nothing but the in-process fakes.
 const (
-	sandboxBotToken   = "xoxb-sandbox-bot-token-0000"
-	sandboxAppToken   = "xapp-sandbox-app-token-0000"
-	sandboxGraphToken = "sandbox-graph-token-0000"
+	sandboxBotToken = "xoxb-sandbox-bot-token-0000"
+	sandboxAppToken = "xapp-sandbox-app-token-0000"
+	// A JWT, unsigned, whose roles claim holds the permissions revokebot
+	// needs, so that `revokebot check` can be run against the sandbox.
+	sandboxGraphToken = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiVXNlci5SZWFkLkFsbCIsIlVzZXIuUmV2b2tlU2Vzc2lvbnMuQWxsIl19.sandbox"
 )
 
 // sandbox is a fake Slack workspace and a fake Entra tenant on 127.0.0.1,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
@@ -32,15 +33,7 @@ func serveCommand(ctx context.Context, getenv func(string) string, stderr io.Wri
 // botOpts, when set, adjusts the bot's tuning (tests shorten intervals).
 func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.Config)) error {
 	m := metrics.New()
-	gcfg := graph.Config{BaseURL: cfg.GraphBaseURL, Token: cfg.GraphToken, Observe: m.GraphRequest}
-	if cfg.GraphToken == "" {
-		cred, err := azidentity.NewDefaultAzureCredential(nil)
-		if err != nil {
-			return fmt.Errorf("graph credentials: %w", err)
-		}
-		gcfg.Credential = cred
-	}
-	gc, err := graph.New(gcfg)
+	gc, err := newGraph(cfg, m.GraphRequest)
 	if err != nil {
 		return err
 	}
@@ -77,6 +70,20 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	err = b.Run(ctx)
 	stopHealth()
 	return err
+}
+
+// newGraph builds the Graph client: the static token when one is set, else
+// azidentity's chain (environment, workload identity, managed identity, CLI).
+func newGraph(cfg config, observe func(time.Duration, int)) (*graph.Client, error) {
+	gcfg := graph.Config{BaseURL: cfg.GraphBaseURL, Token: cfg.GraphToken, Observe: observe}
+	if cfg.GraphToken == "" {
+		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return nil, fmt.Errorf("graph credentials: %w", err)
+		}
+		gcfg.Credential = cred
+	}
+	return graph.New(gcfg)
 }
 
 // storeKind names the backend without the rest of the URL, which may hold a password.

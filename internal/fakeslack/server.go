@@ -44,7 +44,17 @@ type Options struct {
 	// PingInterval is the websocket PING period, default 5s. slack-go drops a
 	// connection that sees no PING for 30s, so it must stay well below that.
 	PingInterval time.Duration
+	// Scopes are the bot token's scopes, sent as X-OAuth-Scopes on every Web
+	// API answer to the bot token, as Slack does. Nil: DefaultScopes.
+	Scopes []string
+	// Channels, when set, are the only channels conversations.info knows,
+	// each mapped to whether the bot is a member. Nil: every channel exists
+	// and the bot is in it.
+	Channels map[string]bool
 }
+
+// DefaultScopes are the bot scopes revokebot's app manifest asks for.
+var DefaultScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read"}
 
 // User is a person (or bot) in the fake directory.
 type User struct {

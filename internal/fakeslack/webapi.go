@@ -139,6 +139,13 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": code})
 		return
 	}
+	if !wantApp {
+		scopes := s.opts.Scopes
+		if scopes == nil {
+			scopes = DefaultScopes
+		}
+		w.Header().Set("X-OAuth-Scopes", strings.Join(scopes, ","))
+	}
 	if f, ok := s.takeFault(method); ok {
 		done(f.err)
 		writeFault(w, f)
@@ -326,11 +333,15 @@ func (s *Server) usergroupsUsersList(p url.Values) (map[string]any, *apiError) {
 
 func (s *Server) conversationsInfo(p url.Values) (map[string]any, *apiError) {
 	id := p.Get("channel")
-	if id == "" {
+	member, known := s.opts.Channels[id]
+	if s.opts.Channels == nil {
+		member, known = true, true
+	}
+	if id == "" || !known {
 		return nil, &apiError{"channel_not_found", ""}
 	}
 	return map[string]any{"channel": map[string]any{
-		"id": id, "name": channelName(id), "is_channel": true, "is_member": true,
+		"id": id, "name": channelName(id), "is_channel": true, "is_member": member,
 		"created": 1764000000,
 	}}, nil
 }

@@ -41,6 +41,7 @@ type Config struct {
 
 // Client resolves and revokes users.
 type Client struct {
+	token func(ctx context.Context) (string, error)
 	users *users.UsersRequestBuilder
 	retry revoke.Retry
 	now   func() time.Time
@@ -116,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 	if retry.Attempts == 0 {
 		retry = revoke.DefaultRetry()
 	}
-	return &Client{users: users.NewUsersRequestBuilderInternal(map[string]string{}, adapter), retry: retry, now: now}, nil
+	return &Client{token: src, users: users.NewUsersRequestBuilderInternal(map[string]string{}, adapter), retry: retry, now: now}, nil
 }
 
 // CheckBaseURL parses a Graph base URL and refuses plain http to anything

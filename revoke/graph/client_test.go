@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"encoding/base64"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,4 +117,17 @@ func asError(err error, target **revoke.Error) bool {
 	e, ok := err.(*revoke.Error)
 	*target = e
 	return ok
+}
+
+func TestRolesOf(t *testing.T) {
+	claims := base64.RawURLEncoding.EncodeToString([]byte(`{"aud":"https://graph.microsoft.com","roles":["User.Read.All","User.RevokeSessions.All"]}`))
+	roles, err := rolesOf("eyJhbGciOiJub25lIn0." + claims + ".sig")
+	if err != nil || len(roles) != 2 || roles[1] != "User.RevokeSessions.All" {
+		t.Fatalf("roles %v %v", roles, err)
+	}
+	for _, bad := range []string{"opaque-token", "a.!!!.c", "a." + base64.RawURLEncoding.EncodeToString([]byte("nope")) + ".c"} {
+		if _, err := rolesOf(bad); err == nil || strings.Contains(err.Error(), bad) {
+			t.Errorf("rolesOf(%q): %v", bad, err)
+		}
+	}
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/revokebot/revokebot/bot"
+	"github.com/revokebot/revokebot/revoke/graph"
+	"github.com/revokebot/revokebot/store"
+)
+
+// checkCommand verifies configuration, store, Slack and Graph without
+// changing anything: one line per check, exit 1 if any fails.
+func checkCommand(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return printChecks(stdout, []bot.CheckResult{{Name: "configuration", Detail: err.Error(),
+			Fix: "see the Environment and Policy file sections of the README"}})
+	}
+	p := cfg.Policy
+	results := []bot.CheckResult{{Name: "policy file " + cfg.PolicyPath, OK: true, Detail: fmt.Sprintf(
+		"%d requester(s) and %d requester group(s), %d approver(s) and %d approver group(s), %d channel(s), %d protected account(s)",
+		len(p.Requesters.Users), len(p.Requesters.Groups), len(p.Approvers.Users), len(p.Approvers.Groups), len(p.Channels), len(p.Protected))}}
+	results = append(results, checkStore(ctx, cfg.StoreURL))
+	results = append(results, bot.CheckSlack(ctx, bot.SlackCheck{BotToken: cfg.BotToken, AppToken: cfg.AppToken,
+		APIURL: cfg.SlackAPIURL, Channels: p.Channels, AuditChannel: p.AuditChannel})...)
+	results = append(results, checkGraph(ctx, cfg)...)
+	return printChecks(stdout, results)
+}
+
+func printChecks(w io.Writer, results []bot.CheckResult) int {
+	code := 0
+	for _, r := range results {
+		if r.OK {
+			fmt.Fprintf(w, "ok    %s: %s\n", r.Name, r.Detail)
+			continue
+		}
+		code = 1
+		fmt.Fprintf(w, "FAIL  %s: %s — fix: %s\n", r.Name, r.Detail, r.Fix)
+	}
+	return code
+}
+
+func checkStore(ctx context.Context, url string) bot.CheckResult {
+	name := "store " + storeKind(url)
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return bot.CheckResult{Name: name, OK: true, Detail: path + " does not exist yet; revokebot run creates it"}
+		}
+	}
+	st, err := store.OpenExisting(ctx, url)
+	if err == nil {
+		defer st.Close()
+		err = st.Ping(ctx)
+	}
+	if err != nil {
+		return bot.CheckResult{Name: name, Detail: err.Error(), Fix: "check REVOKEBOT_STORE; revokebot run creates and migrates the schema"}
+	}
+	return bot.CheckResult{Name: name, OK: true, Detail: "reachable, schema current"}
+}
+
+func checkGraph(ctx context.Context, cfg config) []bot.CheckResult {
+	fix := "grant the application permissions User.RevokeSessions.All and User.Read.All to the app registration, with admin consent"
+	gc, err := newGraph(cfg, nil)
+	if err != nil {
+		return []bot.CheckResult{{Name: "graph credentials", Detail: err.Error(), Fix: "set GRAPH_ACCESS_TOKEN or the AZURE_* variables"}}
+	}
+	roles, err := gc.Roles(ctx)
+	if err != nil {
+		return []bot.CheckResult{{Name: "graph token", Detail: err.Error(), Fix: "check the Graph credentials (AZURE_* or GRAPH_ACCESS_TOKEN)"}}
+	}
+	var missing []string
+	for _, r := range graph.RequiredRoles {
+		if !slices.Contains(roles, r) {
+			missing = append(missing, r)
+		}
+	}
+	out := []bot.CheckResult{{Name: "graph permissions", OK: len(missing) == 0,
+		Detail: "token roles: " + strings.Join(roles, ", ") + "; missing " + strings.Join(missing, ", "), Fix: fix}}
+	if len(missing) == 0 {
+		out[0].Detail = "token roles include " + strings.Join(graph.RequiredRoles, " and ")
+	}
+	if err := gc.CheckRead(ctx); err != nil {
+		out = append(out, bot.CheckResult{Name: "graph read", Detail: err.Error(), Fix: fix})
+	} else {
+		out = append(out, bot.CheckResult{Name: "graph read", OK: true, Detail: "GET /users answered"})
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/revokebot/revokebot/internal/fakeslack"
+)
+
+// A sandbox-style JWT whose roles lack User.RevokeSessions.All.
+const tokenWithoutRevoke = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiVXNlci5SZWFkLkFsbCJdfQ.sandbox"
+
+func runCheck(t *testing.T, env map[string]string) (int, string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"check"}, func(k string) string { return env[k] }, &out, &errs)
+	return code, out.String() + errs.String()
+}
+
+// TestCheckPasses: against a correctly set-up workspace and tenant every
+// check is ok, and nothing is changed: no message, no socket, no write to
+// Graph, no store created.
+func TestCheckPasses(t *testing.T) {
+	sb, err := newSandbox(t.TempDir(), testPolicy, fakeslack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	code, out := runCheck(t, sb.Env)
+	if code != 0 || strings.Contains(out, "FAIL") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"ok    policy file", "ok    store sqlite: ", "does not exist yet", "ok    slack bot token: @revokebot",
+		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read", "ok    slack app token",
+		"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT", "ok    graph permissions: token roles include User.RevokeSessions.All and User.Read.All",
+		"ok    graph read"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if len(sb.Slack.Messages()) != 0 || sb.Slack.ConnectionsOpened() != 0 {
+		t.Error("check changed something in Slack")
+	}
+	for _, r := range sb.Graph.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("check sent %s %s to Graph", r.Method, r.Path)
+		}
+	}
+	if _, err := os.Stat(strings.TrimPrefix(sb.Env["REVOKEBOT_STORE"], "sqlite:")); !os.IsNotExist(err) {
+		t.Error("check created the store")
+	}
+	for _, s := range []string{sandboxBotToken, sandboxAppToken, sandboxGraphToken} {
+		if strings.Contains(out, s) {
+			t.Error("check printed a token")
+		}
+	}
+}
+
+// TestCheckFails: each problem is its own FAIL line with a fix, exit 1.
+func TestCheckFails(t *testing.T) {
+	sb, err := newSandbox(t.TempDir(), testPolicy, fakeslack.Options{
+		Scopes:   []string{"commands", "chat:write", "users:read"},
+		Channels: map[string]bool{"C0INCIDENT": true, "C0AUDIT": false},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	env := map[string]string{}
+	for k, v := range sb.Env {
+		env[k] = v
+	}
+	env["GRAPH_ACCESS_TOKEN"] = tokenWithoutRevoke
+	code, out := runCheck(t, env)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	for _, want := range []string{
+		"FAIL  slack bot scopes: missing users:read.email, usergroups:read — fix: add the scopes",
+		"FAIL  audit channel C0AUDIT: #",
+		"/invite @revokebot",
+		"FAIL  graph permissions: token roles: User.Read.All; missing User.RevokeSessions.All — fix: grant",
+		"FAIL  graph read: read users: HTTP 401",
+		"ok    incident channel C0INCIDENT",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+
+	env["SLACK_APP_TOKEN"] = "xapp-not-the-right-one"
+	env["SLACK_BOT_TOKEN"] = "xoxb-not-the-right-one"
+	code, out = runCheck(t, env)
+	if code != 1 || !strings.Contains(out, "FAIL  slack bot token: auth.test: invalid_auth") || strings.Contains(out, "not-the-right-one") {
+		t.Errorf("wrong tokens: exit %d:\n%s", code, out)
+	}
+}
