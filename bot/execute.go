@@ -67,9 +67,14 @@ func (b *Bot) settle(ctx context.Context, req store.Request, event, actor, detai
 	b.updateCard(ctx, req)
 }
 
-// recoverRunning ends requests that were running when the bot last stopped
-// without draining (a crash): whether Graph got the call is unknown, so the
-// thread says so instead of running it a second time.
+// orphanAfter is how long a request may stay running before it is taken for
+// abandoned: longer than any job may run (jobTimeout), so a request still
+// being worked on, by this replica or another, is never touched.
+const orphanAfter = jobTimeout + time.Minute
+
+// recoverRunning ends requests whose worker died (a crash, a killed replica):
+// whether Graph got the call is unknown, so the thread says so instead of
+// running it a second time. It runs at start and with every sweep.
 func (b *Bot) recoverRunning(ctx context.Context) {
 	running, err := b.store.InState(ctx, store.StateRunning)
 	if err != nil {
@@ -77,6 +82,9 @@ func (b *Bot) recoverRunning(ctx context.Context) {
 		return
 	}
 	for _, r := range running {
+		if b.now().Sub(r.UpdatedAt) < orphanAfter {
+			continue
+		}
 		b.fail(ctx, r, "Interrupted: revokebot stopped while this ran, so it may or may not have taken effect. Check the user and run `/revoke` again if needed.")
 	}
 }

@@ -163,8 +163,8 @@ func TestShutdownLetsARevocationFinish(t *testing.T) {
 }
 
 // TestCrashWhileRunningIsReported: a request left running by a crash is not
-// run a second time after the restart; the thread says it may not have
-// taken effect.
+// run a second time after the restart; once no job could still be working on
+// it, the thread says it may not have taken effect.
 func TestCrashWhileRunningIsReported(t *testing.T) {
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
@@ -182,6 +182,13 @@ func TestCrashWhileRunningIsReported(t *testing.T) {
 	}
 	st.Close()
 	e.start(nil)
+	// Within a job's time limit the request may still be running elsewhere
+	// (another replica): it is left alone.
+	time.Sleep(100 * time.Millisecond)
+	if req, _ := openStore(t, e).Request(e.ctx, id); req.State != store.StateRunning {
+		t.Fatalf("a request that may still be running was ended: %s", req.State)
+	}
+	e.clock.Advance(7 * time.Minute)
 	e.waitAudit(id, "failed")
 	e.waitFor("the thread to say so", func(*fakeslack.Server) bool { return strings.Contains(e.thread(card), "Interrupted") })
 	if e.sb.Graph.TotalRevocations() != 0 {
