@@ -59,7 +59,7 @@ func prepareEvent(e Event, now func() time.Time) (Event, error) {
 	// PostgreSQL text refuses NUL and invalid UTF-8; cleaning here keeps the
 	// backends interchangeable instead of losing an audit record there.
 	for _, s := range []*string{&e.Event, &e.RequestID, &e.Actor, &e.Target, &e.Detail} {
-		*s = strings.ReplaceAll(strings.ToValidUTF8(*s, "\uFFFD"), "\x00", "\uFFFD")
+		*s = cleanText(*s)
 	}
 	return e, nil
 }

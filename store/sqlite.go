@@ -199,6 +199,7 @@ func (s *sqliteStore) CreateRequest(ctx context.Context, r Request) error {
 }
 
 func (s *sqliteStore) Request(ctx context.Context, id string) (Request, error) {
+	id = cleanText(id)
 	r, err := scanRequest(s.r.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Request{}, fmt.Errorf("request %q: %w", id, ErrNotFound)
@@ -210,6 +211,7 @@ func (s *sqliteStore) Request(ctx context.Context, id string) (Request, error) {
 }
 
 func (s *sqliteStore) SetRootTS(ctx context.Context, id, ts string) error {
+	id, ts = cleanText(id), cleanText(ts)
 	res, err := s.w.ExecContext(ctx, `UPDATE requests SET root_ts = ? WHERE id = ?`, ts, id)
 	if err != nil {
 		return fmt.Errorf("store: set root ts of %q: %w", id, err)
@@ -226,17 +228,14 @@ func (s *sqliteStore) Transition(ctx context.Context, id string, from, to State,
 	if err := checkTransition(id, from, to); err != nil {
 		return Request{}, err
 	}
-	at := utc(c.At)
-	if at.IsZero() {
-		at = utc(s.now())
-	}
+	id, c = cleanText(id), prepareChange(c, s.now)
 	// The WHERE clause is the compare-and-set; RETURNING reads the row the
 	// same statement wrote, so no other change can slip in between.
 	r, err := scanRequest(s.w.QueryRowContext(ctx, `UPDATE requests
 		SET state = ?, decided_by = COALESCE(NULLIF(?, ''), decided_by),
 			detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?
 		WHERE id = ? AND state = ? AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
-		RETURNING `+requestColumns, to, c.DecidedBy, c.Detail, micros(at), id, from, c.Unexpired, micros(at)))
+		RETURNING `+requestColumns, to, c.DecidedBy, c.Detail, micros(c.At), id, from, c.Unexpired, micros(c.At)))
 	if err == nil {
 		return r, nil
 	}
@@ -259,7 +258,7 @@ func (s *sqliteStore) DuePending(ctx context.Context, now time.Time) ([]Request,
 }
 
 func (s *sqliteStore) InState(ctx context.Context, st State) ([]Request, error) {
-	return s.requests(ctx, `state = ? ORDER BY created_at, id`, st)
+	return s.requests(ctx, `state = ? ORDER BY created_at, id`, cleanText(string(st)))
 }
 
 func (s *sqliteStore) requests(ctx context.Context, where string, args ...any) ([]Request, error) {

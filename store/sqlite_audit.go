@@ -45,6 +45,7 @@ func (s *sqliteStore) AppendAudit(ctx context.Context, e Event) (Record, error) 
 const auditColumns = `seq, time, event, request_id, actor, target, detail, prev_hash, hash`
 
 func (s *sqliteStore) AuditTrail(ctx context.Context, requestID string) ([]Record, error) {
+	requestID = cleanText(requestID)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit WHERE request_id = ? ORDER BY seq`, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit trail of %q: %w", requestID, err)

@@ -47,7 +47,7 @@ func TestSQLiteMemoryContract(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct{ url, want string }{
-		{"postgres://revokebot:hunter2@db.internal/revokebot", `"postgres"`},
+		{"postgres://revokebot:hunter2@db.internal:port/revokebot", "postgres: malformed URL"},
 		{"mysql://root:hunter2@db", `"mysql"`},
 		{"revokebot:hunter2@db.internal", `"revokebot"`}, // looks like a scheme; the password is still not echoed
 		{"hunter2", "without a recognisable scheme"},

@@ -115,9 +115,11 @@ type Store interface {
 }
 
 // Open opens the store a REVOKEBOT_STORE value names: "sqlite:PATH" (created
-// if missing; directories are not created). The schema is created or migrated
-// on open. Errors name the scheme, never the whole value: a database URL may
-// hold a password.
+// if missing; directories are not created) or a "postgres://" or
+// "postgresql://" URL (the database must exist; tables go into the first
+// schema on its search_path). The schema is created or migrated on open.
+// Errors name the scheme, never the whole value: a database URL may hold a
+// password.
 func Open(ctx context.Context, url string) (Store, error) {
 	return open(ctx, url, false)
 }
@@ -133,13 +135,15 @@ func open(ctx context.Context, url string, existing bool) (Store, error) {
 	scheme, rest, ok := strings.Cut(url, ":")
 	switch {
 	case !ok || !schemeRE.MatchString(scheme):
-		return nil, errors.New("store: want sqlite:PATH, got a value without a recognisable scheme")
+		return nil, errors.New("store: want sqlite:PATH or postgres://…, got a value without a recognisable scheme")
 	case scheme == "sqlite" && existing:
 		return openSQLiteExisting(ctx, rest)
 	case scheme == "sqlite":
 		return openSQLite(ctx, rest)
+	case scheme == "postgres" || scheme == "postgresql":
+		return openPostgres(ctx, url, existing)
 	}
-	return nil, fmt.Errorf("store: unsupported scheme %q (supported: sqlite)", scheme)
+	return nil, fmt.Errorf("store: unsupported scheme %q (supported: sqlite, postgres)", scheme)
 }
 
 // schemeRE keeps Open from echoing anything but a plausible scheme: in
@@ -149,6 +153,10 @@ var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]{0,19}$`)
 // prepareRequest checks r and fills in the defaults CreateRequest documents,
 // so that every backend accepts and stores exactly the same values.
 func prepareRequest(r Request, now func() time.Time) (Request, error) {
+	for _, s := range []*string{&r.ID, &r.Requester, &r.Channel, &r.RootTS, &r.TriggerID, &r.DecidedBy, &r.Detail} {
+		*s = cleanText(*s)
+	}
+	r.Kind = Kind(cleanText(string(r.Kind)))
 	switch {
 	case r.ID == "":
 		return r, errors.New("store: request without ID")
@@ -183,6 +191,24 @@ func checkTransition(id string, from, to State) error {
 		return fmt.Errorf("store: request %q: %s is final", id, from)
 	}
 	return nil
+}
+
+// prepareChange cleans the text a transition stores and fills in At, for the
+// same reason as prepareRequest.
+func prepareChange(c Change, now func() time.Time) Change {
+	c.DecidedBy, c.Detail = cleanText(c.DecidedBy), cleanText(c.Detail)
+	if c.At = utc(c.At); c.At.IsZero() {
+		c.At = utc(now())
+	}
+	return c
+}
+
+// cleanText replaces NUL and invalid UTF-8, which PostgreSQL text refuses.
+// Every backend cleans every string it stores or looks up with it, so both
+// keep the same values and a key is found the way it was stored; otherwise a
+// stray byte in an error detail could fail a transition on one backend only.
+func cleanText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // utc is the precision every backend can keep: PostgreSQL stores microseconds.

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Duplicate", testDuplicate},
 		{"Invalid", testInvalid},
 		{"SetRootTS", testSetRootTS},
+		{"CleansText", testCleansText},
 		{"Transition", testTransition},
 		{"TransitionConflict", testTransitionConflict},
 		{"TransitionRace", testTransitionRace},
@@ -191,6 +192,26 @@ func testSetRootTS(t *testing.T, s store.Store) {
 	}
 	if got := get(t, s, "r1"); got.RootTS != "1710425366.000100" || got.State != store.StatePending {
 		t.Errorf("after SetRootTS: %+v", got)
+	}
+}
+
+// testCleansText: NUL and invalid UTF-8, which some databases refuse, are
+// replaced in what is stored and in what is looked up, so a stray byte in an
+// error detail cannot fail a transition and a key is found as it was given.
+func testCleansText(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	r := newRequest("r\xff")
+	r.Requester, r.TriggerID = "U\x001", ""
+	create(t, s, r)
+	got, err := s.Transition(ctx, "r\xff", store.StatePending, store.StateFailed, store.Change{Detail: "graph: \x00\xfe"})
+	if err != nil {
+		t.Fatalf("Transition: %v", err)
+	}
+	if got.ID != "r\uFFFD" || got.Requester != "U\uFFFD1" || got.Detail != "graph: \uFFFD\uFFFD" {
+		t.Errorf("stored ID %q, requester %q, detail %q", got.ID, got.Requester, got.Detail)
+	}
+	if err := s.SetRootTS(ctx, "r\xff", "1.2"); err != nil {
+		t.Errorf("SetRootTS: %v", err)
 	}
 }
 
