@@ -48,7 +48,7 @@ func rolesOf(jwt string) ([]string, error) {
 func (c *Client) CheckRead(ctx context.Context) error {
 	top := int32(1)
 	return c.do(ctx, "read users", "User.Read.All", func() error {
-		_, err := c.users.Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		_, err := c.users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top},
 		})
 		return err

@@ -41,10 +41,10 @@ type Config struct {
 
 // Client resolves and revokes users.
 type Client struct {
-	token func(ctx context.Context) (string, error)
-	users *users.UsersRequestBuilder
-	retry revoke.Retry
-	now   func() time.Time
+	token   func(ctx context.Context) (string, error)
+	adapter *msgraphgocore.GraphRequestAdapterBase
+	retry   revoke.Retry
+	now     func() time.Time
 }
 
 // New builds a Client. It makes no request.
@@ -117,7 +117,14 @@ func New(cfg Config) (*Client, error) {
 	if retry.Attempts == 0 {
 		retry = revoke.DefaultRetry()
 	}
-	return &Client{token: src, users: users.NewUsersRequestBuilderInternal(map[string]string{}, adapter), retry: retry, now: now}, nil
+	return &Client{token: src, adapter: adapter, retry: retry, now: now}, nil
+}
+
+// users returns a new request builder for each call: the adapter writes the
+// base URL into a builder's path parameters, so a shared builder is a data
+// race between concurrent requests.
+func (c *Client) users() *users.UsersRequestBuilder {
+	return users.NewUsersRequestBuilderInternal(map[string]string{}, c.adapter)
 }
 
 // CheckBaseURL parses a Graph base URL and refuses plain http to anything

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,4 +131,30 @@ func TestRolesOf(t *testing.T) {
 			t.Errorf("rolesOf(%q): %v", bad, err)
 		}
 	}
+}
+
+// TestConcurrentCalls: the bot's workers share one client.
+func TestConcurrentCalls(t *testing.T) {
+	g := fakegraph.New(fakegraph.Options{Token: "tok"})
+	defer g.Close()
+	g.AddUser(fakegraph.User{ID: "11111111-1111-4111-8111-111111111111", UserPrincipalName: "a@contoso.com", MailNickname: "a"})
+	c, _ := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(1)})
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			var err error
+			switch i % 3 {
+			case 0:
+				_, err = c.Resolve(context.Background(), revoke.Lookup{Kind: revoke.ByAlias, Value: "a"})
+			case 1:
+				_, err = c.Resolve(context.Background(), revoke.Lookup{Kind: revoke.ByObjectID, Value: "11111111-1111-4111-8111-111111111111"})
+			default:
+				_, err = c.RevokeSessions(context.Background(), "11111111-1111-4111-8111-111111111111")
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 }

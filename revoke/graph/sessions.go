@@ -10,7 +10,7 @@ import (
 // user (POST /users/{id}/revokeSignInSessions). Any 2xx is success.
 func (c *Client) RevokeSessions(ctx context.Context, userID string) (revoke.Result, error) {
 	err := c.do(ctx, "revoke sessions", "User.RevokeSessions.All", func() error {
-		_, err := c.users.ByUserId(userID).RevokeSignInSessions().PostAsRevokeSignInSessionsPostResponse(ctx, nil)
+		_, err := c.users().ByUserId(userID).RevokeSignInSessions().PostAsRevokeSignInSessionsPostResponse(ctx, nil)
 		return err
 	})
 	if err != nil {

@@ -44,7 +44,7 @@ func (c *Client) getUser(ctx context.Context, id string) (revoke.User, error) {
 	var got models.Userable
 	err := c.do(ctx, "look up user", "User.Read.All", func() error {
 		var err error
-		got, err = c.users.ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+		got, err = c.users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: userFields},
 		})
 		return err
@@ -60,7 +60,7 @@ func (c *Client) filter(ctx context.Context, filter string) ([]revoke.User, erro
 	var page models.UserCollectionResponseable
 	err := c.do(ctx, "look up user", "User.Read.All", func() error {
 		var err error
-		page, err = c.users.Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		page, err = c.users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: userFields, Top: &top},
 		})
 		return err
