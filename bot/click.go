@@ -52,6 +52,14 @@ func (b *Bot) handleClick(ctx context.Context, c click) {
 		reply("revokebot could not read this request from its store, so nothing changed. Try again in a moment.")
 		return
 	}
+	if req.RootTS == "" && c.MessageTS != "" {
+		// The click beat the command's worker to recording the card's ts
+		// (a fast clicker, or another replica): the card is the clicked message.
+		if err := b.store.SetRootTS(ctx, req.ID, c.MessageTS); err != nil {
+			log.Warn("could not record the card's ts", "error", err)
+		}
+		req.RootTS = c.MessageTS
+	}
 	if req.State != store.StatePending {
 		b.m.Decision(c.Action, "late")
 		reply(notPending(req))

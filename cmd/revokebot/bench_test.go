@@ -100,3 +100,43 @@ func BenchmarkConfirmToGraph(b *testing.B) {
 		e.stop()
 	}
 }
+
+// BenchmarkReplicas: two replicas on PostgreSQL, 1,000 commands spread over
+// both by the fake Slack (ack latency), then 300 of the cards confirmed with
+// three clicks each spread over both (a double-click and a retry), 30 cards
+// at a time, and the count of requests executed more than once.
+func BenchmarkReplicas(b *testing.B) {
+	const commands, confirmed, batch = 1000, 300, 30
+	for range b.N {
+		b.StopTimer()
+		e, _ := replicas(b, 2)
+		var lat []time.Duration
+		for range commands {
+			ack, err := e.sb.Slack.SlashCommand(e.ctx, fakeslack.SlashCommand{UserID: uRequester, ChannelID: chIncident, Text: "alice"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, ack.Latency())
+		}
+		e.waitWithin(5*time.Minute, "every card", func(*fakeslack.Server) bool { return len(e.roots(chIncident)) == commands })
+		cards := e.roots(chIncident)[:confirmed]
+		for i := 0; i < len(cards); i += batch {
+			var wg sync.WaitGroup
+			for _, card := range cards[i : i+batch] {
+				id := e.requestID(card)
+				for range 3 {
+					wg.Go(func() { e.clickValue(uRequester, card, "revoke_confirm", id, true) })
+				}
+			}
+			wg.Wait()
+			e.waitWithin(time.Minute, "the batch's revocations", func(*fakeslack.Server) bool { return e.sb.Graph.Revocations(aliceID) >= i+batch })
+		}
+		time.Sleep(500 * time.Millisecond)
+		twice := e.sb.Graph.Revocations(aliceID) - confirmed
+		p50, p99 := percentile(lat, 0.50), percentile(lat, 0.99)
+		b.ReportMetric(float64(p99.Microseconds())/1000, "ack-p99-ms")
+		b.ReportMetric(float64(twice), "executed-twice")
+		fmt.Printf("two replicas: %d commands, ack p50 %v, p99 %v (ceiling %v, p99/ceiling %.3f); %d requests confirmed with %d clicks; executed more than once: %d\n",
+			commands, p50, p99, ackCeiling, float64(p99)/float64(ackCeiling), confirmed, 3*confirmed, twice)
+	}
+}

@@ -49,9 +49,9 @@ func loadStoreURL(getenv func(string) string) (string, error) {
 		}
 		return v, nil
 	case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
-		return "", &settingError{"REVOKEBOT_STORE", "postgres is not supported in this version yet; use sqlite:PATH"}
+		return v, nil
 	}
-	return "", &settingError{"REVOKEBOT_STORE", "want sqlite:PATH"}
+	return "", &settingError{"REVOKEBOT_STORE", "want sqlite:PATH or a postgres:// URL"}
 }
 
 // loadConfig reads and checks every setting before anything connects.

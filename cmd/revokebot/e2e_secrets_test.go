@@ -96,7 +96,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"no approvers for protected", "REVOKEBOT_CONFIG", writePolicy("app.yaml", "requesters:\n  users: [U1AAAA]\napprovers:\n  users: []\nprotected: [ceo@contoso.com]\n"), "approvers: empty"},
 		{"graph http", "GRAPH_BASE_URL", "http://graph.example.com/v1.0", "GRAPH_BASE_URL: plain http is allowed only for localhost"},
 		{"graph garbage", "GRAPH_BASE_URL", "::", "GRAPH_BASE_URL"},
-		{"store", "REVOKEBOT_STORE", "mysql://u:supersecret@db/x", "REVOKEBOT_STORE: want sqlite:PATH"},
+		{"store", "REVOKEBOT_STORE", "mysql://u:supersecret@db/x", "REVOKEBOT_STORE: want sqlite:PATH or a postgres:// URL"},
 		{"listen", "REVOKEBOT_LISTEN", "9090", "REVOKEBOT_LISTEN"},
 		{"log format", "REVOKEBOT_LOG_FORMAT", "xml", "REVOKEBOT_LOG_FORMAT: want json or text"},
 		{"missing policy", "REVOKEBOT_CONFIG", dir + "/nope.yaml", "REVOKEBOT_CONFIG: policy file"},

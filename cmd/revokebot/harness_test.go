@@ -122,12 +122,15 @@ type env struct {
 type envOption func(*envOptions)
 
 type envOptions struct {
+	store  string
 	policy string
 	dir    string
 	tune   func(*bot.Config)
 }
 
 func withPolicy(p string) envOption { return func(o *envOptions) { o.policy = p } }
+
+func withStore(url string) envOption { return func(o *envOptions) { o.store = url } }
 
 func withTune(f func(*botConfig)) envOption { return func(o *envOptions) { o.tune = f } }
 
@@ -154,6 +157,9 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	}
 	t.Cleanup(sb.Close)
 	sb.Graph.AddUsers(tenant()...)
+	if o.store != "" {
+		sb.Env["REVOKEBOT_STORE"] = o.store
+	}
 	e := &env{t: t, sb: sb, logs: &syncBuffer{}, clock: newFakeClock()}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -165,13 +171,7 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 // start runs (or re-runs, after stop) the bot on the same sandbox and store.
 func (e *env) start(tune func(*bot.Config)) {
 	e.t.Helper()
-	stop, err := e.sb.Start(e.logs, func(c *bot.Config) {
-		c.Now = e.clock.Now
-		c.SweepEvery = 20 * time.Millisecond
-		if tune != nil {
-			tune(c)
-		}
-	})
+	stop, err := e.sb.Start(e.logs, e.tuned(tune))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -188,6 +188,17 @@ func (e *env) start(tune func(*bot.Config)) {
 			e.t.Errorf("bot stopped with an error: %v", err)
 		}
 	})
+}
+
+// tuned gives a bot the test's clock and quick sweeps, then tune's changes.
+func (e *env) tuned(tune func(*bot.Config)) func(*bot.Config) {
+	return func(c *bot.Config) {
+		c.Now = e.clock.Now
+		c.SweepEvery = 20 * time.Millisecond
+		if tune != nil {
+			tune(c)
+		}
+	}
 }
 
 func (e *env) command(user, channel, text string) fakeslack.Ack {
@@ -243,7 +254,12 @@ func (e *env) clickValue(user string, card fakeslack.Message, action, value stri
 
 func (e *env) waitFor(what string, cond func(*fakeslack.Server) bool) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.ctx, 15*time.Second)
+	e.waitWithin(15*time.Second, what, cond)
+}
+
+func (e *env) waitWithin(d time.Duration, what string, cond func(*fakeslack.Server) bool) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), d)
 	defer cancel()
 	if err := e.sb.Slack.WaitFor(ctx, cond); err != nil {
 		e.t.Fatalf("waiting for %s: %v\nbot log:\n%s", what, err, e.logs.String())

@@ -69,6 +69,7 @@ func (s *sandbox) Start(logs io.Writer, tune func(*bot.Config)) (stop func() err
 	if err != nil {
 		return nil, err
 	}
+	want := s.Slack.OpenConnections() + 1 // this bot's own connection
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -77,7 +78,7 @@ func (s *sandbox) Start(logs io.Writer, tune func(*bot.Config)) (stop func() err
 
 	wait, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancelWait()
-	if err := s.Slack.WaitConnections(wait, 1); err != nil {
+	if err := s.Slack.WaitConnections(wait, want); err != nil {
 		cancel()
 		return nil, fmt.Errorf("revokebot did not connect to the fake Slack: %w (%v)", err, firstErr(done))
 	}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revokebot/revokebot/internal/fakeslack"
+)
+
+// postgresStore makes a fresh schema in the test PostgreSQL and returns a
+// REVOKEBOT_STORE URL that uses it; the schema is dropped afterwards.
+func postgresStore(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("REVOKEBOT_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("REVOKEBOT_TEST_POSTGRES_URL is unset: skipping the tests with replicas on PostgreSQL")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("PostgreSQL: %v", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "rb_e2e_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		conn.Close(context.Background())
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// replicas starts n bots sharing one fake Slack (each with its own Socket
+// Mode connection, envelopes spread at random) and one PostgreSQL schema.
+func replicas(t testing.TB, n int) (*env, []*syncBuffer) {
+	t.Helper()
+	dbURL := postgresStore(t)
+	e := startEnv(t, withStore(dbURL))
+	logs := []*syncBuffer{e.logs}
+	for range n - 1 {
+		e.sb.Env["REVOKEBOT_LISTEN"] = freeAddr()
+		l := &syncBuffer{}
+		stop, err := e.sb.Start(l, e.tuned(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := stop(); err != nil {
+				t.Errorf("replica stopped with an error: %v", err)
+			}
+		})
+		logs = append(logs, l)
+	}
+	if got := e.sb.Slack.OpenConnections(); got != n {
+		t.Fatalf("%d Socket Mode connections, want %d", got, n)
+	}
+	return e, logs
+}
+
+var requestIDInLog = regexp.MustCompile(`"request_id":"(rb-[a-z2-7]+)"`)
+
+func idsLogged(log, msg string) map[string]bool {
+	ids := map[string]bool{}
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, `"msg":"`+msg+`"`) {
+			if m := requestIDInLog.FindStringSubmatch(line); m != nil {
+				ids[m[1]] = true
+			}
+		}
+	}
+	return ids
+}
+
+// TestReplicasShareDecisions: commands and clicks land on either replica at
+// random; a card posted by one is confirmed on the other, and a storm of
+// duplicate clicks spread over both executes a request once.
+func TestReplicasShareDecisions(t *testing.T) {
+	e, logs := replicas(t, 2)
+	const n = 16
+	var cards []fakeslack.Message
+	for range n {
+		cards = append(cards, e.request(uRequester, "alice"))
+	}
+	var wg sync.WaitGroup
+	for _, card := range cards {
+		id := e.requestID(card)
+		for range 3 { // three clicks each: a double-click and a retry
+			wg.Go(func() { e.clickValue(uRequester, card, "revoke_confirm", id, true) })
+		}
+	}
+	wg.Wait()
+	for _, card := range cards {
+		e.waitAudit(e.requestID(card), "succeeded")
+	}
+	time.Sleep(200 * time.Millisecond) // room for a wrongly repeated execution to show
+	if got := e.sb.Graph.Revocations(aliceID); got != n {
+		t.Fatalf("%d revocations for %d requests: a request ran more than once", got, n)
+	}
+	posted := []map[string]bool{idsLogged(logs[0].String(), "request posted"), idsLogged(logs[1].String(), "request posted")}
+	revoked := []map[string]bool{idsLogged(logs[0].String(), "sessions revoked"), idsLogged(logs[1].String(), "sessions revoked")}
+	crossed := 0
+	for id := range posted[0] {
+		if revoked[1][id] {
+			crossed++
+		}
+	}
+	for id := range posted[1] {
+		if revoked[0][id] {
+			crossed++
+		}
+	}
+	if len(posted[0]) == 0 || len(posted[1]) == 0 || crossed == 0 {
+		t.Fatalf("work was not spread: posted %d/%d, confirmed on the other replica %d", len(posted[0]), len(posted[1]), crossed)
+	}
+	if n, err := openStore(t, e).VerifyAudit(e.ctx); err != nil || n < 4*16 {
+		t.Fatalf("one audit chain across replicas: %d %v", n, err)
+	}
+}
+
+// TestReplicasExpireOnce: both replicas sweep; the expiry is done and
+// posted once.
+func TestReplicasExpireOnce(t *testing.T) {
+	e, _ := replicas(t, 2)
+	card := e.request(uRequester, "alice")
+	e.clock.Advance(11 * time.Minute)
+	e.waitAudit(e.requestID(card), "expired")
+	time.Sleep(200 * time.Millisecond)
+	if got := strings.Count(e.thread(card), "No decision before"); got != 1 {
+		t.Fatalf("expiry posted %d times", got)
+	}
+}
