@@ -123,6 +123,33 @@ CREATE TABLE audit_head (
 	hash text NOT NULL
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '` + genesisHash + `');
+`, `
+CREATE TABLE bulk_jobs (
+	request_id  text PRIMARY KEY REFERENCES requests (id),
+	cursor      text NOT NULL,
+	listed      boolean NOT NULL,
+	owner       text NOT NULL,        -- '' when nobody holds the lease
+	lease_until timestamptz,          -- NULL: no lease
+	stop_by     text NOT NULL,        -- '' while not stopped
+	stop_at     timestamptz,
+	progress_ts text NOT NULL,
+	created_at  timestamptz NOT NULL,
+	next_seq    bigint NOT NULL       -- the Seq the next new user gets
+);
+-- COLLATE "C": the keys are only ever compared for equality, which needs no
+-- locale, and a tenant's worth of inserts compares them a lot.
+CREATE TABLE bulk_users (
+	request_id text COLLATE "C" NOT NULL,
+	user_id    text COLLATE "C" NOT NULL,
+	seq        bigint NOT NULL,
+	upn        text NOT NULL,
+	outcome    text NOT NULL,
+	attempts   integer NOT NULL,
+	detail     text NOT NULL,
+	at         timestamptz,           -- NULL: not yet
+	PRIMARY KEY (request_id, user_id)
+);
+CREATE INDEX bulk_users_outcome ON bulk_users (request_id, outcome, seq);
 `}
 
 // migrate runs in one transaction holding pgMigrateLock, so two processes

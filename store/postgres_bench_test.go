@@ -91,3 +91,27 @@ func BenchmarkPostgresVerifyAudit1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPostgresBulkAddPage999 is the listing: new pages of 999 users added to a growing job (users/s).
+func BenchmarkPostgresBulkAddPage999(b *testing.B) {
+	dsn, _ := pgSchema(b)
+	benchAddPage(b, openPG(b, dsn))
+}
+
+// BenchmarkPostgresBulkRecordOutcomes200 is the workers: batches of 200 outcomes in a job of 100,000 (users/s).
+func BenchmarkPostgresBulkRecordOutcomes200(b *testing.B) {
+	dsn, _ := pgSchema(b)
+	benchRecordOutcomes(b, openPG(b, dsn))
+}
+
+// BenchmarkPostgresBulkJobCounts100k is a progress message: counting a job of 100,000 users.
+func BenchmarkPostgresBulkJobCounts100k(b *testing.B) {
+	dsn, _ := pgSchema(b)
+	benchJobCounts(b, openPG(b, dsn))
+}
+
+// BenchmarkPostgresBulkPendingUsers200 is the workers fetching their next 200 users of a job of 100,000 (users/s).
+func BenchmarkPostgresBulkPendingUsers200(b *testing.B) {
+	dsn, _ := pgSchema(b)
+	benchPendingUsers(b, openPG(b, dsn))
+}

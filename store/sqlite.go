@@ -140,6 +140,35 @@ CREATE TABLE audit_head (
 	hash TEXT NOT NULL
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '` + genesisHash + `');
+`, `
+-- SQLite enforces REFERENCES only with foreign_keys on, which it is not
+-- here; CreateJob checks for the request itself.
+CREATE TABLE bulk_jobs (
+	request_id  TEXT PRIMARY KEY REFERENCES requests (id),
+	cursor      TEXT NOT NULL,
+	listed      INTEGER NOT NULL,
+	owner       TEXT NOT NULL,    -- '' when nobody holds the lease
+	lease_until INTEGER,          -- Unix microseconds, UTC; NULL: no lease
+	stop_by     TEXT NOT NULL,    -- '' while not stopped
+	stop_at     INTEGER,
+	progress_ts TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	next_seq    INTEGER NOT NULL  -- the Seq the next new user gets
+);
+-- WITHOUT ROWID: the key is the row's address, so an insert writes two
+-- b-trees (table and outcome index) instead of three.
+CREATE TABLE bulk_users (
+	request_id TEXT NOT NULL,
+	user_id    TEXT NOT NULL,
+	seq        INTEGER NOT NULL,
+	upn        TEXT NOT NULL,
+	outcome    TEXT NOT NULL,
+	attempts   INTEGER NOT NULL,
+	detail     TEXT NOT NULL,
+	at         INTEGER,           -- NULL: not yet
+	PRIMARY KEY (request_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX bulk_users_outcome ON bulk_users (request_id, outcome, seq);
 `}
 
 // migrate runs in one immediate transaction, so two processes starting on a

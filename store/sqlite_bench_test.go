@@ -94,3 +94,23 @@ func BenchmarkVerifyAudit1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBulkAddPage999 is the listing: new pages of 999 users added to a growing job (users/s).
+func BenchmarkBulkAddPage999(b *testing.B) {
+	benchAddPage(b, openFile(b, filepath.Join(b.TempDir(), "b.db")))
+}
+
+// BenchmarkBulkRecordOutcomes200 is the workers: batches of 200 outcomes in a job of 100,000 (users/s).
+func BenchmarkBulkRecordOutcomes200(b *testing.B) {
+	benchRecordOutcomes(b, openFile(b, filepath.Join(b.TempDir(), "b.db")))
+}
+
+// BenchmarkBulkJobCounts100k is a progress message: counting a job of 100,000 users.
+func BenchmarkBulkJobCounts100k(b *testing.B) {
+	benchJobCounts(b, openFile(b, filepath.Join(b.TempDir(), "b.db")))
+}
+
+// BenchmarkBulkPendingUsers200 is the workers fetching their next 200 users of a job of 100,000 (users/s).
+func BenchmarkBulkPendingUsers200(b *testing.B) {
+	benchPendingUsers(b, openFile(b, filepath.Join(b.TempDir(), "b.db")))
+}

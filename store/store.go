@@ -25,7 +25,8 @@ const KindUser Kind = "user"
 type State string
 
 // The states of a request. Pending leads to running, cancelled, denied or
-// expired; running leads to succeeded or failed.
+// expired; running leads to succeeded, failed or (bulk jobs only) stopped,
+// which bulk.go declares beside the rest of the bulk job's state.
 const (
 	StatePending   State = "pending"   // card shown, waiting for confirm/approve
 	StateRunning   State = "running"   // confirmed/approved: execution claimed by exactly one worker
@@ -39,7 +40,7 @@ const (
 // Terminal reports whether a request in state s is finished for good.
 func (s State) Terminal() bool {
 	switch s {
-	case StateSucceeded, StateFailed, StateCancelled, StateDenied, StateExpired:
+	case StateSucceeded, StateFailed, StateCancelled, StateDenied, StateExpired, StateStopped:
 		return true
 	}
 	return false
@@ -107,6 +108,9 @@ type Store interface {
 	// VerifyAudit recomputes the whole chain; it returns how many records it checked, and a *ChainError
 	// on the first altered, reordered, inserted or missing record (including records cut off the end).
 	VerifyAudit(ctx context.Context) (int, error)
+
+	// Bulk keeps the checkpoints of /revoke all jobs.
+	Bulk
 
 	// Ping reports whether the store answers (for /readyz).
 	Ping(ctx context.Context) error

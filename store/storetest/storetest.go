@@ -18,10 +18,7 @@ import (
 // return a new, empty store and arrange for it to be closed (t.Cleanup).
 // Run it with -race: the concurrency subtests are only meaningful there.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	tests := []struct {
-		name string
-		f    func(t *testing.T, s store.Store)
-	}{
+	tests := []contractTest{
 		{"CreateAndGet", testCreateAndGet},
 		{"Defaults", testDefaults},
 		{"NotFound", testNotFound},
@@ -44,9 +41,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 		}},
 	}
+	tests = append(tests, bulkTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}
+}
+
+// contractTest is one subtest of the contract, run on a fresh store.
+type contractTest struct {
+	name string
+	f    func(t *testing.T, s store.Store)
 }
 
 // base is a fixed instant with nanoseconds and a non-UTC zone, to show that
