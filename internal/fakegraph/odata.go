@@ -22,8 +22,8 @@ const (
 )
 
 // response is what a handler produces. Handlers return it instead of writing
-// to an http.ResponseWriter so that a future $batch endpoint can run the same
-// handlers for each inner request and embed their answers.
+// to an http.ResponseWriter so that $batch can run the same handlers for each
+// inner request and embed their answers.
 type response struct {
 	status int
 	header http.Header
@@ -117,6 +117,25 @@ func defaultMessage(status int) string {
 	return "Error " + strconv.Itoa(status) + "."
 }
 
+// finish stamps an error body with the identifiers of the request it
+// answers and returns the Content-Type of the body ("" when there is none).
+// It is shared by write and $batch, whose items carry their own ids.
+func (resp response) finish(requestID, clientRequestID string, now time.Time) string {
+	if resp.body == nil {
+		return ""
+	}
+	eb, ok := resp.body.(*errorBody)
+	if !ok {
+		return odataContentType
+	}
+	eb.Error.InnerError = innerError{
+		Date:            now.UTC().Format("2006-01-02T15:04:05"),
+		RequestID:       requestID,
+		ClientRequestID: clientRequestID,
+	}
+	return errorContentType
+}
+
 // write serialises resp. Every answer carries request-id and
 // client-request-id, as Graph's do, because clients log them for support.
 func (resp response) write(w http.ResponseWriter, requestID, clientRequestID string, now time.Time) {
@@ -126,20 +145,12 @@ func (resp response) write(w http.ResponseWriter, requestID, clientRequestID str
 	}
 	h.Set("request-id", requestID)
 	h.Set("client-request-id", clientRequestID)
-	if resp.body == nil {
+	ct := resp.finish(requestID, clientRequestID, now)
+	if ct == "" {
 		w.WriteHeader(resp.status)
 		return
 	}
-	if eb, ok := resp.body.(*errorBody); ok {
-		eb.Error.InnerError = innerError{
-			Date:            now.UTC().Format("2006-01-02T15:04:05"),
-			RequestID:       requestID,
-			ClientRequestID: clientRequestID,
-		}
-		h.Set("Content-Type", errorContentType)
-	} else {
-		h.Set("Content-Type", odataContentType)
-	}
+	h.Set("Content-Type", ct)
 	data, err := json.Marshal(resp.body)
 	if err != nil {
 		// Only a programming error in the fake gets here; make it loud.

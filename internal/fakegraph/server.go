@@ -38,6 +38,16 @@ type Options struct {
 	// Requests returns, so long benchmarks do not hold every request in
 	// memory. 0 keeps all.
 	LogLimit int
+	// WriteLimit and WriteWindow model Graph's identity and access write
+	// throttle (3,000 writes per 150 s per app per tenant): a POST, PUT,
+	// PATCH or DELETE under /users that would make more than WriteLimit
+	// accepted writes within the last WriteWindow gets 429 TooManyRequests
+	// with a fractional Retry-After. Benchmarks keep the ratio and shrink
+	// the window (e.g. 3,000 per 1.5 s). The window runs on the wall clock,
+	// not Now, because clients sleep on the wall clock. Either being zero
+	// disables the throttle.
+	WriteLimit  int
+	WriteWindow time.Duration
 }
 
 // Request is one request as the server received it, for asserting what the
@@ -66,6 +76,7 @@ type Server struct {
 	revocations map[string]int // lower-cased user id -> successful revokeSignInSessions calls
 	totalRevoke int
 	faults      []*fault
+	throttle    *writeThrottle // nil when Options leave writes unlimited
 	log         []*Request
 	onRequest   func(Request)
 }
@@ -82,6 +93,7 @@ func New(opts Options) *Server {
 		opts:        opts,
 		byKey:       make(map[string]int),
 		revocations: make(map[string]int),
+		throttle:    newWriteThrottle(opts.WriteLimit, opts.WriteWindow),
 	}
 	// Bind 127.0.0.1 explicitly: the SDK only allows plain http for
 	// localhost, and an IPv6 default listener would produce [::1] URLs.
@@ -131,6 +143,7 @@ type call struct {
 	segs   []string // decoded segments of path
 	params map[string]string
 	query  url.Values
+	header http.Header // the request's headers; a $batch item's own headers
 	body   []byte
 }
 
@@ -196,9 +209,21 @@ func (s *Server) answer(r *http.Request, rec *Request, bodyErr error) response {
 		path:   "/" + strings.Join(segs, "/"),
 		segs:   segs,
 		query:  rec.Query,
+		header: r.Header,
 		body:   rec.Body,
 	}
+	return s.dispatch(c, bodyErr)
+}
+
+// dispatch answers an authenticated request, alone or as a $batch item, so
+// that injected faults and the write throttle see batched requests exactly
+// as they see separate ones. Faults come first so a test can still force an
+// outcome when the throttle is on.
+func (s *Server) dispatch(c *call, bodyErr error) response {
 	if resp, ok := s.takeFault(c.method, c.path); ok {
+		return resp
+	}
+	if resp, ok := s.admit(c); !ok {
 		return resp
 	}
 	if bodyErr != nil {
