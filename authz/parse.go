@@ -27,7 +27,8 @@ func ParsePolicy(data []byte) (Policy, error) {
 		return Policy{}, fmt.Errorf("not valid YAML: %s", oneLine(err.Error()))
 	}
 	p := Policy{ConfirmTimeout: DefaultConfirmTimeout, ApprovalTimeout: DefaultApprovalTimeout,
-		Actions: []string{"sessions"}, Verify: Verify{Every: time.Minute}}
+		Actions: []string{"sessions"}, Verify: Verify{Every: time.Minute},
+		RevokeAll: RevokeAll{Writes: DefaultWrites, Per: DefaultPer, Concurrency: DefaultConcurrency}}
 	if len(doc.Content) == 0 { // an empty file: every default
 		p.Approvers = p.Requesters
 		return p, nil
@@ -50,6 +51,9 @@ func ParsePolicy(data []byte) (Policy, error) {
 			return walkMap(n, key, map[string]func(*yaml.Node, string) error{
 				"include_guests":   func(n *yaml.Node, key string) error { return boolean(n, key, &p.RevokeAll.IncludeGuests) },
 				"include_disabled": func(n *yaml.Node, key string) error { return boolean(n, key, &p.RevokeAll.IncludeDisabled) },
+				"writes":           func(n *yaml.Node, key string) error { return count(n, key, &p.RevokeAll.Writes, 1, 1_000_000) },
+				"per":              func(n *yaml.Node, key string) error { return duration(n, key, &p.RevokeAll.Per, true) },
+				"concurrency":      func(n *yaml.Node, key string) error { return count(n, key, &p.RevokeAll.Concurrency, 1, 256) },
 			})
 		},
 		"actions": func(n *yaml.Node, key string) error { return actions(n, key, &p.Actions) },
@@ -167,6 +171,18 @@ func duration(n *yaml.Node, key string, out *time.Duration, positive bool) error
 		return fmt.Errorf("%s: %q must be more than zero, line %d", key, n.Value, n.Line)
 	}
 	*out = d
+	return nil
+}
+
+func count(n *yaml.Node, key string, out *int, lo, hi int) error {
+	var v int
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Decode(&v) != nil {
+		return fmt.Errorf("%s: want a whole number, line %d", key, n.Line)
+	}
+	if v < lo || v > hi {
+		return fmt.Errorf("%s: %d is not between %d and %d, line %d", key, v, lo, hi, n.Line)
+	}
+	*out = v
 	return nil
 }
 

@@ -21,7 +21,21 @@ func (p Principals) Empty() bool { return len(p.Users) == 0 && len(p.Groups) == 
 type RevokeAll struct {
 	IncludeGuests   bool
 	IncludeDisabled bool
+	// Writes per Per is the ceiling the bulk engine paces to: Graph's
+	// documented limit for one app in one tenant unless the policy says less
+	// (another app sharing the tenant's budget).
+	Writes      int
+	Per         time.Duration
+	Concurrency int // revocations in flight at once
 }
+
+// Defaults of /revoke all: Graph allows one app 3,000 identity writes per
+// 150 s in a tenant.
+const (
+	DefaultWrites      = 3000
+	DefaultPer         = 150 * time.Second
+	DefaultConcurrency = 16
+)
 
 // Verify configures the sign-in watch after a revocation.
 type Verify struct {

@@ -11,7 +11,7 @@ var eventIcons = map[string]string{
 	"requested": ":memo:", "refused": ":no_entry_sign:", "confirmed": ":ballot_box_with_check:",
 	"approved": ":ballot_box_with_check:", "denied": ":no_entry:", "cancelled": ":heavy_multiplication_x:",
 	"expired": ":alarm_clock:", "started": ":hourglass_flowing_sand:", "succeeded": ":white_check_mark:",
-	"failed": ":x:", "stopped": ":octagonal_sign:",
+	"failed": ":x:", "stopped": ":octagonal_sign:", "stopping": ":octagonal_sign:", "resumed": ":arrows_counterclockwise:",
 }
 
 // audit writes one record to the durable audit log, and only then tells the
@@ -22,6 +22,9 @@ func (b *Bot) audit(ctx context.Context, req store.Request, event, actor, detail
 	target := ""
 	if u.ID != "" {
 		target = fmt.Sprintf("%s (%s)", u.UPN, u.ID)
+	}
+	if req.Kind == store.KindAll {
+		target = "all users"
 	}
 	rec, err := b.store.AppendAudit(ctx, store.Event{
 		Time: b.now().UTC(), Event: event, RequestID: req.ID, Actor: actor, Target: target, Detail: detail,

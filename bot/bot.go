@@ -31,12 +31,18 @@ type Revoker interface {
 	RevokeSessions(ctx context.Context, userID string) (revoke.Result, error)
 }
 
+// Lister reads the tenant's users one page at a time, for /revoke all.
+type Lister interface {
+	ListUsers(ctx context.Context, cursor string) (revoke.Page, error)
+}
+
 // Metrics counts what the bot does; metrics.Metrics implements it.
 type Metrics interface {
 	Command(outcome string)
 	Decision(decision, outcome string)
 	Revocation(outcome string)
 	Reconnect()
+	BulkUsers(state string, n int)
 }
 
 type noMetrics struct{}
@@ -45,6 +51,7 @@ func (noMetrics) Command(string)          {}
 func (noMetrics) Decision(string, string) {}
 func (noMetrics) Revocation(string)       {}
 func (noMetrics) Reconnect()              {}
+func (noMetrics) BulkUsers(string, int)   {}
 
 // Config is what a Bot needs; cmd/revokebot fills it from the environment.
 type Config struct {
@@ -56,9 +63,17 @@ type Config struct {
 	Store     store.Store
 	Directory Directory
 	Revoker   Revoker
-	Log       *slog.Logger
-	Now       func() time.Time
-	Metrics   Metrics
+	// Lister and BulkRevoker serve /revoke all; without them it is refused.
+	// BulkRevoker tries each call once: the bulk engine paces and retries.
+	Lister      Lister
+	BulkRevoker Revoker
+	Bulk        BulkTuning
+	// Replica names this process in bulk jobs' leases; default host-pid-random.
+	Replica string
+
+	Log     *slog.Logger
+	Now     func() time.Time
+	Metrics Metrics
 
 	Workers    int           // concurrent jobs; default 8
 	QueueSize  int           // acknowledged jobs waiting for a worker; default 1024
@@ -78,6 +93,7 @@ type Bot struct {
 	groups *groupCache
 	seen   *recent
 	jobs   chan job
+	bulk   *bulkRuns
 	up     atomic.Bool // the Socket Mode connection is open
 	once   atomic.Bool // it has been open before: a new connection is a reconnect
 	m      Metrics
@@ -117,6 +133,9 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Drain <= 0 {
 		cfg.Drain = 30 * time.Second
 	}
+	if cfg.Replica == "" {
+		cfg.Replica = replicaName()
+	}
 	opts := []slack.Option{slack.OptionAppLevelToken(cfg.AppToken)}
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
@@ -136,6 +155,7 @@ func New(cfg Config) (*Bot, error) {
 		groups: newGroupCache(api, cfg.Now),
 		seen:   newRecent(10*time.Minute, cfg.Now),
 		jobs:   make(chan job, cfg.QueueSize),
+		bulk:   newBulkRuns(),
 		m:      cfg.Metrics,
 	}
 	return b, nil
@@ -157,6 +177,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 
 	b.recoverRunning(workCtx)
+	b.bulk.open(workCtx)
+	b.resumeBulk(workCtx)
 
 	// The sweeper and the connection stop with ctx; Run waits for both so
 	// the store outlives them.
@@ -184,8 +206,11 @@ loop:
 	loops.Wait()
 	b.up.Store(false)
 	close(b.jobs)
+	// Bulk jobs checkpoint and release their lease, so another replica (or
+	// the next start) resumes them at once.
+	b.bulk.shutdown()
 	done := make(chan struct{})
-	go func() { workers.Wait(); close(done) }()
+	go func() { workers.Wait(); b.bulk.wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(b.cfg.Drain):

@@ -60,6 +60,10 @@ func (b *Bot) handleClick(ctx context.Context, c click) {
 		}
 		req.RootTS = c.MessageTS
 	}
+	if c.Action == ActionStop {
+		b.handleStop(ctx, c, req, reply)
+		return
+	}
 	if req.State != store.StatePending {
 		b.m.Decision(c.Action, "late")
 		reply(notPending(req))
@@ -108,6 +112,10 @@ func (b *Bot) handleClick(ctx context.Context, c click) {
 		return
 	}
 	b.updateCard(ctx, req)
+	if req.Kind == store.KindAll {
+		b.startBulk(ctx, req)
+		return
+	}
 	b.execute(ctx, req)
 }
 
@@ -162,7 +170,7 @@ func notPending(r store.Request) string {
 	switch r.State {
 	case store.StateRunning:
 		return "This request was already " + verb + by + " and is running. Nothing changed."
-	case store.StateSucceeded, store.StateFailed:
+	case store.StateSucceeded, store.StateFailed, store.StateStopped:
 		return "This request was already " + verb + by + " and has finished. Nothing changed."
 	case store.StateCancelled:
 		return "This request was cancelled" + by + ". Nothing changed."

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -20,6 +21,7 @@ import (
 // target is what a request stores about whom it will hit.
 type requestTarget struct {
 	User revoke.User `json:"user"`
+	All  *preview    `json:"all,omitempty"`
 }
 
 // handleRevoke runs a /revoke <user> after its ack: authorize, resolve,
@@ -27,20 +29,7 @@ type requestTarget struct {
 func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed Command) {
 	log := b.log.With("actor", cmd.UserID, "channel", cmd.ChannelID)
 	reply := func(text string) { b.replyEphemeral(ctx, cmd.ResponseURL, cmd.ChannelID, cmd.UserID, text) }
-
-	actor, err := b.actor(ctx, cmd.UserID, b.policy.Requesters)
-	if err != nil {
-		log.Error("could not check user-group membership", "error", err)
-		reply("revokebot could not check your user-group membership with Slack, so it did nothing. Try again in a moment.")
-		return
-	}
-	if reason, ok := b.policy.MayRequest(actor, cmd.ChannelID); !ok {
-		b.m.Command("refused")
-		if err := b.refuse(ctx, nil, cmd.UserID, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.UserID, Escape(clip(cmd.Text)), reason)); err != nil {
-			reply("You cannot do that: " + reason)
-			return
-		}
-		reply("You cannot do that: " + reason + " This attempt was recorded.")
+	if !b.mayRequest(ctx, cmd, log, reply) {
 		return
 	}
 
@@ -82,8 +71,36 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
 		return
 	}
-	text, blocks := renderCard(cardOf(req, user))
-	_, ts, postErr := b.post(ctx, cmd.ChannelID, "", text, blocks)
+	b.showCard(ctx, log, req, reply)
+}
+
+// mayRequest checks that the caller may ask for anything in this channel; a
+// refusal is audited and explained to the caller only.
+func (b *Bot) mayRequest(ctx context.Context, cmd slack.SlashCommand, log *slog.Logger, reply func(string)) bool {
+	actor, err := b.actor(ctx, cmd.UserID, b.policy.Requesters)
+	if err != nil {
+		log.Error("could not check user-group membership", "error", err)
+		reply("revokebot could not check your user-group membership with Slack, so it did nothing. Try again in a moment.")
+		return false
+	}
+	reason, ok := b.policy.MayRequest(actor, cmd.ChannelID)
+	if ok {
+		return true
+	}
+	b.m.Command("refused")
+	if err := b.refuse(ctx, nil, cmd.UserID, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.UserID, Escape(clip(cmd.Text)), reason)); err != nil {
+		reply("You cannot do that: " + reason)
+		return false
+	}
+	reply("You cannot do that: " + reason + " This attempt was recorded.")
+	return false
+}
+
+// showCard posts a new request's card and records its ts; when Slack refuses
+// the post, the request fails and the caller learns why.
+func (b *Bot) showCard(ctx context.Context, log *slog.Logger, req store.Request, reply func(string)) {
+	text, blocks := renderCard(cardOf(req, targetOf(req)))
+	_, ts, postErr := b.post(ctx, req.Channel, "", text, blocks)
 	if postErr != nil {
 		code := slackErrorCode(postErr)
 		log.Error("could not post the card", "error", code)
@@ -158,8 +175,10 @@ func (b *Bot) resolve(ctx context.Context, t Target) (revoke.User, string) {
 }
 
 func cardOf(r store.Request, u revoke.User) card {
+	var t requestTarget
+	_ = json.Unmarshal(r.Target, &t)
 	return card{RequestID: r.ID, Requester: r.Requester, User: u, NeedsApproval: r.NeedsApproval,
-		State: r.State, DecidedBy: r.DecidedBy, Detail: r.Detail, ExpiresAt: r.ExpiresAt}
+		State: r.State, DecidedBy: r.DecidedBy, Detail: r.Detail, ExpiresAt: r.ExpiresAt, All: t.All}
 }
 
 func targetOf(r store.Request) revoke.User {

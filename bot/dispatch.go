@@ -80,6 +80,8 @@ func (b *Bot) onSlashCommand(req *socketmode.Request, cmd slack.SlashCommand) {
 		handle = b.handleStatus
 	case CmdHistory:
 		handle = b.handleHistory
+	case CmdAll:
+		handle = b.handleAll
 	}
 	b.enqueue("command", func(ctx context.Context) { handle(ctx, cmd, parsed) })
 }
@@ -114,8 +116,6 @@ func immediateReply(c Command) (string, bool) {
 		return helpText, true
 	case CmdInvalid:
 		return c.Error + "\nType `/revoke help` for usage.", true
-	case CmdAll:
-		return "This revokebot version does not do that yet. It revokes one user's sessions: `/revoke alice@contoso.com`.", true
 	case CmdRevoke:
 		if len(c.Targets) > 1 {
 			return "This revokebot version takes one user per request. Run `/revoke` once for each.", true
@@ -137,4 +137,5 @@ const helpText = "*revokebot* revokes every sign-in session of an Entra ID user.
 	"• `/revoke @alice` — by Slack mention (their Slack e-mail is looked up)\n" +
 	"• `/revoke status rb-…` — a request's state and audit trail\n" +
 	"• `/revoke history alice@contoso.com` — past requests for a user\n" +
+	"• `/revoke all` — every user of the tenant (needs a second person's approval)\n" +
 	"You see the exact account and confirm with a click; protected accounts need an approver."

@@ -82,7 +82,8 @@ func (b *Bot) recoverRunning(ctx context.Context) {
 		return
 	}
 	for _, r := range running {
-		if b.now().Sub(r.UpdatedAt) < orphanAfter {
+		// A bulk job is resumed from its checkpoint instead (resumeBulk).
+		if r.Kind == store.KindAll || b.now().Sub(r.UpdatedAt) < orphanAfter {
 			continue
 		}
 		b.fail(ctx, r, "Interrupted: revokebot stopped while this ran, so it may or may not have taken effect. Check the user and run `/revoke` again if needed.")

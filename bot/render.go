@@ -30,11 +30,15 @@ type card struct {
 	DecidedBy     string
 	Detail        string
 	ExpiresAt     time.Time
+	All           *preview // set on a /revoke all request
 }
 
 // renderCard draws the root message of a request: who asked, exactly which
 // account, what will happen, and while pending the buttons. It is pure.
 func renderCard(c card) (string, []slack.Block) {
+	if c.All != nil {
+		return renderAllCard(c)
+	}
 	u := c.User
 	fallback := fmt.Sprintf("Revoke sign-in sessions of %s (%s)? Request %s by <@%s>.",
 		Escape(u.DisplayName), Escape(u.UPN), c.RequestID, c.Requester)

@@ -27,6 +27,7 @@ func (b *Bot) sweep(ctx context.Context) {
 			b.expire(ctx, r)
 		}
 		b.recoverRunning(ctx)
+		b.resumeBulk(ctx)
 	}
 }
 

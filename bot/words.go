@@ -40,3 +40,29 @@ func describe(err error) string {
 	}
 	return "The Graph call failed; the details are in revokebot's log."
 }
+
+// describeShort words a failure in a few words, for one line of a bulk
+// job's summary and its CSV file.
+func describeShort(err error) string {
+	var e *revoke.Error
+	if !errors.As(err, &e) {
+		return "internal error (see the log)"
+	}
+	switch e.Kind {
+	case revoke.KindNotFound:
+		return "not found (deleted?)"
+	case revoke.KindForbidden:
+		return "insufficient privileges (403 " + e.Code + "; needs " + e.Permission + ")"
+	case revoke.KindUnauthorized:
+		return "token refused (401)"
+	case revoke.KindThrottled:
+		return "throttled (429) too many times"
+	case revoke.KindUnavailable:
+		return fmt.Sprintf("Graph unavailable (HTTP %d)", e.Status)
+	case revoke.KindNetwork:
+		return "network error"
+	case revoke.KindBadRequest:
+		return "rejected (400 " + e.Code + ")"
+	}
+	return fmt.Sprintf("HTTP %d %s", e.Status, e.Code)
+}

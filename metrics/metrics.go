@@ -78,3 +78,6 @@ func (m *Metrics) GraphRequest(d time.Duration, status int) {
 		m.throttled.Inc()
 	}
 }
+
+// BulkUsers sets how many users of the running /revoke all job are in state.
+func (m *Metrics) BulkUsers(state string, n int) { m.bulk.WithLabelValues(state).Set(float64(n)) }

@@ -3,6 +3,7 @@ package revoke
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrorKind classifies a failure once, at the Graph boundary, so that the
@@ -30,6 +31,9 @@ type Error struct {
 	Message    string // Graph's message
 	Permission string // the application permission the operation needs
 	Attempts   int
+	// RetryAfter is how long Graph asked the caller to wait (Retry-After),
+	// 0 when it did not say.
+	RetryAfter time.Duration
 	Err        error
 }
 
@@ -78,4 +82,23 @@ func KindForStatus(status int) ErrorKind {
 		return KindBadRequest
 	}
 	return KindOther
+}
+
+// Retryable reports whether another try of the same call may succeed:
+// throttling, an unavailable service or no answer at all.
+func Retryable(err error) bool {
+	switch KindOf(err) {
+	case KindThrottled, KindUnavailable, KindNetwork:
+		return true
+	}
+	return false
+}
+
+// RetryAfterOf returns the wait Graph asked for with a failure, 0 when none.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -41,6 +41,14 @@ type Lookup struct {
 	Value string
 }
 
+// Page is one page of a listing of the tenant's users.
+type Page struct {
+	Users []User
+	// Next is the link to the following page (Graph's @odata.nextLink);
+	// empty on the last page.
+	Next string
+}
+
 // Result is the outcome of a successful session revocation.
 type Result struct {
 	// At is when Graph accepted the revocation.

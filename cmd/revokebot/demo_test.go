@@ -26,7 +26,11 @@ func TestDemo(t *testing.T) {
 		"Graph accepted it at",
 		"riley      clicks [Cancel]",
 		"cancelled the request; nothing was revoked",
-		"Alice's sessions revoked 1 time(s), Bob's 0 time(s).",
+		"Alice's sessions revoked 2 time(s) (once alone, once with everyone), Bob's 1 time(s)",
+		"lee        clicks [Approve]",
+		"you cannot approve your own request",
+		"Finished in",
+		"users revoked, 0 failed",
 		"hash chain intact",
 	} {
 		if !strings.Contains(transcript, want) {

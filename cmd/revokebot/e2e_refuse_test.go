@@ -103,7 +103,6 @@ func TestHelpAndMistakesAnsweredInAck(t *testing.T) {
 		"help":               "by mail alias",
 		"<!channel>":         "is not a user",
 		"alice --frobnicate": "is not an option",
-		"all":                "does not do that yet",
 	} {
 		ack := e.command(uStranger, chIncident, text)
 		var reply struct {

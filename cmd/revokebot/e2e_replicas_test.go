@@ -142,6 +142,13 @@ func TestReplicasShareDecisions(t *testing.T) {
 func TestReplicasExpireOnce(t *testing.T) {
 	e, _ := replicas(t, 2)
 	card := e.request(uRequester, "alice")
+	// The card is in Slack a moment before its ts is in the store; expiry
+	// ten minutes later never meets that moment, a test clock can.
+	st := openStore(t, e)
+	e.waitFor("the card's ts in the store", func(*fakeslack.Server) bool {
+		r, err := st.Request(e.ctx, e.requestID(card))
+		return err == nil && r.RootTS != ""
+	})
 	e.clock.Advance(11 * time.Minute)
 	e.waitAudit(e.requestID(card), "expired")
 	time.Sleep(200 * time.Millisecond)

@@ -109,7 +109,10 @@ func (s *sandbox) Close() {
 }
 
 // quietTune makes the bot's background loops quick enough for a short demo.
-func quietTune(c *bot.Config) { c.SweepEvery = 200 * time.Millisecond }
+func quietTune(c *bot.Config) {
+	c.SweepEvery = 200 * time.Millisecond
+	c.Bulk.ProgressEvery = time.Second
+}
 
 // freeAddr finds a loopback port for the health endpoints of a sandboxed bot.
 func freeAddr() string {

@@ -51,6 +51,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	bc := bot.Config{
 		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL,
 		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
+		Lister: gc, BulkRevoker: gc.Once(),
 	}
 	if botOpts != nil {
 		botOpts(&bc)

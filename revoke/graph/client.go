@@ -45,6 +45,7 @@ type Client struct {
 	adapter *msgraphgocore.GraphRequestAdapterBase
 	retry   revoke.Retry
 	now     func() time.Time
+	base    string // the Graph base URL without a trailing slash
 }
 
 // New builds a Client. It makes no request.
@@ -108,7 +109,8 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph adapter: %w", err)
 	}
-	adapter.SetBaseUrl(strings.TrimSuffix(base.String(), "/"))
+	baseURL := strings.TrimSuffix(base.String(), "/")
+	adapter.SetBaseUrl(baseURL)
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -117,7 +119,16 @@ func New(cfg Config) (*Client, error) {
 	if retry.Attempts == 0 {
 		retry = revoke.DefaultRetry()
 	}
-	return &Client{token: src, adapter: adapter, retry: retry, now: now}, nil
+	return &Client{token: src, adapter: adapter, retry: retry, now: now, base: baseURL}, nil
+}
+
+// Once returns a client sharing c's connection that tries each call once and
+// leaves retrying to the caller: the bulk engine paces and retries a whole
+// tenant's writes together, and must see each 429 itself.
+func (c *Client) Once() *Client {
+	o := *c
+	o.retry = revoke.Retry{Attempts: 1, Sleep: revoke.SleepContext}
+	return &o
 }
 
 // users returns a new request builder for each call: the adapter writes the

@@ -23,8 +23,8 @@ func (c *Client) do(ctx context.Context, op, permission string, call func() erro
 			return revoke.Attempt{}
 		}
 		last = classify(op, permission, err)
-		retryable := last.Kind == revoke.KindThrottled || last.Kind == revoke.KindUnavailable || last.Kind == revoke.KindNetwork
-		return revoke.Attempt{Err: last, Retryable: retryable && ctx.Err() == nil, RetryAfter: retryAfter(err)}
+		last.RetryAfter = retryAfter(err)
+		return revoke.Attempt{Err: last, Retryable: revoke.Retryable(last) && ctx.Err() == nil, RetryAfter: last.RetryAfter}
 	})
 	if err != nil {
 		last.Attempts = n
