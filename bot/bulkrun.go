@@ -127,14 +127,15 @@ func (b *Bot) runBulk(ctx context.Context, req store.Request, resumed bool) {
 		return // another replica holds it, or the store is away: the next sweep tries again
 	}
 	ra := b.policy.RevokeAll
+	log.Info("bulk job claimed", "replica", b.cfg.Replica, "resumed", resumed)
 	if resumed {
 		c, _ := b.store.JobCounts(ctx, req.ID)
 		how := "after a restart"
 		if before.Owner != "" && before.Owner != b.cfg.Replica {
-			how = "after the replica running it stopped answering"
+			how = "after the replica running it stopped renewing its lease"
 		}
-		_, _ = b.audit(ctx, req, "resumed", systemActor, fmt.Sprintf("Resumed from its checkpoint %s: %s revoked and %s failed so far; %s still to do.",
-			how, count(c.Revoked), count(c.Failed), count(c.Pending)))
+		_, _ = b.audit(ctx, req, "resumed", systemActor, fmt.Sprintf("Resumed from its checkpoint on replica `%s` %s: %s revoked and %s failed so far; %s still to do.",
+			Escape(b.cfg.Replica), how, count(c.Revoked), count(c.Failed), count(c.Pending)))
 	} else {
 		_, _ = b.audit(ctx, req, "started", systemActor, fmt.Sprintf("Listing the tenant and revoking every eligible user at up to %s writes per %s.",
 			count(ra.Writes), duration(ra.Per)))

@@ -156,3 +156,46 @@ func TestReplicasExpireOnce(t *testing.T) {
 		t.Fatalf("expiry posted %d times", got)
 	}
 }
+
+// TestReplicasTakeOverBulkJob: the replica running a /revoke all job shuts
+// down mid-run; the other resumes it from the checkpoint, says so, and
+// every eligible user is revoked exactly once.
+func TestReplicasTakeOverBulkJob(t *testing.T) {
+	dbURL := postgresStore(t)
+	tune := func(c *botConfig) { c.Bulk.ProgressEvery = 100 * time.Millisecond }
+	e := startEnv(t, withStore(dbURL), withPolicy(allPolicy(400, "1s")), withTune(tune))
+	e.sb.Env["REVOKEBOT_LISTEN"] = freeAddr()
+	second := &syncBuffer{}
+	stopSecond, err := e.sb.Start(second, e.tuned(tune))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stopSecond() })
+	eligible, others := bulkTenant(e.sb.Graph, 1500)
+	card := e.request(uRequester, "all")
+	id := e.requestID(card)
+	e.click(uApprover, card, "revoke_approve")
+	e.waitFor("some revocations", func(*fakeslack.Server) bool { return e.sb.Graph.TotalRevocations() >= 150 })
+	runner, survivor := e.stop, second
+	if strings.Contains(second.String(), "bulk job claimed") {
+		runner, survivor = stopSecond, e.logs
+	}
+	if err := runner(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitAudit(id, "resumed")
+	e.waitWithin(60*time.Second, "the job's end", func(*fakeslack.Server) bool { return strings.Contains(e.thread(card), "Finished in") })
+	if !strings.Contains(survivor.String(), "bulk job claimed") {
+		t.Fatal("the job did not move to the surviving replica")
+	}
+	for _, u := range append(eligible, tenantEligible...) {
+		if n := e.sb.Graph.Revocations(u); n != 1 {
+			t.Fatalf("eligible user %s revoked %d times across the takeover, want 1", u, n)
+		}
+	}
+	for _, u := range others {
+		if n := e.sb.Graph.Revocations(u); n != 0 {
+			t.Fatalf("skipped user %s revoked", u)
+		}
+	}
+}
