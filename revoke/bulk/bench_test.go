@@ -162,7 +162,7 @@ func benchOne(b *testing.B, n int) benchRow {
 		users: n, elapsed: elapsed,
 		ratio:      pace / ceiling,
 		per1000:    float64(g.Throttled()) * 1000 / float64(writes),
-		heapMB:     float64(peak.stop()) / (1 << 20),
+		heapMB:     float64(heap) / (1 << 20),
 		duplicates: twice, unrecorded: unrecorded,
 	}
 }
