@@ -32,8 +32,13 @@ func TestMain(m *testing.M) {
 // every eligible user is revoked, and only users revoked but not yet
 // recorded at the kill are revoked twice.
 func TestRevokeAllSurvivesAKilledProcess(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { killAndTakeOver(t) })
+	t.Run("postgres", func(t *testing.T) { killAndTakeOver(t, withStore(postgresStore(t))) })
+}
+
+func killAndTakeOver(t *testing.T, opts ...envOption) {
 	tune := func(c *botConfig) { c.Bulk.ProgressEvery = 100 * time.Millisecond }
-	e := startEnv(t, withPolicy(allPolicy(300, "1s")), withTune(tune))
+	e := startEnv(t, append([]envOption{withPolicy(allPolicy(300, "1s")), withTune(tune)}, opts...)...)
 	eligible, others := bulkTenant(e.sb.Graph, 1500)
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
