@@ -22,7 +22,7 @@ type CheckResult struct {
 }
 
 // RequiredScopes are the bot token scopes revokebot uses.
-var RequiredScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read"}
+var RequiredScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "files:write"}
 
 // SlackCheck is what CheckSlack verifies.
 type SlackCheck struct {

@@ -193,6 +193,21 @@ func TestRevokeAllStop(t *testing.T) {
 	if !strings.Contains(th, "Stopped by <@"+uRequester+">") || !strings.Contains(th, "not revoked") {
 		t.Errorf("summary does not say who stopped it and what was left:\n%s", th)
 	}
+	files := e.sb.Slack.Files()
+	if len(files) != 1 || files[0].ThreadTS != card.TS || !strings.HasSuffix(files[0].Name, ".csv") {
+		t.Fatalf("want one CSV file in the thread, got %+v", files)
+	}
+	csv := string(files[0].Content)
+	c, err := openStore(t, e).JobCounts(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(csv, "\n") - 1; lines != c.Pending+c.Failed || c.Pending == 0 {
+		t.Errorf("the CSV lists %d users; the job left %d pending and %d failed", lines, c.Pending, c.Failed)
+	}
+	if !strings.HasPrefix(csv, "object_id,user_principal_name,outcome,attempts,reason\n") || !strings.Contains(csv, ",not revoked,") {
+		t.Errorf("CSV: %.300s", csv)
+	}
 	e.clickValue(uApprover, progress, "revoke_stop", id, true)
 	e.ephemeral(uApprover, "no running job")
 	if !strings.Contains(th, "not fully listed") && !strings.Contains(th, "Every user was listed") {

@@ -34,7 +34,7 @@ func TestCheckPasses(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	for _, want := range []string{"ok    policy file", "ok    store sqlite: ", "does not exist yet", "ok    slack bot token: @revokebot",
-		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read", "ok    slack app token",
+		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write", "ok    slack app token",
 		"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT", "ok    graph permissions: token roles include User.RevokeSessions.All and User.Read.All",
 		"ok    graph read"} {
 		if !strings.Contains(out, want) {
@@ -79,7 +79,7 @@ func TestCheckFails(t *testing.T) {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
 	for _, want := range []string{
-		"FAIL  slack bot scopes: missing users:read.email, usergroups:read — fix: add the scopes",
+		"FAIL  slack bot scopes: missing users:read.email, usergroups:read, files:write — fix: add the scopes",
 		"FAIL  audit channel C0AUDIT: #",
 		"/invite @revokebot",
 		"FAIL  graph permissions: token roles: User.Read.All; missing User.RevokeSessions.All — fix: grant",

@@ -54,7 +54,7 @@ type Options struct {
 }
 
 // DefaultScopes are the bot scopes revokebot's app manifest asks for.
-var DefaultScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read"}
+var DefaultScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "files:write"}
 
 // User is a person (or bot) in the fake directory.
 type User struct {
@@ -87,6 +87,7 @@ type Server struct {
 	responses map[string]*responseURL
 	tsSeq     int64
 	idSeq     int64
+	files     *uploads
 }
 
 // New starts a fake workspace listening on 127.0.0.1 on a free port.
@@ -110,6 +111,7 @@ func New(opts Options) *Server {
 		tickets:   map[string]bool{},
 		pending:   map[string]*pendingAck{},
 		responses: map[string]*responseURL{},
+		files:     &uploads{byID: map[string]*upload{}},
 	}
 	// slack-go dials with Origin: https://api.slack.com, which gorilla's
 	// default same-origin check would reject with 403.
@@ -124,6 +126,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("/api/", s.handleAPI)
 	mux.HandleFunc("/link/", s.handleLink)
 	mux.HandleFunc("/response/", s.handleResponseURL)
+	mux.HandleFunc("/upload/", s.handleUpload)
 	s.srv = httptest.NewServer(mux)
 	s.base = s.srv.URL
 	return s

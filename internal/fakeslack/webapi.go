@@ -100,14 +100,16 @@ type apiError struct{ code, detail string }
 type apiHandler func(s *Server, p url.Values) (map[string]any, *apiError)
 
 var apiMethods = map[string]apiHandler{
-	"auth.test":             (*Server).authTest,
-	"chat.postMessage":      (*Server).chatPostMessage,
-	"chat.update":           (*Server).chatUpdate,
-	"chat.delete":           (*Server).chatDelete,
-	"chat.postEphemeral":    (*Server).chatPostEphemeral,
-	"users.info":            (*Server).usersInfo,
-	"usergroups.users.list": (*Server).usergroupsUsersList,
-	"conversations.info":    (*Server).conversationsInfo,
+	"auth.test":                    (*Server).authTest,
+	"chat.postMessage":             (*Server).chatPostMessage,
+	"chat.update":                  (*Server).chatUpdate,
+	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
+	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
+	"chat.delete":                  (*Server).chatDelete,
+	"chat.postEphemeral":           (*Server).chatPostEphemeral,
+	"users.info":                   (*Server).usersInfo,
+	"usergroups.users.list":        (*Server).usergroupsUsersList,
+	"conversations.info":           (*Server).conversationsInfo,
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
