@@ -250,3 +250,30 @@ func TestRevokeAllResumesAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokeAllReportsFailures: users Graph refuses are reported, twenty
+// inline with the reason and all of them in a CSV file in the thread.
+func TestRevokeAllReportsFailures(t *testing.T) {
+	e := startEnv(t, withPolicy(allPolicy(3000, "1s")))
+	eligible, _ := bulkTenant(e.sb.Graph, 300)
+	e.sb.Graph.Inject(fakegraph.Fault{Method: "POST", PathSuffix: "/revokeSignInSessions", Status: 404, Times: 25})
+	card := e.request(uRequester, "all")
+	id := e.requestID(card)
+	e.click(uApprover, card, "revoke_approve")
+	e.waitAudit(id, "failed")
+	th := e.thread(card)
+	if !strings.Contains(th, "25 failed") || strings.Count(th, "not found (deleted?)") != 20 || !strings.Contains(th, "…and 5 more.") {
+		t.Errorf("summary does not list 20 failures and count the rest:\n%s", th)
+	}
+	files := e.sb.Slack.Files()
+	if len(files) != 1 || strings.Count(string(files[0].Content), ",failed,") != 25 {
+		t.Fatalf("want a CSV with the 25 failed users, got %+v", files)
+	}
+	revoked := 0
+	for _, u := range append(eligible, tenantEligible...) {
+		revoked += e.sb.Graph.Revocations(u)
+	}
+	if want := len(eligible) + len(tenantEligible) - 25; revoked != want {
+		t.Errorf("%d revoked, want %d", revoked, want)
+	}
+}

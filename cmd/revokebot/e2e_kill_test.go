@@ -43,6 +43,10 @@ func killAndTakeOver(t *testing.T, opts ...envOption) {
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}
+	// The stopped bot's socket may take a moment to close; a command sent
+	// before then would go to it and never be acknowledged.
+	e.waitFor("the stopped bot's connection to close", func(s *fakeslack.Server) bool { return s.OpenConnections() == 0 })
+	opened := e.sb.Slack.ConnectionsOpened()
 
 	var out bytes.Buffer
 	child := exec.Command(os.Args[0], "-test.run=^$")
@@ -59,6 +63,9 @@ func killAndTakeOver(t *testing.T, opts ...envOption) {
 	defer cancel()
 	if err := e.sb.Slack.WaitConnections(wait, 1); err != nil {
 		t.Fatalf("the child process did not connect: %v\n%s", err, out.String())
+	}
+	if e.sb.Slack.ConnectionsOpened() <= opened {
+		t.Fatalf("the open connection is not the child's\n%s", out.String())
 	}
 	card := e.request(uRequester, "all")
 	id := e.requestID(card)
