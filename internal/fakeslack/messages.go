@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -21,8 +22,11 @@ type Message struct {
 	// User is who sees an ephemeral message; for a response_url post it is
 	// the person who ran the command or clicked, ephemeral or not.
 	User string
-	// Via is "chat.postMessage", "chat.postEphemeral" or "response_url".
+	// Via is "chat.postMessage", "chat.postEphemeral", "response_url" or
+	// "files.completeUploadExternal".
 	Via string
+	// Files are the files a files.completeUploadExternal message shares.
+	Files []FileRef
 	// Updates counts the edits (chat.update or response_url replace_original).
 	Updates int
 	// Deleted is set by chat.delete or response_url delete_original.
@@ -41,6 +45,7 @@ type record struct {
 
 func (m Message) clone() Message {
 	m.Blocks = bytes.Clone(m.Blocks)
+	m.Files = slices.Clone(m.Files)
 	return m
 }
 
@@ -185,6 +190,13 @@ func (s *Server) wire(m Message) map[string]any {
 	}
 	if len(m.Blocks) > 0 {
 		w["blocks"] = json.RawMessage(m.Blocks)
+	}
+	if len(m.Files) > 0 {
+		files := make([]map[string]any, len(m.Files))
+		for i, f := range m.Files {
+			files[i] = map[string]any{"id": f.ID, "name": f.Name, "title": f.Title, "mode": "hosted"}
+		}
+		w["files"], w["upload"] = files, true
 	}
 	return w
 }

@@ -45,11 +45,14 @@ type Options struct {
 	// connection that sees no PING for 30s, so it must stay well below that.
 	PingInterval time.Duration
 	// Scopes are the bot token's scopes, sent as X-OAuth-Scopes on every Web
-	// API answer to the bot token, as Slack does. Nil: DefaultScopes.
+	// API answer to the bot token, as Slack does. Nil: DefaultScopes. Only
+	// the files.* upload methods enforce theirs (files:write), answering
+	// missing_scope without it.
 	Scopes []string
 	// Channels, when set, are the only channels conversations.info knows,
-	// each mapped to whether the bot is a member. Nil: every channel exists
-	// and the bot is in it.
+	// each mapped to whether the bot is a member; files.completeUploadExternal
+	// shares only into known channels the bot is in. Nil: every channel
+	// exists and the bot is in it.
 	Channels map[string]bool
 }
 
@@ -87,7 +90,8 @@ type Server struct {
 	responses map[string]*responseURL
 	tsSeq     int64
 	idSeq     int64
-	files     *uploads
+	uploads   map[string]*upload // by file ID; kept once completed, to refuse a second completion
+	shared    []File
 }
 
 // New starts a fake workspace listening on 127.0.0.1 on a free port.
@@ -111,7 +115,7 @@ func New(opts Options) *Server {
 		tickets:   map[string]bool{},
 		pending:   map[string]*pendingAck{},
 		responses: map[string]*responseURL{},
-		files:     &uploads{byID: map[string]*upload{}},
+		uploads:   map[string]*upload{},
 	}
 	// slack-go dials with Origin: https://api.slack.com, which gorilla's
 	// default same-origin check would reject with 403.

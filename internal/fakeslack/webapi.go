@@ -28,7 +28,8 @@ type fault struct {
 }
 
 // Calls returns a snapshot of the Web API call log, in arrival order.
-// response_url posts are logged too, with Method "response_url".
+// response_url posts are logged too, with Method "response_url", and posts to
+// an upload_url with Method "upload".
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -42,8 +43,10 @@ func (s *Server) Calls() []Call {
 
 // FailNext makes the next n calls of method fail with the Slack error err.
 // err "ratelimited" answers HTTP 429 with Retry-After: retryAfter seconds,
-// which slack-go turns into *slack.RateLimitedError. A later FailNext for the
-// same method replaces the earlier one; n <= 0 clears it.
+// which slack-go turns into *slack.RateLimitedError. Method "upload" (posts
+// to an upload_url) answers any other err as HTTP 500, since that endpoint
+// speaks no JSON. A later FailNext for the same method replaces the earlier
+// one; n <= 0 clears it.
 func (s *Server) FailNext(method, err string, n int, retryAfter int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -103,10 +106,10 @@ var apiMethods = map[string]apiHandler{
 	"auth.test":                    (*Server).authTest,
 	"chat.postMessage":             (*Server).chatPostMessage,
 	"chat.update":                  (*Server).chatUpdate,
-	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
-	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
 	"chat.delete":                  (*Server).chatDelete,
 	"chat.postEphemeral":           (*Server).chatPostEphemeral,
+	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
+	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
 	"users.info":                   (*Server).usersInfo,
 	"usergroups.users.list":        (*Server).usergroupsUsersList,
 	"conversations.info":           (*Server).conversationsInfo,
@@ -147,6 +150,12 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			scopes = DefaultScopes
 		}
 		w.Header().Set("X-OAuth-Scopes", strings.Join(scopes, ","))
+		if need := missingScope(method, scopes); need != "" {
+			done("missing_scope")
+			writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "missing_scope",
+				"needed": need, "provided": strings.Join(scopes, ",")})
+			return
+		}
 	}
 	if f, ok := s.takeFault(method); ok {
 		done(f.err)
