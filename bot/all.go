@@ -53,13 +53,7 @@ func (b *Bot) handleAll(ctx context.Context, cmd slack.SlashCommand, _ Command) 
 		Requester: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID,
 		NeedsApproval: true, Target: raw, CreatedAt: now, ExpiresAt: now.Add(b.policy.ApprovalTimeout), UpdatedAt: now,
 	}
-	if err := b.store.CreateRequest(ctx, req); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			log.Info("duplicate delivery of a command ignored")
-			return
-		}
-		log.Error("could not store the request", "error", err)
-		reply("revokebot could not record this request in its store, so it did nothing. Try again in a moment.")
+	if !b.createRequest(ctx, log, req, reply) {
 		return
 	}
 	log = log.With("request_id", req.ID, "target", "all")

@@ -176,9 +176,8 @@ func (b *Bot) Run(ctx context.Context) error {
 		})
 	}
 
-	b.recoverRunning(workCtx)
 	b.bulk.open(workCtx)
-	b.resumeBulk(workCtx)
+	b.tendRunning(workCtx)
 
 	// The sweeper and the connection stop with ctx; Run waits for both so
 	// the store outlives them.

@@ -83,13 +83,8 @@ func (b *Bot) startBulk(ctx context.Context, req store.Request) {
 
 // resumeBulk picks up running /revoke all jobs that no live replica holds:
 // after a restart, or when the replica running one died. It runs at start
-// and with every sweep.
-func (b *Bot) resumeBulk(ctx context.Context) {
-	running, err := b.store.InState(ctx, store.StateRunning)
-	if err != nil {
-		b.log.Error("could not list running requests", "error", err)
-		return
-	}
+// and with every sweep (tendRunning).
+func (b *Bot) resumeBulk(ctx context.Context, running []store.Request) {
 	now := b.now()
 	for _, r := range running {
 		if r.Kind != store.KindAll {

@@ -53,13 +53,7 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 		Requester: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID,
 		NeedsApproval: needsApproval, Target: raw, CreatedAt: now, ExpiresAt: now.Add(timeout), UpdatedAt: now,
 	}
-	if err := b.store.CreateRequest(ctx, req); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			log.Info("duplicate delivery of a command ignored")
-			return
-		}
-		log.Error("could not store the request", "error", err)
-		reply("revokebot could not record this request in its store, so it did nothing. Try again in a moment.")
+	if !b.createRequest(ctx, log, req, reply) {
 		return
 	}
 	log = log.With("request_id", req.ID, "target", user.ID)
@@ -72,6 +66,22 @@ func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed C
 		return
 	}
 	b.showCard(ctx, log, req, reply)
+}
+
+// createRequest stores a new request; a duplicate delivery of its command
+// is dropped quietly, any other failure is told to the caller.
+func (b *Bot) createRequest(ctx context.Context, log *slog.Logger, req store.Request, reply func(string)) bool {
+	err := b.store.CreateRequest(ctx, req)
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		log.Info("duplicate delivery of a command ignored")
+		return false
+	case err != nil:
+		log.Error("could not store the request", "error", err)
+		reply("revokebot could not record this request in its store, so it did nothing. Try again in a moment.")
+		return false
+	}
+	return true
 }
 
 // mayRequest checks that the caller may ask for anything in this channel; a

@@ -72,15 +72,23 @@ func (b *Bot) settle(ctx context.Context, req store.Request, event, actor, detai
 // being worked on, by this replica or another, is never touched.
 const orphanAfter = jobTimeout + time.Minute
 
-// recoverRunning ends requests whose worker died (a crash, a killed replica):
-// whether Graph got the call is unknown, so the thread says so instead of
-// running it a second time. It runs at start and with every sweep.
-func (b *Bot) recoverRunning(ctx context.Context) {
+// tendRunning looks at the running requests once, at start and with every
+// sweep: single-user ones whose worker died are ended, bulk jobs that nobody
+// holds are resumed.
+func (b *Bot) tendRunning(ctx context.Context) {
 	running, err := b.store.InState(ctx, store.StateRunning)
 	if err != nil {
 		b.log.Error("could not list running requests", "error", err)
 		return
 	}
+	b.recoverRunning(ctx, running)
+	b.resumeBulk(ctx, running)
+}
+
+// recoverRunning ends requests whose worker died (a crash, a killed replica):
+// whether Graph got the call is unknown, so the thread says so instead of
+// running it a second time. It runs at start and with every sweep.
+func (b *Bot) recoverRunning(ctx context.Context, running []store.Request) {
 	for _, r := range running {
 		// A bulk job is resumed from its checkpoint instead (resumeBulk).
 		if r.Kind == store.KindAll || b.now().Sub(r.UpdatedAt) < orphanAfter {

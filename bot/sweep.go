@@ -26,8 +26,7 @@ func (b *Bot) sweep(ctx context.Context) {
 		for _, r := range due {
 			b.expire(ctx, r)
 		}
-		b.recoverRunning(ctx)
-		b.resumeBulk(ctx)
+		b.tendRunning(ctx)
 	}
 }
 
