@@ -20,6 +20,8 @@ const (
 	KindUnavailable            // 503/504 beyond the retry budget
 	KindNetwork                // no HTTP answer at all
 	KindBadRequest             // Graph refused the request as malformed
+	KindSynced                 // the account is mastered on-premises: change it there
+	KindUnlicensed             // the tenant lacks the licence the call needs (Entra ID P2)
 )
 
 // Error is a Graph failure with what a person needs to act on it.

@@ -1,0 +1,98 @@
+package revoke
+
+import (
+	"fmt"
+	"time"
+)
+
+// Action is one containment step a /revoke <target> request takes on a user.
+type Action string
+
+// The actions of the SPEC, named as in the policy file's `actions` key.
+const (
+	ActionDisable     Action = "disable"     // block sign-in (PATCH accountEnabled=false)
+	ActionSessions    Action = "sessions"    // revokeSignInSessions
+	ActionSharePoint  Action = "sharepoint"  // SharePoint Online's RevokeAllUserSessions
+	ActionCompromised Action = "compromised" // Identity Protection's confirmCompromised
+)
+
+// Order is the order actions run in for each user: sign-in is blocked before
+// sessions end, so the attacker cannot sign straight back in.
+var Order = []Action{ActionDisable, ActionSessions, ActionSharePoint, ActionCompromised}
+
+// ParseAction reads an action's name as the policy file writes it.
+func ParseAction(s string) (Action, error) {
+	for _, a := range Order {
+		if string(a) == s {
+			return a, nil
+		}
+	}
+	return "", fmt.Errorf("unknown action %q (known: disable, sessions, sharepoint, compromised)", s)
+}
+
+// Permission is the application permission an action needs, beyond
+// User.Read.All to resolve the user.
+func (a Action) Permission() string {
+	switch a {
+	case ActionDisable:
+		return "User.EnableDisableAccount.All"
+	case ActionSessions:
+		return "User.RevokeSessions.All"
+	case ActionSharePoint:
+		return "Sites.FullControl.All" // a SharePoint permission, not a Graph one
+	case ActionCompromised:
+		return "IdentityRiskyUser.ReadWrite.All"
+	}
+	return ""
+}
+
+// Proof is a user read back after the actions: what Graph now says.
+type Proof struct {
+	AccountEnabled bool
+	// SessionsValidFrom is signInSessionsValidFromDateTime: tokens issued
+	// before it are refused. Zero when Graph returned null.
+	SessionsValidFrom time.Time
+}
+
+// SignIn is one entry of a user's sign-in log (auditLogs/signIns).
+type SignIn struct {
+	ID      string
+	At      time.Time // createdDateTime
+	IP      string    // ipAddress
+	App     string    // appDisplayName
+	Success bool      // status.errorCode == 0
+}
+
+// SharePointState is SharePoint Online's answer to RevokeAllUserSessions.
+type SharePointState int
+
+// The states SharePoint answers, with its numbering.
+const (
+	SharePointFeatureDisabled SharePointState = 0
+	SharePointUserNotFound    SharePointState = 1
+	SharePointFailure         SharePointState = 2
+	SharePointWithinHour      SharePointState = 3 // NonInstantaneousSuccess
+	SharePointInstant         SharePointState = 4 // InstantaneousSuccess
+)
+
+// Succeeded reports whether SharePoint accepted the revocation.
+func (s SharePointState) Succeeded() bool {
+	return s == SharePointWithinHour || s == SharePointInstant
+}
+
+// String words the state for a responder.
+func (s SharePointState) String() string {
+	switch s {
+	case SharePointFeatureDisabled:
+		return "the feature is disabled in this tenant"
+	case SharePointUserNotFound:
+		return "SharePoint does not know this user"
+	case SharePointFailure:
+		return "SharePoint reported a failure"
+	case SharePointWithinHour:
+		return "sessions end within an hour"
+	case SharePointInstant:
+		return "sessions ended at once"
+	}
+	return fmt.Sprintf("unknown state %d", int(s))
+}
