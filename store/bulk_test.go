@@ -56,8 +56,8 @@ func TestBulkPostgresMatchesSQLite(t *testing.T) {
 }
 
 // testBulkUpgrade opens a store made before bulk jobs existed (simulated by
-// removing them and winding the version back) and expects the tables to be
-// added on open, and not by the read-only open.
+// removing them and what came after them, and winding the version back) and
+// expects the tables to be added on open, and not by the read-only open.
 func testBulkUpgrade(t *testing.T, url string, exec func(...string)) {
 	ctx := context.Background()
 	s, err := store.Open(ctx, url)
@@ -68,7 +68,7 @@ func testBulkUpgrade(t *testing.T, url string, exec func(...string)) {
 		t.Fatal(err)
 	}
 	s.Close()
-	exec(`DROP TABLE bulk_users`, `DROP TABLE bulk_jobs`, `UPDATE schema_version SET version = 1`)
+	exec(`DROP TABLE request_subjects`, `DROP TABLE bulk_users`, `DROP TABLE bulk_jobs`, `UPDATE schema_version SET version = 1`)
 	if ro, err := store.OpenExisting(ctx, url); err == nil || !strings.Contains(err.Error(), "schema version 1") {
 		if ro != nil {
 			ro.Close()

@@ -150,7 +150,22 @@ CREATE TABLE bulk_users (
 	PRIMARY KEY (request_id, user_id)
 );
 CREATE INDEX bulk_users_outcome ON bulk_users (request_id, outcome, seq);
+`, `
+-- The users a request names (Request.Subjects), for RequestsAbout. The key
+-- leads with subject, so it is the index that finds a user's requests.
+-- pgBackfillSubjects fills it for older requests.
+CREATE TABLE request_subjects (
+	subject    text COLLATE "C" NOT NULL, -- lower-cased; only compared for equality
+	request_id text NOT NULL REFERENCES requests (id),
+	pos        integer NOT NULL,          -- order within the request, from 0
+	PRIMARY KEY (subject, request_id)
+);
+CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
 `}
+
+// pgBackfills[v] runs right after pgMigrations[v-1], in the same transaction
+// and under the same lock, for the data a migration cannot fill in SQL alone.
+var pgBackfills = map[int]func(context.Context, pgx.Tx) error{3: pgBackfillSubjects}
 
 // migrate runs in one transaction holding pgMigrateLock, so two processes
 // starting on an empty schema do not both create it: the second waits, then
@@ -177,6 +192,11 @@ func (s *pgStore) migrate(ctx context.Context) error {
 		for ; v < len(pgMigrations); v++ {
 			if _, err := tx.Exec(ctx, pgMigrations[v]); err != nil {
 				return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+			}
+			if backfill := pgBackfills[v+1]; backfill != nil {
+				if err := backfill(ctx, tx); err != nil {
+					return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+				}
 			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM schema_version`); err != nil {
@@ -210,10 +230,16 @@ func (s *pgStore) CreateRequest(ctx context.Context, r Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO requests (`+requestColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		r.ID, string(r.Kind), string(r.State), r.Requester, r.Channel, r.RootTS, r.TriggerID, r.NeedsApproval,
-		[]byte(r.Target), r.DecidedBy, r.Detail, r.CreatedAt, nullTime(r.ExpiresAt), r.UpdatedAt)
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO requests (`+requestColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			r.ID, string(r.Kind), string(r.State), r.Requester, r.Channel, r.RootTS, r.TriggerID, r.NeedsApproval,
+			[]byte(r.Target), r.DecidedBy, r.Detail, r.CreatedAt, nullTime(r.ExpiresAt), r.UpdatedAt)
+		if err != nil || len(r.Subjects) == 0 {
+			return err
+		}
+		return insertPGSubjects(ctx, tx, []string{r.ID}, [][]string{r.Subjects})
+	})
 	if isUniqueViolation(err) {
 		return fmt.Errorf("create request %q: %w", r.ID, ErrDuplicate)
 	}
@@ -225,7 +251,7 @@ func (s *pgStore) CreateRequest(ctx context.Context, r Request) error {
 
 func (s *pgStore) Request(ctx context.Context, id string) (Request, error) {
 	id = cleanText(id)
-	rs, err := s.requests(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id)
+	rs, err := s.requests(ctx, `SELECT `+pgRequest+` FROM requests WHERE id = $1`, id)
 	switch {
 	case err != nil:
 		return Request{}, fmt.Errorf("store: request %q: %w", id, err)
@@ -260,7 +286,7 @@ func (s *pgStore) Transition(ctx context.Context, id string, from, to State, c C
 		SET state = $1, decided_by = COALESCE(NULLIF($2::text, ''), decided_by),
 			detail = COALESCE(NULLIF($3::text, ''), detail), updated_at = $4
 		WHERE id = $5 AND state = $6 AND (NOT $7::boolean OR expires_at IS NULL OR expires_at > $4)
-		RETURNING `+requestColumns, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired)
+		RETURNING `+pgRequest, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired)
 	if err != nil {
 		return Request{}, fmt.Errorf("store: request %q %s -> %s: %w", id, from, to, err)
 	}
@@ -280,7 +306,7 @@ func (s *pgStore) Transition(ctx context.Context, id string, from, to State, c C
 // DuePending and InState break ties on id in byte order (COLLATE "C"), as
 // SQLite does, whatever collation the database was created with.
 func (s *pgStore) DuePending(ctx context.Context, now time.Time) ([]Request, error) {
-	rs, err := s.requests(ctx, `SELECT `+requestColumns+` FROM requests
+	rs, err := s.requests(ctx, `SELECT `+pgRequest+` FROM requests
 		WHERE state = $1 AND expires_at <= $2 ORDER BY expires_at, created_at, id COLLATE "C"`,
 		string(StatePending), utc(now))
 	if err != nil {
@@ -290,7 +316,7 @@ func (s *pgStore) DuePending(ctx context.Context, now time.Time) ([]Request, err
 }
 
 func (s *pgStore) InState(ctx context.Context, st State) ([]Request, error) {
-	rs, err := s.requests(ctx, `SELECT `+requestColumns+` FROM requests
+	rs, err := s.requests(ctx, `SELECT `+pgRequest+` FROM requests
 		WHERE state = $1 ORDER BY created_at, id COLLATE "C"`, cleanText(string(st)))
 	if err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)
@@ -312,7 +338,12 @@ func (s *pgStore) Close() error {
 	return nil
 }
 
-// requests runs a query that returns requestColumns, e.g. a SELECT or an
+// pgRequest is what every read of a request selects: its columns and its
+// subjects, read in the same statement so they agree.
+const pgRequest = requestColumns + `, (SELECT array_agg(subject ORDER BY pos)
+	FROM request_subjects WHERE request_id = requests.id)`
+
+// requests runs a query that returns pgRequest, e.g. a SELECT or an
 // UPDATE … RETURNING, and collects its rows.
 func (s *pgStore) requests(ctx context.Context, sql string, args ...any) ([]Request, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
@@ -329,7 +360,7 @@ func scanPGRequest(row pgx.CollectableRow) (Request, error) {
 		expires *time.Time
 	)
 	err := row.Scan(&r.ID, &r.Kind, &r.State, &r.Requester, &r.Channel, &r.RootTS, &r.TriggerID, &r.NeedsApproval,
-		&target, &r.DecidedBy, &r.Detail, &r.CreatedAt, &expires, &r.UpdatedAt)
+		&target, &r.DecidedBy, &r.Detail, &r.CreatedAt, &expires, &r.UpdatedAt, &r.Subjects)
 	if err != nil {
 		return Request{}, err
 	}

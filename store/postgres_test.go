@@ -267,7 +267,8 @@ func TestPostgresMatchesSQLite(t *testing.T) {
 	backends := []store.Store{openFile(t, filepath.Join(t.TempDir(), "m.db")), openPG(t, dsn)}
 	at := time.Date(2025, 3, 14, 15, 9, 26, 535897932, time.FixedZone("CET", 3600))
 	req := store.Request{ID: "r\xff1", Kind: store.KindUser, Requester: "U1", Channel: "C1", TriggerID: "t\x001",
-		Target: []byte("{\"upn\": \"al\xffce\"  }"), Detail: "ok\x00", CreatedAt: at, ExpiresAt: at.Add(time.Minute)}
+		Target: []byte("{\"upn\": \"al\xffce\"  }"), Detail: "ok\x00", CreatedAt: at, ExpiresAt: at.Add(time.Minute),
+		Subjects: []string{"B0B", "6F1C\xff\x00", "b0b"}}
 	events := []store.Event{
 		{Time: at, Event: "requested", RequestID: "r1", Actor: "U1", Target: "alice@contoso.com", Detail: "sessions"},
 		{Time: at.Add(time.Nanosecond), Event: "refused", Actor: "U2", Target: "bad\x00name\xff", Detail: "ünïcode"},

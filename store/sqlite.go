@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -169,7 +170,23 @@ CREATE TABLE bulk_users (
 	PRIMARY KEY (request_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX bulk_users_outcome ON bulk_users (request_id, outcome, seq);
+`, `
+-- The users a request names (Request.Subjects), for RequestsAbout. The key
+-- leads with subject, so it is the index that finds a user's requests; as for
+-- bulk_jobs, REFERENCES is not enforced and CreateRequest writes both tables
+-- in one transaction. sqliteBackfillSubjects fills it for older requests.
+CREATE TABLE request_subjects (
+	subject    TEXT NOT NULL,     -- lower-cased
+	request_id TEXT NOT NULL REFERENCES requests (id),
+	pos        INTEGER NOT NULL,  -- order within the request, from 0
+	PRIMARY KEY (subject, request_id)
+) WITHOUT ROWID;
+CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
 `}
+
+// sqliteBackfills[v] runs right after sqliteMigrations[v-1], in the same
+// transaction, for the data a migration cannot fill in SQL alone.
+var sqliteBackfills = map[int]func(context.Context, *sql.Tx) error{3: sqliteBackfillSubjects}
 
 // migrate runs in one immediate transaction, so two processes starting on a
 // new file do not both create the schema.
@@ -196,6 +213,11 @@ func (s *sqliteStore) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, sqliteMigrations[v]); err != nil {
 			return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
 		}
+		if backfill := sqliteBackfills[v+1]; backfill != nil {
+			if err := backfill(ctx, tx); err != nil {
+				return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+			}
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
 		return fmt.Errorf("schema version: %w", err)
@@ -209,15 +231,26 @@ func (s *sqliteStore) migrate(ctx context.Context) error {
 const requestColumns = `id, kind, state, requester, channel, root_ts, trigger_id, needs_approval,
 	target, decided_by, detail, created_at, expires_at, updated_at`
 
+// sqliteRequest is what every read of a request selects: its columns and
+// its subjects as a JSON array, read in the same statement so they agree.
+const sqliteRequest = requestColumns + `, (SELECT json_group_array(subject ORDER BY pos)
+	FROM request_subjects WHERE request_id = requests.id)`
+
 func (s *sqliteStore) CreateRequest(ctx context.Context, r Request) error {
 	r, err := prepareRequest(r, s.now)
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO requests (`+requestColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Kind, r.State, r.Requester, r.Channel, r.RootTS, nullString(r.TriggerID), r.NeedsApproval,
-		[]byte(r.Target), r.DecidedBy, r.Detail, micros(r.CreatedAt), nullMicros(r.ExpiresAt), micros(r.UpdatedAt))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO requests (`+requestColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.Kind, r.State, r.Requester, r.Channel, r.RootTS, nullString(r.TriggerID), r.NeedsApproval,
+			[]byte(r.Target), r.DecidedBy, r.Detail, micros(r.CreatedAt), nullMicros(r.ExpiresAt), micros(r.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		return insertSubjects(ctx, tx, r.ID, r.Subjects)
+	})
 	if isConstraint(err) {
 		return fmt.Errorf("create request %q: %w", r.ID, ErrDuplicate)
 	}
@@ -229,7 +262,7 @@ func (s *sqliteStore) CreateRequest(ctx context.Context, r Request) error {
 
 func (s *sqliteStore) Request(ctx context.Context, id string) (Request, error) {
 	id = cleanText(id)
-	r, err := scanRequest(s.r.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+	r, err := scanRequest(s.r.QueryRowContext(ctx, `SELECT `+sqliteRequest+` FROM requests WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Request{}, fmt.Errorf("request %q: %w", id, ErrNotFound)
 	}
@@ -264,7 +297,7 @@ func (s *sqliteStore) Transition(ctx context.Context, id string, from, to State,
 		SET state = ?, decided_by = COALESCE(NULLIF(?, ''), decided_by),
 			detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?
 		WHERE id = ? AND state = ? AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
-		RETURNING `+requestColumns, to, c.DecidedBy, c.Detail, micros(c.At), id, from, c.Unexpired, micros(c.At)))
+		RETURNING `+sqliteRequest, to, c.DecidedBy, c.Detail, micros(c.At), id, from, c.Unexpired, micros(c.At)))
 	if err == nil {
 		return r, nil
 	}
@@ -291,7 +324,7 @@ func (s *sqliteStore) InState(ctx context.Context, st State) ([]Request, error) 
 }
 
 func (s *sqliteStore) requests(ctx context.Context, where string, args ...any) ([]Request, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE `+where, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqliteRequest+` FROM requests WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)
 	}
@@ -330,14 +363,20 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 	var (
 		r                Request
 		trigger          sql.NullString
-		target           []byte
+		target, subjects []byte
 		created, updated int64
 		expires          sql.NullInt64
 	)
 	err := row.Scan(&r.ID, &r.Kind, &r.State, &r.Requester, &r.Channel, &r.RootTS, &trigger, &r.NeedsApproval,
-		&target, &r.DecidedBy, &r.Detail, &created, &expires, &updated)
+		&target, &r.DecidedBy, &r.Detail, &created, &expires, &updated, &subjects)
 	if err != nil {
 		return Request{}, err
+	}
+	if err := json.Unmarshal(subjects, &r.Subjects); err != nil {
+		return Request{}, fmt.Errorf("subjects of %q: %w", r.ID, err)
+	}
+	if len(r.Subjects) == 0 {
+		r.Subjects = nil
 	}
 	r.TriggerID = trigger.String
 	if len(target) > 0 {

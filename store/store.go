@@ -63,6 +63,11 @@ type Request struct {
 	Detail        string // outcome in words
 	// Times are kept in UTC to the microsecond. A zero ExpiresAt never expires.
 	CreatedAt, ExpiresAt, UpdatedAt time.Time
+	// Subjects are the Entra object IDs of the users the request names, at
+	// most MaxSubjects: stored lower-cased and without repeats, in the order
+	// given; nil when it names none (a /revoke all). RequestsAbout finds a
+	// request by any of them.
+	Subjects []string
 }
 
 // Errors a caller acts on; match them with errors.Is.
@@ -99,6 +104,11 @@ type Store interface {
 	DuePending(ctx context.Context, now time.Time) ([]Request, error)
 	// InState lists requests in a state (e.g. running ones after a restart), oldest first.
 	InState(ctx context.Context, s State) ([]Request, error)
+	// RequestsAbout lists the requests whose Subjects include subject (matched
+	// exactly, ignoring case), newest first: by CreatedAt, then ID, both
+	// descending. It returns at most limit of them; a limit <= 0 or over 100
+	// means 100. A subject no request names has an empty list and no error.
+	RequestsAbout(ctx context.Context, subject string, limit int) ([]Request, error)
 
 	// AppendAudit appends one record to the hash chain and returns it (Seq and hashes filled in).
 	// A zero Time means now.
@@ -170,6 +180,10 @@ func prepareRequest(r Request, now func() time.Time) (Request, error) {
 		r.State = StatePending
 	case !r.State.valid():
 		return r, fmt.Errorf("store: request %q: unknown state %q", r.ID, r.State)
+	}
+	var err error
+	if r.Subjects, err = prepareSubjects(r.ID, r.Subjects); err != nil {
+		return r, err
 	}
 	if len(r.Target) == 0 {
 		r.Target = nil

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 		}},
 	}
+	tests = append(tests, subjectTests...)
 	tests = append(tests, bulkTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
