@@ -23,7 +23,12 @@ func init() {
 	routes = []route{
 		{http.MethodGet, "users", []string{"$filter", "$select", "$top", "$count", "$skiptoken"}, (*Server).listUsers},
 		{http.MethodGet, "users/{id}", []string{"$select"}, (*Server).getUser},
+		{http.MethodPatch, "users/{id}", nil, (*Server).patchUser},
 		{http.MethodPost, "users/{id}/revokeSignInSessions", nil, (*Server).revokeSignInSessions},
+		{http.MethodPost, "identityProtection/riskyUsers/confirmCompromised", nil, (*Server).confirmCompromised},
+		// signIns documents $filter, $top and $skiptoken only; $orderby is
+		// refused because the answer is always newest first.
+		{http.MethodGet, "auditLogs/signIns", []string{"$filter", "$top", "$skiptoken"}, (*Server).listSignIns},
 		{http.MethodPost, "$batch", nil, (*Server).batch},
 	}
 }

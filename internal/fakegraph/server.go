@@ -27,8 +27,8 @@ type Options struct {
 	// different token gets 401 InvalidAuthenticationToken. Empty accepts any
 	// bearer token, but a request without an Authorization header still fails.
 	Token string
-	// PageSize caps the users per page of GET /users when $top is absent or
-	// larger. Default 100.
+	// PageSize caps the entries per page of GET /users and GET
+	// /auditLogs/signIns when $top is absent or larger. Default 100.
 	PageSize int
 	// Now is the clock that stamps signInSessionsValidFromDateTime and error
 	// dates. Default time.Now. Request.At always uses the wall clock, because
@@ -48,6 +48,15 @@ type Options struct {
 	// disables the throttle.
 	WriteLimit  int
 	WriteWindow time.Duration
+	// NoP2 models a tenant without a Microsoft Entra ID P2 licence: Identity
+	// Protection's confirmCompromised is refused with 403.
+	NoP2 bool
+	// CompromisedWindow is the shortest spacing Identity Protection accepts
+	// between two confirmCompromised calls (1 request/s per tenant): a call
+	// landing sooner after the last one the limit let through, whatever that
+	// one's answer, gets 429 with Retry-After. It runs on the wall clock like
+	// WriteWindow. Default 1 s; negative disables the limit.
+	CompromisedWindow time.Duration
 }
 
 // Request is one request as the server received it, for asserting what the
@@ -76,7 +85,11 @@ type Server struct {
 	revocations map[string]int // lower-cased user id -> successful revokeSignInSessions calls
 	totalRevoke int
 	faults      []*fault
-	throttle    *writeThrottle // nil when Options leave writes unlimited
+	throttle    *writeThrottle  // nil when Options leave writes unlimited
+	compromised map[string]bool // lower-cased user id -> confirmed compromised
+	riskLimit   *writeThrottle  // confirmCompromised's 1 request/s; nil when disabled
+	signIns     []*signInRecord // in insertion order; served newest first
+	nextSignIn  int64
 	log         []*Request
 	onRequest   func(Request)
 }
@@ -89,11 +102,16 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.CompromisedWindow == 0 {
+		opts.CompromisedWindow = time.Second
+	}
 	s := &Server{
 		opts:        opts,
 		byKey:       make(map[string]int),
 		revocations: make(map[string]int),
 		throttle:    newWriteThrottle(opts.WriteLimit, opts.WriteWindow),
+		compromised: make(map[string]bool),
+		riskLimit:   newWriteThrottle(1, opts.CompromisedWindow),
 	}
 	// Bind 127.0.0.1 explicitly: the SDK only allows plain http for
 	// localhost, and an IPv6 default listener would produce [::1] URLs.

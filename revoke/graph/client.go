@@ -37,6 +37,9 @@ type Config struct {
 	// Observe, when set, sees every HTTP exchange with Graph, retries
 	// included: its duration and status (0 when there was no answer).
 	Observe func(d time.Duration, status int)
+	// CompromisedInterval spaces confirmCompromised calls, which Identity
+	// Protection accepts at 1 request/s per tenant. Default 1 s.
+	CompromisedInterval time.Duration
 }
 
 // Client resolves and revokes users.
@@ -46,6 +49,8 @@ type Client struct {
 	retry   revoke.Retry
 	now     func() time.Time
 	base    string // the Graph base URL without a trailing slash
+	// compromise is shared by the copies Once makes: the limit is the tenant's.
+	compromise *pacer
 }
 
 // New builds a Client. It makes no request.
@@ -84,7 +89,12 @@ func New(cfg Config) (*Client, error) {
 
 	transport := cfg.Transport
 	if transport == nil {
-		transport = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// The bulk engine keeps up to 256 requests in flight; with the
+		// default 2 idle connections per host, HTTP/1.1 would open and close
+		// connections all run long.
+		t.MaxIdleConnsPerHost = 256
+		transport = t
 	}
 	if cfg.Observe != nil {
 		transport = observed{next: transport, observe: cfg.Observe}
@@ -119,7 +129,12 @@ func New(cfg Config) (*Client, error) {
 	if retry.Attempts == 0 {
 		retry = revoke.DefaultRetry()
 	}
-	return &Client{token: src, adapter: adapter, retry: retry, now: now, base: baseURL}, nil
+	interval := cfg.CompromisedInterval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	return &Client{token: src, adapter: adapter, retry: retry, now: now, base: baseURL,
+		compromise: newPacer(interval, now)}, nil
 }
 
 // Once returns a client sharing c's connection that tries each call once and

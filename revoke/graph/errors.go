@@ -3,8 +3,10 @@ package graph
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -49,7 +51,7 @@ func classify(op, permission string, err error) *revoke.Error {
 				e.Message = *p
 			}
 		}
-		e.Kind = revoke.KindForStatus(e.Status)
+		e.Kind = kindOfRefusal(e.Status, e.Code, e.Message)
 	case errors.As(err, &api):
 		e.Status = api.ResponseStatusCode
 		e.Kind = revoke.KindForStatus(e.Status)
@@ -61,6 +63,32 @@ func classify(op, permission string, err error) *revoke.Error {
 		e.Kind = revoke.KindOther
 	}
 	return e
+}
+
+// Graph's error codes for a tenant lacking the licence a call needs. Identity
+// Protection answers 403 Forbidden "Your tenant is not licensed for this
+// feature." instead, a code too generic to go by alone.
+var unlicensedCodes = map[string]bool{
+	"Authentication_RequestFromNonPremiumTenantOrB2CTenant": true, // sign-in logs without P1/P2
+	"AadPremiumLicenseRequired":                             true,
+}
+
+// kindOfRefusal classifies an OData error. Two refusals share their status
+// and code with unrelated ones and are told apart by Graph's message, here
+// and nowhere else: a user mastered on-premises (400 Request_BadRequest
+// "Unable to update the specified properties for on-premises mastered
+// Directory Sync objects…") and a tenant without the licence (403).
+func kindOfRefusal(status int, code, message string) revoke.ErrorKind {
+	msg := strings.ToLower(message)
+	switch {
+	case unlicensedCodes[code]:
+		return revoke.KindUnlicensed
+	case status == http.StatusForbidden && strings.Contains(msg, "not licensed"):
+		return revoke.KindUnlicensed
+	case status == http.StatusBadRequest && strings.Contains(msg, "on-premises"):
+		return revoke.KindSynced
+	}
+	return revoke.KindForStatus(status)
 }
 
 // retryAfter reads Retry-After in seconds (Graph may send fractions).
