@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/revokebot/revokebot/store"
 )
@@ -12,16 +13,16 @@ var eventIcons = map[string]string{
 	"approved": ":ballot_box_with_check:", "denied": ":no_entry:", "cancelled": ":heavy_multiplication_x:",
 	"expired": ":alarm_clock:", "started": ":hourglass_flowing_sand:", "succeeded": ":white_check_mark:",
 	"failed": ":x:", "stopped": ":octagonal_sign:", "stopping": ":octagonal_sign:", "resumed": ":arrows_counterclockwise:",
+	"watching": ":eyes:", "alarm": ":rotating_light:", "verified": ":shield:", "unverified": ":grey_question:",
 }
 
 // audit writes one record to the durable audit log, and only then tells the
 // thread and the audit channel. Details are Slack mrkdwn with every piece of
 // input already escaped.
 func (b *Bot) audit(ctx context.Context, req store.Request, event, actor, detail string) (store.Record, error) {
-	u := targetOf(req)
-	target := ""
-	if u.ID != "" {
-		target = fmt.Sprintf("%s (%s)", u.UPN, u.ID)
+	target := auditTarget(targetsOf(req))
+	if req.Kind == store.KindAll {
+		target = "all users"
 	}
 	if req.Kind == store.KindAll {
 		target = "all users"
@@ -71,4 +72,13 @@ func (b *Bot) postAuditChannel(ctx context.Context, rec store.Record) {
 	}
 	line += " · " + rec.Detail
 	b.postQuiet(ctx, b.policy.AuditChannel, "", line)
+}
+
+// auditTarget names a request's users in the audit log's target field.
+func auditTarget(t requestTarget) string {
+	parts := make([]string, len(t.Users))
+	for i, u := range t.Users {
+		parts[i] = fmt.Sprintf("%s (%s)", u.UPN, u.ID)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -67,7 +67,15 @@ type Config struct {
 	// BulkRevoker tries each call once: the bulk engine paces and retries.
 	Lister      Lister
 	BulkRevoker Revoker
-	Bulk        BulkTuning
+	// The other containment actions; a nil one is refused with a reason.
+	Disabler    Disabler
+	SharePoint  SharePointRevoker
+	Compromiser Compromiser
+	// Prover reads users back after their actions; SignIns serves the
+	// sign-in watch (policy verify). Either may be nil: no read-back, no watch.
+	Prover  Prover
+	SignIns SignInLog
+	Bulk    BulkTuning
 	// Replica names this process in bulk jobs' leases; default host-pid-random.
 	Replica string
 

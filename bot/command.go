@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/slack-go/slack"
 
@@ -18,54 +19,132 @@ import (
 	"github.com/revokebot/revokebot/store"
 )
 
-// target is what a request stores about whom it will hit.
-type requestTarget struct {
-	User revoke.User `json:"user"`
-	All  *preview    `json:"all,omitempty"`
-}
-
-// handleRevoke runs a /revoke <user> after its ack: authorize, resolve,
-// record the request, post the card.
+// handleRevoke runs a /revoke <target>… after its ack: authorize, resolve
+// every target, record the request, post one card. A target that does not
+// resolve is shown with the others and left out; nothing runs until the card
+// is confirmed.
 func (b *Bot) handleRevoke(ctx context.Context, cmd slack.SlashCommand, parsed Command) {
 	log := b.log.With("actor", cmd.UserID, "channel", cmd.ChannelID)
 	reply := func(text string) { b.replyEphemeral(ctx, cmd.ResponseURL, cmd.ChannelID, cmd.UserID, text) }
 	if !b.mayRequest(ctx, cmd, log, reply) {
 		return
 	}
-
-	t := parsed.Targets[0]
-	user, msg := b.resolve(ctx, t)
-	if msg != "" {
-		b.m.Command("unresolved")
-		reply(msg + " Nothing was revoked.")
-		return
+	actions := actionsFor(b.policy.Actions, parsed)
+	for _, a := range actions {
+		if why := b.unavailable(a); why != "" {
+			b.m.Command("refused")
+			reply(why + " Nothing was done.")
+			return
+		}
 	}
 
-	needsApproval := b.policy.IsProtected(user.UPN, user.Mail, user.ID)
+	users, unresolved := b.resolveAll(ctx, parsed.Targets)
+	if len(users) == 0 {
+		b.m.Command("unresolved")
+		reply(strings.Join(unresolved, "\n") + " Nothing was revoked.")
+		return
+	}
+	t := requestTarget{User: users[0], Actions: actions, Reason: parsed.Reason, Unresolved: unresolved}
+	if len(users) > 1 {
+		t.Users = users
+	}
+	needsApproval := false
+	subjects := make([]string, len(users))
+	for i, u := range users {
+		needsApproval = needsApproval || b.policy.IsProtected(u.UPN, u.Mail, u.ID)
+		subjects[i] = u.ID
+	}
 	timeout := b.policy.ConfirmTimeout
 	if needsApproval {
 		timeout = b.policy.ApprovalTimeout
 	}
-	raw, _ := json.Marshal(requestTarget{User: user})
+	raw, _ := json.Marshal(t)
 	now := b.now().UTC()
 	req := store.Request{
 		ID: newRequestID(), Kind: store.KindUser, State: store.StatePending,
-		Requester: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID,
+		Requester: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID, Subjects: subjects,
 		NeedsApproval: needsApproval, Target: raw, CreatedAt: now, ExpiresAt: now.Add(timeout), UpdatedAt: now,
 	}
 	if !b.createRequest(ctx, log, req, reply) {
 		return
 	}
-	log = log.With("request_id", req.ID, "target", user.ID)
-	detail := fmt.Sprintf("<@%s> asked to revoke the sign-in sessions of %s.", cmd.UserID, Escape(user.UPN))
-	if needsApproval {
-		detail += " (protected account: needs an approver)"
-	}
-	if _, err := b.audit(ctx, req, "requested", cmd.UserID, detail); err != nil {
+	log = log.With("request_id", req.ID, "target", users[0].ID, "targets", len(users))
+	if _, err := b.audit(ctx, req, "requested", cmd.UserID, requestedWords(cmd.UserID, targetsOf(req), needsApproval)); err != nil {
 		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
 		return
 	}
 	b.showCard(ctx, log, req, reply)
+	if len(unresolved) > 0 {
+		reply(strings.Join(unresolved, "\n") + "\nThe card shows the other users; these are not part of the request.")
+	}
+}
+
+// requestedWords is the audit detail of a new request.
+func requestedWords(requester string, t requestTarget, needsApproval bool) string {
+	var sb strings.Builder
+	if t.plainRevoke() {
+		fmt.Fprintf(&sb, "<@%s> asked to revoke the sign-in sessions of %s.", requester, Escape(t.Users[0].UPN))
+	} else {
+		upns := make([]string, len(t.Users))
+		for i, u := range t.Users {
+			upns[i] = Escape(u.UPN)
+		}
+		names := make([]string, len(t.Actions))
+		for i, a := range t.Actions {
+			names[i] = string(a)
+		}
+		fmt.Fprintf(&sb, "<@%s> asked to contain %s (%s): %s.", requester, plural(len(t.Users), "user"),
+			strings.Join(upns, ", "), strings.Join(names, ", "))
+	}
+	if needsApproval {
+		sb.WriteString(" (protected account: needs an approver)")
+	}
+	if t.Reason != "" {
+		sb.WriteString(" Reason: " + Escape(t.Reason))
+	}
+	if len(t.Unresolved) > 0 {
+		fmt.Fprintf(&sb, " %s not found and left out.", plural(len(t.Unresolved), "target"))
+	}
+	return sb.String()
+}
+
+// resolveAll resolves every target, a few at a time: the users found, in
+// the order named and without repeats, and the words for each target that
+// did not resolve to exactly one user.
+func (b *Bot) resolveAll(ctx context.Context, targets []Target) ([]revoke.User, []string) {
+	found := make([]revoke.User, len(targets))
+	msgs := make([]string, len(targets))
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			found[i], msgs[i] = b.resolve(ctx, t)
+		})
+	}
+	wg.Wait()
+	var users []revoke.User
+	var unresolved []string
+	seen := map[string]bool{}
+	for i := range targets {
+		if msgs[i] != "" {
+			unresolved = append(unresolved, msgs[i])
+			continue
+		}
+		if !seen[found[i].ID] {
+			seen[found[i].ID] = true
+			users = append(users, found[i])
+		}
+	}
+	return users, unresolved
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // createRequest stores a new request; a duplicate delivery of its command
@@ -185,16 +264,15 @@ func (b *Bot) resolve(ctx context.Context, t Target) (revoke.User, string) {
 }
 
 func cardOf(r store.Request, u revoke.User) card {
-	var t requestTarget
-	_ = json.Unmarshal(r.Target, &t)
+	t := targetsOf(r)
 	return card{RequestID: r.ID, Requester: r.Requester, User: u, NeedsApproval: r.NeedsApproval,
-		State: r.State, DecidedBy: r.DecidedBy, Detail: r.Detail, ExpiresAt: r.ExpiresAt, All: t.All}
+		State: r.State, DecidedBy: r.DecidedBy, Detail: r.Detail, ExpiresAt: r.ExpiresAt, All: t.All,
+		Target: t}
 }
 
+// targetOf is a request's first (for most, its only) user.
 func targetOf(r store.Request) revoke.User {
-	var t requestTarget
-	_ = json.Unmarshal(r.Target, &t)
-	return t.User
+	return targetsOf(r).User
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

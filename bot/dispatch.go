@@ -116,25 +116,18 @@ func immediateReply(c Command) (string, bool) {
 		return helpText, true
 	case CmdInvalid:
 		return c.Error + "\nType `/revoke help` for usage.", true
-	case CmdRevoke:
-		if len(c.Targets) > 1 {
-			return "This revokebot version takes one user per request. Run `/revoke` once for each.", true
-		}
-		if c.Disable || c.SharePoint || c.Compromised {
-			return "This revokebot version revokes sign-in sessions only; `--disable`, `--sharepoint` and `--compromised` are not available yet.", true
-		}
-		if c.Reason != "" {
-			return "This revokebot version does not record `--reason` yet; run the command without it.", true
-		}
 	}
 	return "", false
 }
 
-const helpText = "*revokebot* revokes every sign-in session of an Entra ID user.\n" +
+const helpText = "*revokebot* contains compromised Entra ID accounts: it revokes every sign-in session, and more on request.\n" +
 	"• `/revoke alice@contoso.com` — by user principal name or e-mail address\n" +
 	"• `/revoke alice` — by mail alias\n" +
 	"• `/revoke 8f1c2d3e-…` — by object ID\n" +
 	"• `/revoke @alice` — by Slack mention (their Slack e-mail is looked up)\n" +
+	"• `/revoke alice bob carol@contoso.com` — up to 20 users on one card\n" +
+	"• options: `--disable` (block sign-in first), `--sharepoint` (end SharePoint and OneDrive sessions), " +
+	"`--compromised` (mark compromised in Identity Protection), `--reason \"text\"` (recorded in the audit log)\n" +
 	"• `/revoke status rb-…` — a request's state and audit trail\n" +
 	"• `/revoke history alice@contoso.com` — past requests for a user\n" +
 	"• `/revoke all` — every user of the tenant (needs a second person's approval)\n" +

@@ -12,10 +12,15 @@ import (
 // recovery after a restart).
 const systemActor = "revokebot"
 
-// execute revokes a request's user after it moved to running; only the
+// execute runs a request's actions after it moved to running; only the
 // worker that won the compare-and-set gets here.
 func (b *Bot) execute(ctx context.Context, req store.Request) {
-	user := targetOf(req)
+	t := targetsOf(req)
+	if !t.plainRevoke() {
+		b.contain(ctx, req, t)
+		return
+	}
+	user := t.Users[0]
 	log := b.log.With("request_id", req.ID, "target", user.ID)
 	if _, err := b.audit(ctx, req, "started", systemActor, "Revoking the sign-in sessions of "+Escape(user.UPN)+"…"); err != nil {
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
@@ -39,13 +44,15 @@ func (b *Bot) execute(ctx context.Context, req store.Request) {
 	// or the next start would call a revocation that worked "interrupted".
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	proof := b.proofs(ctx, []userOutcome{{User: user, RevokedAt: res.At}})
 	req, err = b.store.Transition(ctx, req.ID, store.StateRunning, store.StateSucceeded, store.Change{Detail: detail, At: b.now()})
 	if err != nil {
 		log.Error("revoked, but could not record it", "error", err)
 		return
 	}
-	b.settle(ctx, req, "succeeded", systemActor, detail)
+	b.settle(ctx, req, "succeeded", systemActor, detail+proof[0])
 	log.Info("sessions revoked")
+	b.watch(req, []userOutcome{{User: user, RevokedAt: res.At}})
 }
 
 // fail ends a running request as failed, with the words a responder reads.

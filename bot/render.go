@@ -31,6 +31,7 @@ type card struct {
 	Detail        string
 	ExpiresAt     time.Time
 	All           *preview // set on a /revoke all request
+	Target        requestTarget
 }
 
 // renderCard draws the root message of a request: who asked, exactly which
@@ -38,6 +39,9 @@ type card struct {
 func renderCard(c card) (string, []slack.Block) {
 	if c.All != nil {
 		return renderAllCard(c)
+	}
+	if len(c.Target.Users) > 0 && !c.Target.plainRevoke() {
+		return renderContainCard(c)
 	}
 	u := c.User
 	fallback := fmt.Sprintf("Revoke sign-in sessions of %s (%s)? Request %s by <@%s>.",
@@ -66,6 +70,7 @@ func renderCard(c card) (string, []slack.Block) {
 		blocks = append(blocks, slack.NewContextBlock("approval_note",
 			md(":lock: This account is protected: an approver other than the requester must approve.")))
 	}
+	blocks = append(blocks, reasonAndUnresolved(c.Target)...)
 	if c.State == store.StatePending {
 		blocks = append(blocks, slack.NewActionBlock("decision", buttons(c)...))
 		blocks = append(blocks, slack.NewContextBlock("footer",

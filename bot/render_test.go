@@ -21,6 +21,12 @@ var (
 	mallory = revoke.User{ID: "22222222-2222-4222-8222-222222222222", DisplayName: "<!channel> & <@U0ADMIN>",
 		UPN: "mallory_evil.com#EXT#@contoso.onmicrosoft.com", UserType: "Guest"}
 	expires = time.Date(2026, 11, 28, 3, 14, 0, 0, time.UTC)
+	// containTarget names two users, actions beyond sessions, a reason that
+	// tries a broadcast, and a target that was not found.
+	containTarget = requestTarget{User: alice, Users: []revoke.User{alice, mallory},
+		Actions:    []revoke.Action{revoke.ActionDisable, revoke.ActionSessions, revoke.ActionSharePoint},
+		Reason:     "phishing INC-42 <!channel>",
+		Unresolved: []string{"No Entra ID user matches `bob@contoso.com`."}}
 )
 
 // TestCardGolden shows a reviewer the exact messages people will see: each
@@ -34,6 +40,12 @@ func TestCardGolden(t *testing.T) {
 			Detail: "Sign-in sessions of alice@contoso.com revoked; Graph accepted it at 2026-11-28 03:05:00 UTC."},
 		"cancelled": {RequestID: "rb-aaaa", Requester: "U01REQ", User: alice, State: store.StateCancelled, DecidedBy: "U01APP"},
 		"expired":   {RequestID: "rb-aaaa", Requester: "U01REQ", User: alice, State: store.StateExpired, DecidedBy: systemActor},
+		"contain": {RequestID: "rb-dddd", Requester: "U01REQ", User: alice, State: store.StatePending, ExpiresAt: expires,
+			Target: containTarget},
+		"contain_protected": {RequestID: "rb-eeee", Requester: "U01REQ", User: alice, NeedsApproval: true, State: store.StatePending,
+			ExpiresAt: expires, Target: containTarget},
+		"contain_failed": {RequestID: "rb-dddd", Requester: "U01REQ", User: alice, State: store.StateFailed, DecidedBy: "U01REQ",
+			Target: containTarget, Detail: "Some actions failed for 1 of 2 users; the thread says which."},
 	} {
 		text, blocks := renderCard(c)
 		js, err := json.MarshalIndent(blocks, "", "  ")

@@ -57,10 +57,21 @@ func (b *Bot) handleStatus(ctx context.Context, cmd slack.SlashCommand, parsed C
 
 // renderStatus writes a request's state and audit trail for one reader. It is pure.
 func renderStatus(r store.Request, trail []store.Record) string {
-	u := targetOf(r)
+	t := targetsOf(r)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "*Request `%s`* — %s\n", r.ID, stateWords(r.State))
-	fmt.Fprintf(&sb, "Target: *%s* · %s · `%s`\n", Escape(u.DisplayName), Escape(u.UPN), Escape(u.ID))
+	if r.Kind == store.KindAll {
+		sb.WriteString("Target: every eligible user of the tenant\n")
+	}
+	for _, u := range t.Users {
+		fmt.Fprintf(&sb, "Target: *%s* · %s · `%s`\n", Escape(u.DisplayName), Escape(u.UPN), Escape(u.ID))
+	}
+	if r.Kind != store.KindAll && !t.plainRevoke() {
+		fmt.Fprintf(&sb, "Actions: %s\n", actionList(t.Actions))
+	}
+	if t.Reason != "" {
+		fmt.Fprintf(&sb, "Reason: %s\n", escapeClip(t.Reason, 500))
+	}
 	fmt.Fprintf(&sb, "Requested by <@%s> in <#%s> at %s", r.Requester, r.Channel, clock(r.CreatedAt))
 	if r.State == store.StatePending {
 		fmt.Fprintf(&sb, "; expires %s", clock(r.ExpiresAt))

@@ -34,6 +34,10 @@ func describe(err error) string {
 		return "revokebot could not reach Graph (network error)" + tries + "."
 	case revoke.KindBadRequest:
 		return fmt.Sprintf("Graph rejected the request (400 %s): %s", Escape(e.Code), Escape(e.Message))
+	case revoke.KindSynced:
+		return "Graph refused: this account is synced from an on-premises directory, so it must be changed there."
+	case revoke.KindUnlicensed:
+		return fmt.Sprintf("Graph refused (HTTP %d %s): the tenant lacks the Microsoft Entra ID licence this needs (P1 for sign-in logs, P2 for Identity Protection).", e.Status, Escape(e.Code))
 	}
 	if e.Status != 0 {
 		return fmt.Sprintf("Graph answered HTTP %d %s: %s", e.Status, Escape(e.Code), Escape(e.Message))
@@ -63,6 +67,10 @@ func describeShort(err error) string {
 		return "network error"
 	case revoke.KindBadRequest:
 		return "rejected (400 " + e.Code + ")"
+	case revoke.KindSynced:
+		return "synced from on-premises"
+	case revoke.KindUnlicensed:
+		return "tenant not licensed"
 	}
 	return fmt.Sprintf("HTTP %d %s", e.Status, e.Code)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/revoke/graph"
+	"github.com/revokebot/revokebot/revoke/sharepoint"
 )
 
 // config is the process's settings, read from the environment (SPEC.md).
@@ -24,6 +25,9 @@ type config struct {
 	StoreURL           string
 	Listen             string
 	LogFormat          string
+	// SharePointURL enables --sharepoint; SharePointToken is a static
+	// bearer token for it (otherwise azidentity, with a certificate).
+	SharePointURL, SharePointToken string
 }
 
 // settingError names the setting at fault; main prints it and exits 2.
@@ -57,14 +61,16 @@ func loadStoreURL(getenv func(string) string) (string, error) {
 // loadConfig reads and checks every setting before anything connects.
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
-		BotToken:     strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
-		AppToken:     strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
-		SlackAPIURL:  orDefault(getenv, "SLACK_API_URL", "https://slack.com/api/"),
-		GraphBaseURL: orDefault(getenv, "GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0"),
-		GraphToken:   strings.TrimSpace(getenv("GRAPH_ACCESS_TOKEN")),
-		PolicyPath:   orDefault(getenv, "REVOKEBOT_CONFIG", "revokebot.yaml"),
-		Listen:       orDefault(getenv, "REVOKEBOT_LISTEN", ":9090"),
-		LogFormat:    orDefault(getenv, "REVOKEBOT_LOG_FORMAT", "json"),
+		BotToken:        strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		AppToken:        strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		SlackAPIURL:     orDefault(getenv, "SLACK_API_URL", "https://slack.com/api/"),
+		GraphBaseURL:    orDefault(getenv, "GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0"),
+		GraphToken:      strings.TrimSpace(getenv("GRAPH_ACCESS_TOKEN")),
+		PolicyPath:      orDefault(getenv, "REVOKEBOT_CONFIG", "revokebot.yaml"),
+		Listen:          orDefault(getenv, "REVOKEBOT_LISTEN", ":9090"),
+		LogFormat:       orDefault(getenv, "REVOKEBOT_LOG_FORMAT", "json"),
+		SharePointURL:   strings.TrimSpace(getenv("SHAREPOINT_ADMIN_URL")),
+		SharePointToken: strings.TrimSpace(getenv("SHAREPOINT_ACCESS_TOKEN")),
 	}
 	// Token values never appear in these messages: only their names.
 	switch {
@@ -84,6 +90,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if _, err := graph.CheckBaseURL(c.GraphBaseURL); err != nil {
 		return c, err
+	}
+	if c.SharePointURL != "" {
+		if _, err := sharepoint.CheckAdminURL(c.SharePointURL); err != nil {
+			return c, err
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return c, &settingError{"REVOKEBOT_LISTEN", "want host:port, such as :9090"}
@@ -105,22 +116,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Policy, err = authz.ParsePolicy(data); err != nil {
 		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %v", c.PolicyPath, err)}
 	}
-	if problem := unsupported(c.Policy); problem != "" {
+	if problem := unsupported(c.Policy, c.SharePointURL != ""); problem != "" {
 		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %s", c.PolicyPath, problem)}
 	}
 	return c, nil
 }
 
-// unsupported refuses policy settings this version would silently ignore,
-// and a policy under which protected accounts could never be revoked.
-func unsupported(p authz.Policy) string {
+// unsupported refuses a policy this deployment cannot carry out: default
+// actions it is not configured for, and protected accounts that could never
+// be revoked.
+func unsupported(p authz.Policy, sharePoint bool) string {
 	for _, a := range p.Actions {
-		if a != "sessions" {
-			return fmt.Sprintf("actions: %q is not available in this version; use [sessions]", a)
+		if a == "sharepoint" && !sharePoint {
+			return "actions: sharepoint needs SHAREPOINT_ADMIN_URL to be set"
 		}
-	}
-	if p.Verify.For > 0 {
-		return "verify.for: the sign-in watch is not available in this version; use 0s"
 	}
 	if len(p.Protected) > 0 && p.Approvers.Empty() {
 		return "approvers: empty, so the protected accounts could never be approved"

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakesharepoint"
 )
 
 // TestNoSecretLeaks runs successful and failing flows and looks for any token
@@ -27,11 +29,21 @@ func TestNoSecretLeaks(t *testing.T) {
 	e.ephemeral(uRequester, "refused revokebot's token")
 	e.command(uStranger, chIncident, "alice")
 	e.ephemeral(uStranger, "not on revokebot's list")
+	// SharePoint refusing the token, and answering.
+	e.sb.Graph.ClearFaults()
+	e.sb.SharePoint.AddUser("alice@contoso.com")
+	e.sb.SharePoint.Inject(fakesharepoint.Fault{Status: 401, Times: 1})
+	card = e.request(uRequester, "alice --sharepoint")
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "failed")
+	card = e.request(uRequester, "alice --sharepoint")
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "succeeded")
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}
 
-	secrets := []string{sandboxBotToken, sandboxAppToken, sandboxGraphToken}
+	secrets := []string{sandboxBotToken, sandboxAppToken, sandboxGraphToken, sandboxSharePointToken}
 	logs := e.logs.String()
 	if !strings.Contains(logs, "revokebot starting") {
 		t.Fatalf("no logs captured: %q", logs)
@@ -54,7 +66,15 @@ func TestNoSecretLeaks(t *testing.T) {
 			}
 		}
 	}
+	for _, r := range e.sb.SharePoint.Requests() {
+		if auth := r.Header.Get("Authorization"); auth != "Bearer "+sandboxSharePointToken {
+			t.Errorf("SharePoint got Authorization %q", auth)
+		}
+	}
 	for _, r := range e.sb.Graph.Requests() {
+		if strings.Contains(r.Header.Get("Authorization"), sandboxSharePointToken) {
+			t.Error("the SharePoint token was sent to Graph")
+		}
 		if auth := r.Header.Get("Authorization"); auth != "Bearer "+sandboxGraphToken {
 			t.Errorf("Graph got Authorization %q", auth)
 		}
@@ -92,7 +112,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"api url", "SLACK_API_URL", "https://slack.com/api", "SLACK_API_URL: want an absolute URL ending in /"},
 		{"api url in clear", "SLACK_API_URL", "http://slack.example.com/api/", "SLACK_API_URL: plain http is allowed only for localhost"},
 		{"store dir", "REVOKEBOT_STORE", "sqlite:" + dir + "/no/such/dir/x.db", "REVOKEBOT_STORE: directory"},
-		{"unsupported action", "REVOKEBOT_CONFIG", writePolicy("act.yaml", "requesters:\n  users: [U1AAAA]\nactions: [sessions, disable]\n"), `actions: "disable" is not available`},
+		{"unknown action", "REVOKEBOT_CONFIG", writePolicy("act.yaml", "requesters:\n  users: [U1AAAA]\nactions: [sessions, teleport]\n"), `actions[1]: "teleport" is not one of`},
+		{"sharepoint in clear", "SHAREPOINT_ADMIN_URL", "http://contoso-admin.sharepoint.example", "SHAREPOINT_ADMIN_URL"},
 		{"no approvers for protected", "REVOKEBOT_CONFIG", writePolicy("app.yaml", "requesters:\n  users: [U1AAAA]\napprovers:\n  users: []\nprotected: [ceo@contoso.com]\n"), "approvers: empty"},
 		{"graph http", "GRAPH_BASE_URL", "http://graph.example.com/v1.0", "GRAPH_BASE_URL: plain http is allowed only for localhost"},
 		{"graph garbage", "GRAPH_BASE_URL", "::", "GRAPH_BASE_URL"},
@@ -124,5 +145,17 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	}
 	if n := sb.Slack.ConnectionsOpened(); n != 0 || len(sb.Slack.Calls()) != 0 || len(sb.Graph.Requests()) != 0 {
 		t.Errorf("a misconfigured start connected somewhere: %d sockets, %d calls", n, len(sb.Slack.Calls()))
+	}
+}
+
+// TestPolicyActionsNeedTheirSettings: a default action the deployment is not
+// configured for is a start-up error, not a refusal at the first incident.
+func TestPolicyActionsNeedTheirSettings(t *testing.T) {
+	p := authz.Policy{Actions: []string{"sessions", "sharepoint"}}
+	if got := unsupported(p, false); !strings.Contains(got, "SHAREPOINT_ADMIN_URL") {
+		t.Errorf("sharepoint without its URL: %q", got)
+	}
+	if got := unsupported(p, true); got != "" {
+		t.Errorf("sharepoint with its URL: %q", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/revokebot/revokebot/bot"
 	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakesharepoint"
 	"github.com/revokebot/revokebot/internal/fakeslack"
 )
 
@@ -21,25 +22,28 @@ const (
 	sandboxAppToken = "xapp-sandbox-app-token-0000"
 	// A JWT, unsigned, whose roles claim holds the permissions revokebot
 	// needs, so that `revokebot check` can be run against the sandbox.
-	sandboxGraphToken = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiVXNlci5SZWFkLkFsbCIsIlVzZXIuUmV2b2tlU2Vzc2lvbnMuQWxsIl19.sandbox"
+	sandboxSharePointToken = "sandbox-sharepoint-token-0000"
+	sandboxGraphToken      = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiVXNlci5SZWFkLkFsbCIsIlVzZXIuUmV2b2tlU2Vzc2lvbnMuQWxsIl19.sandbox"
 )
 
 // sandbox is a fake Slack workspace and a fake Entra tenant on 127.0.0.1,
 // with the environment that points revokebot at them. The demo and the
 // end-to-end tests run the real bot, with its real clients, against it.
 type sandbox struct {
-	Slack *fakeslack.Server
-	Graph *fakegraph.Server
-	Dir   string
-	Env   map[string]string
+	Slack      *fakeslack.Server
+	Graph      *fakegraph.Server
+	SharePoint *fakesharepoint.Server
+	Dir        string
+	Env        map[string]string
 }
 
 func newSandbox(dir, policy string, slackOpts fakeslack.Options) (*sandbox, error) {
 	slackOpts.BotToken, slackOpts.AppToken = sandboxBotToken, sandboxAppToken
 	s := &sandbox{
-		Slack: fakeslack.New(slackOpts),
-		Graph: fakegraph.New(fakegraph.Options{Token: sandboxGraphToken}),
-		Dir:   dir,
+		Slack:      fakeslack.New(slackOpts),
+		Graph:      fakegraph.New(fakegraph.Options{Token: sandboxGraphToken}),
+		SharePoint: fakesharepoint.New(fakesharepoint.Options{Token: sandboxSharePointToken}),
+		Dir:        dir,
 	}
 	policyPath := filepath.Join(dir, "revokebot.yaml")
 	if err := os.WriteFile(policyPath, []byte(policy), 0o600); err != nil {
@@ -47,15 +51,17 @@ func newSandbox(dir, policy string, slackOpts fakeslack.Options) (*sandbox, erro
 		return nil, err
 	}
 	s.Env = map[string]string{
-		"SLACK_BOT_TOKEN":      sandboxBotToken,
-		"SLACK_APP_TOKEN":      sandboxAppToken,
-		"SLACK_API_URL":        s.Slack.APIURL(),
-		"GRAPH_BASE_URL":       s.Graph.URL(),
-		"GRAPH_ACCESS_TOKEN":   sandboxGraphToken,
-		"REVOKEBOT_CONFIG":     policyPath,
-		"REVOKEBOT_STORE":      "sqlite:" + filepath.Join(dir, "revokebot.db"),
-		"REVOKEBOT_LISTEN":     freeAddr(),
-		"REVOKEBOT_LOG_FORMAT": "json",
+		"SLACK_BOT_TOKEN":         sandboxBotToken,
+		"SLACK_APP_TOKEN":         sandboxAppToken,
+		"SLACK_API_URL":           s.Slack.APIURL(),
+		"GRAPH_BASE_URL":          s.Graph.URL(),
+		"GRAPH_ACCESS_TOKEN":      sandboxGraphToken,
+		"REVOKEBOT_CONFIG":        policyPath,
+		"REVOKEBOT_STORE":         "sqlite:" + filepath.Join(dir, "revokebot.db"),
+		"REVOKEBOT_LISTEN":        freeAddr(),
+		"REVOKEBOT_LOG_FORMAT":    "json",
+		"SHAREPOINT_ADMIN_URL":    s.SharePoint.URL(),
+		"SHAREPOINT_ACCESS_TOKEN": sandboxSharePointToken,
 	}
 	return s, nil
 }
@@ -73,7 +79,7 @@ func (s *sandbox) Start(logs io.Writer, tune func(*bot.Config)) (stop func() err
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, newLogger(logs, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken), tune)
+		done <- serve(ctx, cfg, newLogger(logs, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken, cfg.SharePointToken), tune)
 	}()
 
 	wait, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
@@ -106,6 +112,7 @@ func firstErr(done chan error) error {
 func (s *sandbox) Close() {
 	s.Slack.Close()
 	s.Graph.Close()
+	s.SharePoint.Close()
 }
 
 // quietTune makes the bot's background loops quick enough for a short demo.

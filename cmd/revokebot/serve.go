@@ -12,6 +12,7 @@ import (
 	"github.com/revokebot/revokebot/bot"
 	"github.com/revokebot/revokebot/metrics"
 	"github.com/revokebot/revokebot/revoke/graph"
+	"github.com/revokebot/revokebot/revoke/sharepoint"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -21,7 +22,7 @@ func serveCommand(ctx context.Context, getenv func(string) string, stderr io.Wri
 		fmt.Fprintln(stderr, "revokebot:", err)
 		return 2
 	}
-	log := newLogger(stderr, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken, getenv("AZURE_CLIENT_SECRET"))
+	log := newLogger(stderr, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken, cfg.SharePointToken, getenv("AZURE_CLIENT_SECRET"))
 	if err := serve(ctx, cfg, log, nil); err != nil {
 		log.Error("revokebot stopped", "error", err)
 		return 1
@@ -52,6 +53,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL,
 		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
 		Lister: gc, BulkRevoker: gc.Once(),
+		Disabler: gc, Compromiser: gc, Prover: gc, SignIns: gc,
+	}
+	if cfg.SharePointURL != "" {
+		sp, err := newSharePoint(cfg)
+		if err != nil {
+			return err
+		}
+		bc.SharePoint = sp
 	}
 	if botOpts != nil {
 		botOpts(&bc)
@@ -85,6 +94,21 @@ func newGraph(cfg config, observe func(time.Duration, int)) (*graph.Client, erro
 		gcfg.Credential = cred
 	}
 	return graph.New(gcfg)
+}
+
+// newSharePoint builds the SharePoint admin client: the static token when one
+// is set, else azidentity's chain, which must hold a certificate credential
+// (SharePoint refuses app-only tokens got with a client secret).
+func newSharePoint(cfg config) (*sharepoint.Client, error) {
+	scfg := sharepoint.Config{AdminURL: cfg.SharePointURL, Token: cfg.SharePointToken}
+	if cfg.SharePointToken == "" {
+		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return nil, fmt.Errorf("sharepoint credentials: %w", err)
+		}
+		scfg.Credential = cred
+	}
+	return sharepoint.New(scfg)
 }
 
 // storeKind names the backend without the rest of the URL, which may hold a password.

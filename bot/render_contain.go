@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// renderContainCard draws the card of a request with several users or
+// actions beyond sessions: every user, every action in the order it runs,
+// the reason, and the targets left out. It is pure.
+func renderContainCard(c card) (string, []slack.Block) {
+	t := c.Target
+	who := plural(len(t.Users), "user")
+	if len(t.Users) == 1 {
+		who = Escape(t.Users[0].DisplayName) + " (" + Escape(t.Users[0].UPN) + ")"
+	}
+	fallback := fmt.Sprintf("Contain %s? Request %s by <@%s>.", who, c.RequestID, c.Requester)
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(fmt.Sprintf("Contain %s", plural(len(t.Users), "user")))),
+		slack.NewSectionBlock(md(fmt.Sprintf("<@%s> asks to contain these accounts:", c.Requester)), nil, nil),
+	}
+	for _, u := range t.Users {
+		blocks = append(blocks, slack.NewSectionBlock(md(userLine(u)), nil, nil))
+	}
+	var acts strings.Builder
+	acts.WriteString("*Actions, in this order, for each user*")
+	for i, a := range t.Actions {
+		fmt.Fprintf(&acts, "\n%d. %s", i+1, actionLine(a))
+	}
+	blocks = append(blocks, slack.NewSectionBlock(md(acts.String()), nil, nil))
+	for _, u := range t.Users {
+		if u.Guest() {
+			blocks = append(blocks, slack.NewContextBlock("guest_warning",
+				md(":warning: Guests among them: revoking sessions here has no effect on a guest's sign-ins in their home tenant.")))
+			break
+		}
+	}
+	if c.NeedsApproval {
+		blocks = append(blocks, slack.NewContextBlock("approval_note",
+			md(":lock: A protected account is among them: an approver other than the requester must approve.")))
+	}
+	blocks = append(blocks, reasonAndUnresolved(t)...)
+	if c.State == store.StatePending {
+		blocks = append(blocks, slack.NewActionBlock("decision", containButtons(c)...))
+		blocks = append(blocks, slack.NewContextBlock("footer",
+			md(fmt.Sprintf("Request `%s` · expires %s", c.RequestID, clock(c.ExpiresAt)))))
+	} else {
+		blocks = append(blocks, slack.NewSectionBlock(md(outcome(c)), nil, nil))
+		blocks = append(blocks, slack.NewContextBlock("footer", md(fmt.Sprintf("Request `%s`", c.RequestID))))
+	}
+	return fallback, blocks
+}
+
+// userLine shows one account on a card: enough to tell it from a namesake.
+func userLine(u revoke.User) string {
+	line := fmt.Sprintf("*%s* · %s · `%s` · %s · %s", orDash(Escape(u.DisplayName)), orDash(Escape(u.UPN)),
+		orDash(Escape(u.ID)), userType(u), enabled(u))
+	if job := strings.TrimSpace(strings.Join(nonEmpty(Escape(u.JobTitle), Escape(u.Department)), ", ")); job != "" {
+		line += " · " + job
+	}
+	return line
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func containButtons(c card) []slack.BlockElement {
+	if c.NeedsApproval {
+		return buttons(c)
+	}
+	label := "Contain " + plural(len(c.Target.Users), "user")
+	confirm := slack.NewButtonBlockElement(ActionConfirm, c.RequestID, plain(label)).
+		WithStyle(slack.StyleDanger).
+		WithConfirm(slack.NewConfirmationBlockObject(
+			plain(label+"?"),
+			// A confirm dialog's text holds at most 300 characters.
+			md(clipRunes(fmt.Sprintf("%s for %s, now.", actionList(c.Target.Actions), plural(len(c.Target.Users), "user")), 290)),
+			plain("Contain"), plain("Go back")).WithStyle(slack.StyleDanger))
+	cancel := slack.NewButtonBlockElement(ActionCancel, c.RequestID, plain("Cancel"))
+	return []slack.BlockElement{confirm, cancel}
+}
+
+// actionList names actions in a sentence: "Block sign-in, revoke sessions".
+func actionList(as []revoke.Action) string {
+	short := map[revoke.Action]string{revoke.ActionDisable: "block sign-in", revoke.ActionSessions: "revoke sessions",
+		revoke.ActionSharePoint: "end SharePoint sessions", revoke.ActionCompromised: "mark compromised"}
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = short[a]
+	}
+	s := strings.Join(parts, ", ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// reasonAndUnresolved are the blocks every user card ends with when the
+// request has a reason or left targets out.
+func reasonAndUnresolved(t requestTarget) []slack.Block {
+	var blocks []slack.Block
+	if t.Reason != "" {
+		blocks = append(blocks, slack.NewSectionBlock(md("*Reason*\n"+escapeClip(t.Reason, 500)), nil, nil))
+	}
+	if len(t.Unresolved) > 0 {
+		text := ":grey_question: *Not part of this request* (not found or ambiguous):"
+		for _, u := range t.Unresolved {
+			text += "\n• " + clipRunes(u, 2900/len(t.Unresolved))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(md(text), nil, nil))
+	}
+	return blocks
+}
+
+func clipRunes(s string, most int) string {
+	r := []rune(s)
+	if len(r) <= most {
+		return s
+	}
+	return string(r[:most-1]) + "…"
+}
