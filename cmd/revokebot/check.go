@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/bot"
+	"github.com/revokebot/revokebot/revoke"
 	"github.com/revokebot/revokebot/revoke/graph"
+	"github.com/revokebot/revokebot/revoke/sharepoint"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -32,6 +35,9 @@ func checkCommand(ctx context.Context, getenv func(string) string, stdout io.Wri
 	results = append(results, bot.CheckSlack(ctx, bot.SlackCheck{BotToken: cfg.BotToken, AppToken: cfg.AppToken,
 		APIURL: cfg.SlackAPIURL, Channels: p.Channels, AuditChannel: p.AuditChannel})...)
 	results = append(results, checkGraph(ctx, cfg)...)
+	if cfg.SharePointURL != "" {
+		results = append(results, checkSharePoint(ctx, cfg))
+	}
 	return printChecks(stdout, results)
 }
 
@@ -87,10 +93,74 @@ func checkGraph(ctx context.Context, cfg config) []bot.CheckResult {
 	if len(missing) == 0 {
 		out[0].Detail = "token roles include " + strings.Join(graph.RequiredRoles, " and ")
 	}
+	out = append(out, checkActions(cfg.Policy, roles))
 	if err := gc.CheckRead(ctx); err != nil {
 		out = append(out, bot.CheckResult{Name: "graph read", Detail: err.Error(), Fix: fix})
 	} else {
 		out = append(out, bot.CheckResult{Name: "graph read", OK: true, Detail: "GET /users answered"})
 	}
 	return out
+}
+
+// checkActions says which containment actions the Graph token's roles
+// allow. It fails only for what the policy makes a default (actions, or the
+// sign-in watch): an action asked for on the command is refused by Graph
+// with the permission named, which is the right moment to learn it.
+func checkActions(p authz.Policy, roles []string) bot.CheckResult {
+	can := graph.CanDo(roles)
+	var yes, no, needed []string
+	for _, a := range revoke.Order {
+		if a == revoke.ActionSharePoint {
+			continue // SharePoint's own token; see checkSharePoint
+		}
+		if can[a] {
+			yes = append(yes, string(a))
+			continue
+		}
+		no = append(no, fmt.Sprintf("%s (needs %s)", a, strings.Join(graph.ActionRoles(a), " + ")))
+		if slices.Contains(p.Actions, string(a)) {
+			needed = append(needed, string(a))
+		}
+	}
+	if graph.CanWatch(roles) {
+		yes = append(yes, "sign-in watch")
+	} else {
+		no = append(no, "sign-in watch (needs "+strings.Join(graph.WatchRoles(), " + ")+")")
+		if p.Verify.For > 0 {
+			needed = append(needed, "sign-in watch")
+		}
+	}
+	detail := "can: " + orNone(yes) + "; cannot: " + orNone(no)
+	if len(needed) > 0 {
+		return bot.CheckResult{Name: "graph actions", Detail: detail + "; the policy makes " + strings.Join(needed, ", ") + " a default",
+			Fix: "grant the missing application permissions with admin consent, or take the action out of the policy's actions (or set verify.for to 0s)"}
+	}
+	return bot.CheckResult{Name: "graph actions", OK: true, Detail: detail}
+}
+
+// checkSharePoint obtains a SharePoint token as --sharepoint would and
+// reads its roles. It sends no request to SharePoint.
+func checkSharePoint(ctx context.Context, cfg config) bot.CheckResult {
+	fix := "grant the SharePoint application permission Sites.FullControl.All with admin consent, and use a certificate credential (SharePoint refuses app-only tokens got with a client secret)"
+	sp, err := newSharePoint(cfg)
+	if err != nil {
+		return bot.CheckResult{Name: "sharepoint credentials", Detail: err.Error(), Fix: "set SHAREPOINT_ACCESS_TOKEN or the AZURE_* variables with AZURE_CLIENT_CERTIFICATE_PATH"}
+	}
+	roles, err := sp.Roles(ctx)
+	if err != nil {
+		return bot.CheckResult{Name: "sharepoint token", Detail: err.Error(), Fix: fix}
+	}
+	for _, r := range sharepoint.RequiredRoles {
+		if !slices.Contains(roles, r) {
+			return bot.CheckResult{Name: "sharepoint permissions", Detail: "token roles: " + orNone(roles) + "; missing " + r, Fix: fix}
+		}
+	}
+	return bot.CheckResult{Name: "sharepoint permissions", OK: true, Detail: "token roles include " + strings.Join(sharepoint.RequiredRoles, ", ") + "; --sharepoint can run"}
+}
+
+func orNone(ss []string) string {
+	if len(ss) == 0 {
+		return "nothing"
+	}
+	return strings.Join(ss, ", ")
 }

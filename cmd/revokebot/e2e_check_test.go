@@ -36,7 +36,8 @@ func TestCheckPasses(t *testing.T) {
 	for _, want := range []string{"ok    policy file", "ok    store sqlite: ", "does not exist yet", "ok    slack bot token: @revokebot",
 		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write", "ok    slack app token",
 		"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT", "ok    graph permissions: token roles include User.RevokeSessions.All and User.Read.All",
-		"ok    graph read"} {
+		"ok    graph read", "ok    graph actions: can: disable, sessions, compromised, sign-in watch; cannot: nothing",
+		"ok    sharepoint permissions: token roles include Sites.FullControl.All"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
@@ -52,10 +53,13 @@ func TestCheckPasses(t *testing.T) {
 	if _, err := os.Stat(strings.TrimPrefix(sb.Env["REVOKEBOT_STORE"], "sqlite:")); !os.IsNotExist(err) {
 		t.Error("check created the store")
 	}
-	for _, s := range []string{sandboxBotToken, sandboxAppToken, sandboxGraphToken} {
+	for _, s := range []string{sandboxBotToken, sandboxAppToken, sandboxGraphToken, sandboxSharePointToken} {
 		if strings.Contains(out, s) {
 			t.Error("check printed a token")
 		}
+	}
+	if n := len(sb.SharePoint.Requests()); n != 0 {
+		t.Errorf("check sent %d requests to SharePoint", n)
 	}
 }
 
@@ -74,6 +78,7 @@ func TestCheckFails(t *testing.T) {
 		env[k] = v
 	}
 	env["GRAPH_ACCESS_TOKEN"] = tokenWithoutRevoke
+	env["SHAREPOINT_ACCESS_TOKEN"] = "not-a-jwt"
 	code, out := runCheck(t, env)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
@@ -84,6 +89,9 @@ func TestCheckFails(t *testing.T) {
 		"/invite @revokebot",
 		"FAIL  graph permissions: token roles: User.Read.All; missing User.RevokeSessions.All — fix: grant",
 		"FAIL  graph read: read users: HTTP 401",
+		"FAIL  graph actions: can: nothing; cannot: disable (needs User.EnableDisableAccount.All + User.Read.All), sessions (needs User.RevokeSessions.All + User.Read.All)",
+		"the policy makes sessions a default",
+		"FAIL  sharepoint token: ",
 		"ok    incident channel C0INCIDENT",
 	} {
 		if !strings.Contains(out, want) {

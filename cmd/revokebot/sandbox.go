@@ -20,10 +20,11 @@ import (
 const (
 	sandboxBotToken = "xoxb-sandbox-bot-token-0000"
 	sandboxAppToken = "xapp-sandbox-app-token-0000"
-	// A JWT, unsigned, whose roles claim holds the permissions revokebot
-	// needs, so that `revokebot check` can be run against the sandbox.
-	sandboxSharePointToken = "sandbox-sharepoint-token-0000"
-	sandboxGraphToken      = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiVXNlci5SZWFkLkFsbCIsIlVzZXIuUmV2b2tlU2Vzc2lvbnMuQWxsIl19.sandbox"
+	// JWTs, unsigned, whose roles claims hold the permissions revokebot
+	// needs for every action, so that `revokebot check` can be run against
+	// the sandbox.
+	sandboxSharePointToken = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2NvbnRvc28tYWRtaW4uc2hhcmVwb2ludC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiU2l0ZXMuRnVsbENvbnRyb2wuQWxsIl19.sandbox"
+	sandboxGraphToken      = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiVXNlci5SZWFkLkFsbCIsIlVzZXIuUmV2b2tlU2Vzc2lvbnMuQWxsIiwiVXNlci5FbmFibGVEaXNhYmxlQWNjb3VudC5BbGwiLCJJZGVudGl0eVJpc2t5VXNlci5SZWFkV3JpdGUuQWxsIiwiQXVkaXRMb2cuUmVhZC5BbGwiXX0.sandbox"
 )
 
 // sandbox is a fake Slack workspace and a fake Entra tenant on 127.0.0.1,
