@@ -281,3 +281,36 @@ func TestHistory(t *testing.T) {
 		t.Error("the stranger's attempt was not audited")
 	}
 }
+
+// TestContainWithAProtectedUser: one protected account among the targets
+// makes the whole request need an approver other than the requester, and
+// /revoke status shows every user, the actions and the reason.
+func TestContainWithAProtectedUser(t *testing.T) {
+	e := startEnv(t)
+	card := e.request(uRequester, `alice ceo@contoso.com --disable --reason "INC-11"`)
+	id := e.requestID(card)
+	buttons := e.sb.Slack.Buttons(card)
+	if len(buttons) != 3 || buttons[0].ActionID != "revoke_approve" {
+		t.Fatalf("buttons %+v, want approve/deny/cancel", buttons)
+	}
+	e.clickValue(uRequester, card, "revoke_confirm", id, true) // a forged confirm
+	e.click(uRequester, card, "revoke_approve")
+	e.ephemeral(uRequester, "You cannot")
+	if len(graphWrites(e.sb.Graph)) != 0 {
+		t.Fatal("the requester's own clicks ran the request")
+	}
+	e.click(uApprover, card, "revoke_approve")
+	e.waitAudit(id, "succeeded")
+	for _, u := range []string{aliceID, ceoID} {
+		if got, _ := e.sb.Graph.User(u); got.AccountEnabled || e.sb.Graph.Revocations(u) != 1 {
+			t.Errorf("user %s: enabled %v, revoked %d times", u, got.AccountEnabled, e.sb.Graph.Revocations(u))
+		}
+	}
+	e.command(uRequester, chIncident, "status "+id)
+	status := e.ephemeral(uRequester, "*Request `"+id+"`*")
+	for _, want := range []string{"alice@contoso.com", "ceo@contoso.com", "Block sign-in, revoke sessions", "Reason: INC-11", "approved"} {
+		if !strings.Contains(status.Text, want) {
+			t.Errorf("status lacks %q:\n%s", want, status.Text)
+		}
+	}
+}
