@@ -86,7 +86,7 @@ func TestDescribeAction(t *testing.T) {
 }
 
 func TestRenderHistory(t *testing.T) {
-	if got := renderHistory("*Alice*", nil, nil); !strings.Contains(got, "no request about *Alice*") {
+	if got := renderHistory("Alice", nil, nil); !strings.Contains(got, "no request about Alice") {
 		t.Errorf("empty history = %q", got)
 	}
 	at := time.Date(2026, 11, 28, 3, 5, 0, 0, time.UTC)
@@ -97,7 +97,7 @@ func TestRenderHistory(t *testing.T) {
 		{Event: store.Event{Event: "confirmed", Actor: "U01REQ", Time: at.Add(time.Minute)}},
 		{Event: store.Event{Event: "succeeded", Actor: systemActor, Time: at.Add(2 * time.Minute)}},
 	}}
-	got := renderHistory("*Alice*", reqs, trails)
+	got := renderHistory("Alice", reqs, trails)
 	for _, want := range []string{"`rb-bbbb`", "disable, sessions", "done", "2 users", "requested 03:05:00 <@U01REQ> → confirmed 03:06:00 <@U01REQ> → succeeded 03:07:00", "&lt;!here&gt;"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("history lacks %q:\n%s", want, got)

@@ -29,7 +29,7 @@ func (b *Bot) handleHistory(ctx context.Context, cmd slack.SlashCommand, parsed 
 			reply(msg)
 			return
 		}
-		subject, label = u.ID, fmt.Sprintf("*%s* (%s)", Escape(u.DisplayName), Escape(u.UPN))
+		subject, label = u.ID, fmt.Sprintf("%s (%s)", Escape(u.DisplayName), Escape(u.UPN))
 	}
 	reqs, err := b.store.RequestsAbout(ctx, subject, historyLimit)
 	trails := make([][]store.Record, len(reqs))
@@ -50,7 +50,7 @@ func renderHistory(label string, reqs []store.Request, trails [][]store.Record) 
 		return "revokebot has no request about " + label + "."
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "*Requests about %s*, newest first", label)
+	fmt.Fprintf(&sb, "*Requests about* %s, newest first", label)
 	if len(reqs) == historyLimit {
 		fmt.Fprintf(&sb, " (the last %d)", historyLimit)
 	}

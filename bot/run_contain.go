@@ -43,7 +43,7 @@ const containParallel = 4
 // One failing action is reported and does not stop the others.
 func (b *Bot) contain(ctx context.Context, req store.Request, t requestTarget) {
 	log := b.log.With("request_id", req.ID, "targets", len(t.Users))
-	start := fmt.Sprintf("Containing %s: %s…", plural(len(t.Users), "user"), strings.ToLower(actionList(t.Actions)))
+	start := fmt.Sprintf("Containing %s: %s…", plural(len(t.Users), "user"), lowerFirst(actionList(t.Actions)))
 	if _, err := b.audit(ctx, req, "started", systemActor, start); err != nil {
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was done.")
 		return
@@ -76,7 +76,7 @@ func (b *Bot) contain(ctx context.Context, req store.Request, t requestTarget) {
 		log.Error("contained, but could not record it", "error", err)
 		return
 	}
-	b.settle(ctx, req, event, systemActor, report)
+	b.settle(ctx, req, event, systemActor, summary+"\n"+report)
 	log.Info("containment done", "failed_users", failed)
 	b.watch(req, outs)
 }
@@ -217,4 +217,11 @@ func containReport(outs []userOutcome, proofs []string) (string, int) {
 		sb.WriteString(proofs[i])
 	}
 	return sb.String(), failed
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,7 +117,25 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 		return err
 	}
 
-	step("4. The attacker holds a Global Administrator: Riley asks to revoke every user, tries to approve it himself, and Lee approves.")
+	step("4. Bob's mailbox starts sending phishing too: Riley contains Bob (and a mistyped colleague, shown apart) with every action but Identity Protection, then looks up Bob's history.")
+	sb.SharePoint.AddUser("bob@contoso.com")
+	card, err = demoCommand(ctx, sb, `bob@contoso.com carl --disable --sharepoint --reason "phishing from Bob's mailbox, INC-4711"`)
+	if err != nil {
+		return err
+	}
+	if err := demoClick(ctx, sb, card, demoResponder, "revoke_confirm", "succeeded"); err != nil {
+		return err
+	}
+	if _, err := sb.Slack.SlashCommand(ctx, fakeslack.SlashCommand{UserID: demoResponder, ChannelID: demoIncident, Text: "history bob@contoso.com"}); err != nil {
+		return err
+	}
+	if err := sb.Slack.WaitFor(ctx, func(s *fakeslack.Server) bool {
+		return slices.ContainsFunc(s.Ephemerals(demoResponder), func(m fakeslack.Message) bool { return strings.Contains(m.Text, "Requests about") })
+	}); err != nil {
+		return err
+	}
+
+	step("5. The attacker holds a Global Administrator: Riley asks to revoke every user, tries to approve it himself, and Lee approves.")
 	card, err = demoCommand(ctx, sb, "all")
 	if err != nil {
 		return err
@@ -130,7 +149,7 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 	tr.wait()
 
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "Fake tenant: Alice's sessions revoked %d time(s) (once alone, once with everyone), Bob's %d time(s); %d revocations in all, %d answered 429.\n",
+	fmt.Fprintf(out, "Fake tenant: Alice's sessions revoked %d time(s) (once alone, once with everyone), Bob's %d time(s) (contained and disabled, so skipped by /revoke all); %d revocations in all, %d answered 429.\n",
 		sb.Graph.Revocations("6f1c2d3e-8a4b-4c5d-9e6f-0a1b2c3d4e5f"), sb.Graph.Revocations("7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"),
 		sb.Graph.TotalRevocations(), sb.Graph.Throttled())
 	if err := stop(); err != nil {

@@ -249,7 +249,7 @@ func TestHistory(t *testing.T) {
 	otherID := e.requestID(other)
 
 	e.command(uApprover, chIncident, "history alice@contoso.com")
-	msg := e.ephemeral(uApprover, "Requests about")
+	msg := e.ephemeral(uApprover, "*Requests about*")
 	i, j := strings.Index(msg.Text, secondID), strings.Index(msg.Text, firstID)
 	if i < 0 || j < 0 || j < i {
 		t.Errorf("history lacks the two requests newest first:\n%s", msg.Text)

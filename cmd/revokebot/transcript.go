@@ -40,7 +40,11 @@ func (t *transcript) event(e fakeslack.Event) {
 	case "command":
 		t.line(at, who(e.UserID), fmt.Sprintf("/revoke %s   (in #%s)", e.Text, who(e.ChannelID)))
 	case "click":
-		t.line(at, who(e.UserID), fmt.Sprintf("clicks [%s]", buttonWords[e.ActionID]))
+		label := e.Text
+		if label == "" {
+			label = buttonWords[e.ActionID]
+		}
+		t.line(at, who(e.UserID), fmt.Sprintf("clicks [%s]", label))
 	case "ephemeral":
 		t.line(at, "revokebot", "(only "+who(e.Message.User)+" sees this) "+t.render(e.Message))
 	case "post", "update":
@@ -152,7 +156,13 @@ func (t *transcript) render(m fakeslack.Message) string {
 			for _, e := range els {
 				switch e.Type {
 				case "button":
-					parts = append(parts, "["+buttonWords[e.ActionID]+"]")
+					label := buttonWords[e.ActionID]
+					if m, ok := e.Text.(map[string]any); ok {
+						if s, ok := m["text"].(string); ok {
+							label = s
+						}
+					}
+					parts = append(parts, "["+label+"]")
 				default:
 					if s, ok := e.Text.(string); ok {
 						parts = append(parts, t.mrkdwn(s))
