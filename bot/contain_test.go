@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -101,6 +102,51 @@ func TestRenderHistory(t *testing.T) {
 	for _, want := range []string{"`rb-bbbb`", "disable, sessions", "done", "2 users", "requested 03:05:00 <@U01REQ> → confirmed 03:06:00 <@U01REQ> → succeeded 03:07:00", "&lt;!here&gt;"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("history lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestContainCardLimits: twenty users with the longest names Entra ID allows
+// and twenty long refusals still make a card within Slack's limits (50
+// blocks, 3,000 characters a section, 300 in a confirm dialog).
+func TestContainCardLimits(t *testing.T) {
+	long := revoke.User{ID: alice.ID, DisplayName: strings.Repeat("&", 256), UPN: strings.Repeat("a", 64) + "@" + strings.Repeat("b", 48) + ".com",
+		JobTitle: strings.Repeat("<", 128), Department: strings.Repeat(">", 64)}
+	tg := requestTarget{Actions: revoke.Order, Reason: strings.Repeat("&", 500)}
+	for range MaxTargets {
+		tg.Users = append(tg.Users, long)
+		tg.Unresolved = append(tg.Unresolved, strings.Repeat("x", 1500))
+	}
+	tg.User = long
+	for _, approval := range []bool{false, true} {
+		_, blocks := renderCard(card{RequestID: "rb-aaaa", Requester: "U01REQ", User: long, NeedsApproval: approval,
+			State: store.StatePending, ExpiresAt: expires, Target: tg})
+		if len(blocks) > 50 {
+			t.Errorf("%d blocks", len(blocks))
+		}
+		js, _ := json.Marshal(blocks)
+		var parsed []struct {
+			Text *struct {
+				Text string `json:"text"`
+			} `json:"text"`
+			Elements []struct {
+				Confirm *struct {
+					Text struct{ Text string } `json:"text"`
+				} `json:"confirm"`
+			} `json:"elements"`
+		}
+		if err := json.Unmarshal(js, &parsed); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range parsed {
+			if b.Text != nil && len([]rune(b.Text.Text)) > 3000 {
+				t.Errorf("a block holds %d characters", len([]rune(b.Text.Text)))
+			}
+			for _, e := range b.Elements {
+				if e.Confirm != nil && len([]rune(e.Confirm.Text.Text)) > 300 {
+					t.Errorf("confirm text is %d characters", len([]rune(e.Confirm.Text.Text)))
+				}
+			}
 		}
 	}
 }

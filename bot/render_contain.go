@@ -117,7 +117,9 @@ func reasonAndUnresolved(t requestTarget) []slack.Block {
 	if len(t.Unresolved) > 0 {
 		text := ":grey_question: *Not part of this request* (not found or ambiguous):"
 		for _, u := range t.Unresolved {
-			text += "\n• " + clipRunes(u, 2900/len(t.Unresolved))
+			// A section holds 3,000 characters: the heading and bullets
+			// take under 200 of them.
+			text += "\n• " + clipRunes(u, 2800/len(t.Unresolved))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(md(text), nil, nil))
 	}
