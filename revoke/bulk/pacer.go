@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// pacer spaces writes evenly at a ceiling, and on a 429 pauses every writer
+// Pacer spaces writes evenly at a ceiling, and on a 429 pauses every writer
 // for the Retry-After, halves the rate and climbs back to the ceiling over
 // `recover` (additive increase, multiplicative decrease).
 //
@@ -14,7 +14,7 @@ import (
 // up to `burst` intervals ahead of it, so that a short stall (a store query,
 // a busy CPU) is made up instead of lost. Over any window W at most
 // W*rate + burst + 1 writes go out, which headroom keeps under the ceiling.
-type pacer struct {
+type Pacer struct {
 	mu      sync.Mutex
 	ceil    float64       // writes per second at the ceiling
 	floor   float64       // never slower than this
@@ -31,14 +31,15 @@ type pacer struct {
 // within it.
 const headroom = 0.97
 
-func newPacer(writes int, per time.Duration) *pacer {
+// NewPacer paces writes at 97% of writes per per.
+func NewPacer(writes int, per time.Duration) *Pacer {
 	ceil := headroom * float64(writes) / per.Seconds()
 	// A burst of 1% of the window's writes: 30 of Graph's 3,000.
-	return &pacer{ceil: ceil, floor: ceil / 50, burst: max(1, float64(writes)/100), recover: per / 5, cutTo: ceil}
+	return &Pacer{ceil: ceil, floor: ceil / 50, burst: max(1, float64(writes)/100), recover: per / 5, cutTo: ceil}
 }
 
 // rate is the pace at time now.
-func (p *pacer) rate(now time.Time) float64 {
+func (p *Pacer) rate(now time.Time) float64 {
 	if p.cutTo >= p.ceil || p.recover <= 0 {
 		return p.ceil
 	}
@@ -50,8 +51,11 @@ func (p *pacer) rate(now time.Time) float64 {
 	return p.cutTo + (p.ceil-p.cutTo)*max(f, 0)
 }
 
-// slot reserves the time at which the caller may send its next write.
-func (p *pacer) slot(now time.Time) time.Time {
+// Slot reserves the time at which the caller may send its next write.
+func (p *Pacer) Slot(now time.Time) time.Time { return p.SlotN(now, 1) }
+
+// SlotN reserves n writes sent together (a $batch), at the time returned.
+func (p *Pacer) SlotN(now time.Time, n int) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	interval := time.Duration(float64(time.Second) / p.rate(now))
@@ -65,14 +69,14 @@ func (p *pacer) slot(now time.Time) time.Time {
 	if p.tat.Before(t) {
 		p.tat = t
 	}
-	p.tat = p.tat.Add(interval)
+	p.tat = p.tat.Add(time.Duration(n) * interval)
 	return t
 }
 
-// throttled records a 429: nobody writes until now+retryAfter, and the pace
+// Throttled records a 429: nobody writes until now+retryAfter, and the pace
 // halves. Several 429s from one burst cut it once: a cut within the last
 // Retry-After is the same episode.
-func (p *pacer) throttled(now time.Time, retryAfter time.Duration) {
+func (p *Pacer) Throttled(now time.Time, retryAfter time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if retryAfter <= 0 {
@@ -92,9 +96,9 @@ func (p *pacer) throttled(now time.Time, retryAfter time.Duration) {
 	}
 }
 
-// pause holds every writer until now+d without slowing the pace (503s: the
+// Pause holds every writer until now+d without slowing the pace (503s: the
 // service is busy, not our rate).
-func (p *pacer) pause(now time.Time, d time.Duration) {
+func (p *Pacer) Pause(now time.Time, d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if until := now.Add(d); until.After(p.paused) {

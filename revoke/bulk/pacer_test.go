@@ -10,12 +10,12 @@ import (
 // Writes, and not much fewer either.
 func TestPacerNeverExceedsTheCeiling(t *testing.T) {
 	const writes, per = 3000, 150 * time.Second
-	p := newPacer(writes, per)
+	p := NewPacer(writes, per)
 	t0 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	var slots []time.Time
 	now := t0
 	for len(slots) < 3*writes {
-		s := p.slot(now)
+		s := p.Slot(now)
 		if s.Before(now) {
 			t.Fatalf("slot %v before now %v", s, now)
 		}
@@ -39,11 +39,11 @@ func TestPacerNeverExceedsTheCeiling(t *testing.T) {
 }
 
 func TestPacerBacksOffOn429AndRecovers(t *testing.T) {
-	p := newPacer(3000, 150*time.Second) // 19.4/s with headroom
+	p := NewPacer(3000, 150*time.Second) // 19.4/s with headroom
 	t0 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	p.slot(t0)
-	p.throttled(t0, 2500*time.Millisecond)
-	if s := p.slot(t0); s.Before(t0.Add(2500 * time.Millisecond)) {
+	p.Slot(t0)
+	p.Throttled(t0, 2500*time.Millisecond)
+	if s := p.Slot(t0); s.Before(t0.Add(2500 * time.Millisecond)) {
 		t.Fatalf("slot %v during the Retry-After pause", s.Sub(t0))
 	}
 	at := t0
@@ -51,7 +51,7 @@ func TestPacerBacksOffOn429AndRecovers(t *testing.T) {
 		t.Errorf("rate right after a 429 = %.2f; want at most half of %.2f", r, p.ceil)
 	}
 	// A second 429 of the same burst does not cut again.
-	p.throttled(t0.Add(time.Second), 2500*time.Millisecond)
+	p.Throttled(t0.Add(time.Second), 2500*time.Millisecond)
 	if r := p.rate(at); r < p.ceil/2-0.01 {
 		t.Errorf("rate after a second 429 of the same burst = %.2f; want about %.2f", r, p.ceil/2)
 	}
@@ -60,7 +60,7 @@ func TestPacerBacksOffOn429AndRecovers(t *testing.T) {
 	}
 	// Repeated storms never stop it entirely.
 	for i := range 40 {
-		p.throttled(t0.Add(time.Duration(i)*time.Minute), time.Second)
+		p.Throttled(t0.Add(time.Duration(i)*time.Minute), time.Second)
 	}
 	if r := p.rate(t0.Add(40 * time.Minute)); r < p.floor {
 		t.Errorf("rate %.3f below the floor %.3f", r, p.floor)
@@ -68,10 +68,10 @@ func TestPacerBacksOffOn429AndRecovers(t *testing.T) {
 }
 
 func TestPacerPauseKeepsThePace(t *testing.T) {
-	p := newPacer(3000, 150*time.Second)
+	p := NewPacer(3000, 150*time.Second)
 	t0 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	p.pause(t0, 4*time.Second)
-	if s := p.slot(t0); !s.Equal(t0.Add(4 * time.Second)) {
+	p.Pause(t0, 4*time.Second)
+	if s := p.Slot(t0); !s.Equal(t0.Add(4 * time.Second)) {
 		t.Errorf("slot after a 4s pause = %v", s.Sub(t0))
 	}
 	if r := p.rate(t0.Add(5 * time.Second)); r != p.ceil {

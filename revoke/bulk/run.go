@@ -24,7 +24,7 @@ type item struct {
 
 type run struct {
 	cfg    Config
-	pacer  *pacer
+	pacer  *Pacer
 	cancel context.CancelCauseFunc
 	start  time.Time
 
@@ -64,7 +64,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := &run{
-		cfg: cfg, pacer: newPacer(cfg.Writes, cfg.Per), cancel: cancel, start: now,
+		cfg: cfg, pacer: NewPacer(cfg.Writes, cfg.Per), cancel: cancel, start: now,
 		work: make(chan *item), outcomes: make(chan store.BulkUser, 4*cfg.Workers),
 		listed: job.Listed, listerDone: job.Listed, wake: make(chan struct{}, 1),
 	}
@@ -161,7 +161,7 @@ func (r *run) dispatch(ctx context.Context) {
 		}
 		// A user not sent after all stays pending in the store for whoever
 		// resumes the job.
-		if !sleepUntil(ctx, r.pacer.slot(time.Now())) {
+		if !sleepUntil(ctx, r.pacer.Slot(time.Now())) {
 			return
 		}
 		r.mu.Lock()
@@ -246,7 +246,7 @@ func (r *run) revoke(parent context.Context) {
 			it.Outcome, it.Detail, it.At = store.OutcomeRevoked, "", res.At
 		case revoke.KindOf(err) == revoke.KindThrottled:
 			r.throttled.Add(1)
-			r.pacer.throttled(wall, revoke.RetryAfterOf(err))
+			r.pacer.Throttled(wall, revoke.RetryAfterOf(err))
 			if it.throttles++; it.throttles < r.cfg.MaxThrottled {
 				r.retry(it)
 				continue
@@ -257,7 +257,7 @@ func (r *run) revoke(parent context.Context) {
 			if wait <= 0 {
 				wait = time.Duration(1<<min(it.fails, 5)) * time.Second
 			}
-			r.pacer.pause(wall, wait)
+			r.pacer.Pause(wall, wait)
 			if it.fails++; it.fails < r.cfg.MaxAttempts {
 				r.retry(it)
 				continue
