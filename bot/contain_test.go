@@ -78,6 +78,7 @@ func TestDescribeAction(t *testing.T) {
 		{revoke.ActionCompromised, &revoke.Error{Kind: revoke.KindForbidden, Code: "Authorization_RequestDenied", Permission: "IdentityRiskyUser.ReadWrite.All"}, "IdentityRiskyUser.ReadWrite.All"},
 		{revoke.ActionSharePoint, &revoke.Error{Kind: revoke.KindForbidden}, "Sites.FullControl.All"},
 		{revoke.ActionSharePoint, &revoke.Error{Kind: revoke.KindUnauthorized}, "certificate"},
+		{revoke.ActionDisable, &revoke.Error{Kind: revoke.KindForbidden, Permission: "User.EnableDisableAccount.All"}, "higher admin role"},
 		{revoke.ActionSessions, errors.New("boom"), "internal error"},
 	} {
 		if got := describeAction(tc.a, tc.err); !strings.Contains(got, tc.want) {

@@ -86,6 +86,13 @@ func (b *Bot) containUser(ctx context.Context, u revoke.User, actions []revoke.A
 	out := userOutcome{User: u}
 	for _, a := range actions {
 		o := actionOutcome{Action: a}
+		// A replica configured differently from the one that took the
+		// request may lack an action's client.
+		if why := b.unavailable(a); why != "" {
+			o.Words = actionName(a) + " was not done: " + why
+			out.Actions = append(out.Actions, o)
+			continue
+		}
 		var err error
 		switch a {
 		case revoke.ActionDisable:
@@ -153,6 +160,9 @@ func describeAction(a revoke.Action, err error) string {
 		return "this account is synced from an on-premises directory, so Entra ID cannot change it: disable it in on-premises Active Directory (and let the sync run), then revoke its sessions again."
 	case revoke.KindUnlicensed:
 		return "Identity Protection needs a Microsoft Entra ID P2 licence in this tenant, which it does not have."
+	}
+	if a == revoke.ActionDisable && revoke.KindOf(err) == revoke.KindForbidden {
+		return describe(err) + " If the app has it, the user holds an admin role: disabling an administrator needs the app to hold a higher admin role (such as Privileged Authentication Administrator)."
 	}
 	if a == revoke.ActionSharePoint {
 		switch revoke.KindOf(err) {

@@ -314,3 +314,28 @@ func TestContainWithAProtectedUser(t *testing.T) {
 		}
 	}
 }
+
+// TestContainOnAReplicaWithoutSharePoint: a card made where SharePoint was
+// configured and confirmed where it is not still runs every other action,
+// and says which one it could not do.
+func TestContainOnAReplicaWithoutSharePoint(t *testing.T) {
+	e := startEnv(t)
+	card := e.request(uRequester, "alice --disable --sharepoint")
+	id := e.requestID(card)
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	delete(e.sb.Env, "SHAREPOINT_ADMIN_URL")
+	e.start(nil)
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(id, "failed")
+	if got, _ := e.sb.Graph.User(aliceID); got.AccountEnabled || e.sb.Graph.Revocations(aliceID) != 1 {
+		t.Errorf("alice: enabled %v, revoked %d times", got.AccountEnabled, e.sb.Graph.Revocations(aliceID))
+	}
+	if th := e.thread(card); !strings.Contains(th, "SharePoint session revocation was not done") || !strings.Contains(th, "SHAREPOINT_ADMIN_URL") {
+		t.Errorf("thread:\n%s", th)
+	}
+	if n := len(e.sb.SharePoint.Requests()); n != 0 {
+		t.Errorf("%d SharePoint requests", n)
+	}
+}
