@@ -71,15 +71,18 @@ func renderCard(c card) (string, []slack.Block) {
 			md(":lock: This account is protected: an approver other than the requester must approve.")))
 	}
 	blocks = append(blocks, reasonAndUnresolved(c.Target)...)
+	return fallback, append(blocks, cardEnd(c, buttons)...)
+}
+
+// cardEnd is the last blocks of a user card: while pending, the buttons and
+// the deadline; after, the outcome.
+func cardEnd(c card, buttons func(card) []slack.BlockElement) []slack.Block {
 	if c.State == store.StatePending {
-		blocks = append(blocks, slack.NewActionBlock("decision", buttons(c)...))
-		blocks = append(blocks, slack.NewContextBlock("footer",
-			md(fmt.Sprintf("Request `%s` · expires %s", c.RequestID, clock(c.ExpiresAt)))))
-	} else {
-		blocks = append(blocks, slack.NewSectionBlock(md(outcome(c)), nil, nil))
-		blocks = append(blocks, slack.NewContextBlock("footer", md(fmt.Sprintf("Request `%s`", c.RequestID))))
+		return []slack.Block{slack.NewActionBlock("decision", buttons(c)...),
+			slack.NewContextBlock("footer", md(fmt.Sprintf("Request `%s` · expires %s", c.RequestID, clock(c.ExpiresAt))))}
 	}
-	return fallback, blocks
+	return []slack.Block{slack.NewSectionBlock(md(outcome(c)), nil, nil),
+		slack.NewContextBlock("footer", md(fmt.Sprintf("Request `%s`", c.RequestID)))}
 }
 
 func buttons(c card) []slack.BlockElement {

@@ -7,7 +7,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/revokebot/revokebot/revoke"
-	"github.com/revokebot/revokebot/store"
 )
 
 // renderContainCard draws the card of a request with several users or
@@ -45,15 +44,7 @@ func renderContainCard(c card) (string, []slack.Block) {
 			md(":lock: A protected account is among them: an approver other than the requester must approve.")))
 	}
 	blocks = append(blocks, reasonAndUnresolved(t)...)
-	if c.State == store.StatePending {
-		blocks = append(blocks, slack.NewActionBlock("decision", containButtons(c)...))
-		blocks = append(blocks, slack.NewContextBlock("footer",
-			md(fmt.Sprintf("Request `%s` · expires %s", c.RequestID, clock(c.ExpiresAt)))))
-	} else {
-		blocks = append(blocks, slack.NewSectionBlock(md(outcome(c)), nil, nil))
-		blocks = append(blocks, slack.NewContextBlock("footer", md(fmt.Sprintf("Request `%s`", c.RequestID))))
-	}
-	return fallback, blocks
+	return fallback, append(blocks, cardEnd(c, containButtons)...)
 }
 
 // userLine shows one account on a card: enough to tell it from a namesake.

@@ -2,12 +2,10 @@ package graph
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/revokebot/revokebot/revoke"
 )
 
 // RequiredRoles are the application permissions single-user revocation needs.
@@ -20,27 +18,7 @@ func (c *Client) Roles(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rolesOf(tok)
-}
-
-// rolesOf reads the roles claim of a JWT without verifying it: Graph
-// verifies; this only tells a deployer what the token claims.
-func rolesOf(jwt string) ([]string, error) {
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		return nil, errors.New("the Graph token is not a JWT, so its permissions cannot be read")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return nil, errors.New("the Graph token's claims are not base64url")
-	}
-	var claims struct {
-		Roles []string `json:"roles"`
-	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return nil, errors.New("the Graph token's claims are not JSON")
-	}
-	return claims.Roles, nil
+	return revoke.RolesOf("Graph", tok)
 }
 
 // CheckRead makes one small read (GET /users?$top=1&$select=id) to prove the

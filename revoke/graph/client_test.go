@@ -122,13 +122,13 @@ func asError(err error, target **revoke.Error) bool {
 
 func TestRolesOf(t *testing.T) {
 	claims := base64.RawURLEncoding.EncodeToString([]byte(`{"aud":"https://graph.microsoft.com","roles":["User.Read.All","User.RevokeSessions.All"]}`))
-	roles, err := rolesOf("eyJhbGciOiJub25lIn0." + claims + ".sig")
+	roles, err := revoke.RolesOf("Graph", "eyJhbGciOiJub25lIn0."+claims+".sig")
 	if err != nil || len(roles) != 2 || roles[1] != "User.RevokeSessions.All" {
 		t.Fatalf("roles %v %v", roles, err)
 	}
 	for _, bad := range []string{"opaque-token", "a.!!!.c", "a." + base64.RawURLEncoding.EncodeToString([]byte("nope")) + ".c"} {
-		if _, err := rolesOf(bad); err == nil || strings.Contains(err.Error(), bad) {
-			t.Errorf("rolesOf(%q): %v", bad, err)
+		if _, err := revoke.RolesOf("Graph", bad); err == nil || strings.Contains(err.Error(), bad) {
+			t.Errorf("RolesOf(%q): %v", bad, err)
 		}
 	}
 }
