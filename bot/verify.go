@@ -26,7 +26,11 @@ func (b *Bot) watch(req store.Request, outs []userOutcome) {
 	if len(users) == 0 {
 		return
 	}
-	b.bulk.start("verify:"+req.ID, func(ctx context.Context) { b.watchSignIns(ctx, req, users) })
+	if !b.bulk.start("verify:"+req.ID, func(ctx context.Context) { b.watchSignIns(ctx, req, users) }) {
+		// Shutdown began while the actions ran: say so rather than let the
+		// thread suggest a watch is on.
+		b.watchInterrupted(context.Background(), req, "did not start")
+	}
 }
 
 // watchSignIns looks at the users' sign-in logs every verify.every for
@@ -53,7 +57,7 @@ func (b *Bot) watchSignIns(ctx context.Context, req store.Request, users []userO
 			}
 			ins, err := b.cfg.SignIns.SignIns(ctx, u.User.ID, u.RevokedAt)
 			if ctx.Err() != nil {
-				b.watchInterrupted(ctx, req)
+				b.watchInterrupted(ctx, req, "stopped early")
 				return
 			}
 			if err != nil {
@@ -77,7 +81,7 @@ func (b *Bot) watchSignIns(ctx context.Context, req store.Request, users []userO
 		}
 		select {
 		case <-ctx.Done():
-			b.watchInterrupted(ctx, req)
+			b.watchInterrupted(ctx, req, "stopped early")
 			return
 		case <-time.After(min(v.Every, max(time.Until(end), 0))):
 		}
@@ -93,8 +97,8 @@ func (b *Bot) watchSignIns(ctx context.Context, req store.Request, users []userO
 
 // watchInterrupted says in the thread that a watch did not run its course,
 // so that nobody takes silence for a clean log.
-func (b *Bot) watchInterrupted(ctx context.Context, req store.Request) {
+func (b *Bot) watchInterrupted(ctx context.Context, req store.Request, what string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_, _ = b.audit(ctx, req, "unverified", systemActor, "The sign-in watch stopped early because revokebot is shutting down; check the users' sign-in logs by hand.")
+	_, _ = b.audit(ctx, req, "unverified", systemActor, "The sign-in watch "+what+" because revokebot is shutting down; check the users' sign-in logs by hand.")
 }

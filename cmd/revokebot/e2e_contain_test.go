@@ -339,3 +339,19 @@ func TestContainOnAReplicaWithoutSharePoint(t *testing.T) {
 		t.Errorf("%d SharePoint requests", n)
 	}
 }
+
+// TestSignInWatchStoppedByShutdown: a watch cut short by a shutdown says so
+// in the thread, so that silence is not taken for a clean sign-in log.
+func TestSignInWatchStoppedByShutdown(t *testing.T) {
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 10m\n  every: 100ms\n"))
+	card := e.request(uRequester, "alice")
+	id := e.requestID(card)
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(id, "watching")
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if th := e.thread(card); !strings.Contains(th, "The sign-in watch stopped early because revokebot is shutting down") {
+		t.Errorf("thread:\n%s", th)
+	}
+}
