@@ -87,6 +87,9 @@ type Config struct {
 	QueueSize  int           // acknowledged jobs waiting for a worker; default 1024
 	SweepEvery time.Duration // how often expiry is checked; default 5s
 	Drain      time.Duration // how long shutdown waits for running jobs; default 30s
+	// ReadBackWait is how long to wait before reading a user back again when
+	// Graph does not show an action yet (directory replication); default 2s.
+	ReadBackWait time.Duration
 }
 
 // Bot serves /revoke.
@@ -137,6 +140,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if cfg.SweepEvery <= 0 {
 		cfg.SweepEvery = 5 * time.Second
+	}
+	if cfg.ReadBackWait <= 0 {
+		cfg.ReadBackWait = 2 * time.Second
 	}
 	if cfg.Drain <= 0 {
 		cfg.Drain = 30 * time.Second

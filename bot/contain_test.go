@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -148,6 +149,43 @@ func TestContainCardLimits(t *testing.T) {
 					t.Errorf("confirm text is %d characters", len([]rune(e.Confirm.Text.Text)))
 				}
 			}
+		}
+	}
+}
+
+// replicaLag is a directory that shows a write only from its n-th read on.
+type replicaLag struct {
+	reads, n int
+	at       time.Time
+}
+
+func (r *replicaLag) ReadBack(context.Context, string) (revoke.Proof, error) {
+	r.reads++
+	if r.reads < r.n {
+		return revoke.Proof{AccountEnabled: true, SessionsValidFrom: r.at.Add(-24 * time.Hour)}, nil
+	}
+	return revoke.Proof{SessionsValidFrom: r.at}, nil
+}
+
+// TestProofsWaitForReplication: a read-back that does not show the actions
+// yet is tried again; one that never does says so instead of claiming the
+// user is still enabled without a word.
+func TestProofsWaitForReplication(t *testing.T) {
+	at := time.Date(2026, 11, 28, 3, 5, 0, 0, time.UTC)
+	out := userOutcome{User: alice, RevokedAt: at.Add(300 * time.Millisecond), Actions: []actionOutcome{
+		{Action: revoke.ActionDisable, OK: true}, {Action: revoke.ActionSessions, OK: true}}}
+	for _, tc := range []struct {
+		n, reads int
+		warned   bool
+	}{{1, 1, false}, {2, 2, false}, {3, 3, false}, {4, readBackTries, true}} {
+		lag := &replicaLag{n: tc.n, at: at}
+		b := &Bot{cfg: Config{Prover: lag, ReadBackWait: time.Millisecond}}
+		got := b.proofs(context.Background(), []userOutcome{out})[0]
+		if lag.reads != tc.reads || strings.Contains(got, "replicate") != tc.warned {
+			t.Errorf("visible from read %d: %d reads, words %q", tc.n, lag.reads, got)
+		}
+		if !tc.warned && !strings.Contains(got, "sign-in *blocked*") {
+			t.Errorf("visible from read %d: %q", tc.n, got)
 		}
 	}
 }

@@ -175,15 +175,28 @@ func describeAction(a revoke.Action, err error) string {
 	return describe(err)
 }
 
+// readBackTries bounds how often a user is read back while Graph does not
+// yet show what the actions did.
+const readBackTries = 3
+
 // proofs reads each user back once the actions are done: the words, per
-// user, of what Graph now says ("" without a Prover).
+// user, of what Graph now says ("" without a Prover). Entra ID replicates
+// writes with a delay, so a read that does not show an action yet is tried
+// again a little later before the thread says so.
 func (b *Bot) proofs(ctx context.Context, outs []userOutcome) []string {
 	words := make([]string, len(outs))
 	if b.cfg.Prover == nil {
 		return words
 	}
 	for i, o := range outs {
-		p, err := b.cfg.Prover.ReadBack(ctx, o.User.ID)
+		var p revoke.Proof
+		var err error
+		for try := 1; ; try++ {
+			p, err = b.cfg.Prover.ReadBack(ctx, o.User.ID)
+			if err != nil || o.shows(p) || try == readBackTries || revoke.SleepContext(ctx, b.cfg.ReadBackWait) != nil {
+				break
+			}
+		}
 		if err != nil {
 			words[i] = "\n:grey_question: Read back: " + describe(err)
 			continue
@@ -198,9 +211,28 @@ func (b *Bot) proofs(ctx context.Context, outs []userOutcome) []string {
 		}
 		words[i] = fmt.Sprintf("\n:mag: Read back from Graph: %s (`accountEnabled` %t); tokens issued before %s are refused (`signInSessionsValidFromDateTime`).",
 			account, p.AccountEnabled, valid)
+		if !o.shows(p) {
+			words[i] += " :warning: Graph does not show every action yet: directory changes can take a few minutes to replicate. `/revoke status` and the user's page in the Entra admin center show it later."
+		}
 	}
 	return words
 }
+
+// shows reports whether a read-back reflects the actions that succeeded.
+func (u userOutcome) shows(p revoke.Proof) bool {
+	for _, a := range u.Actions {
+		if a.OK && a.Action == revoke.ActionDisable && p.AccountEnabled {
+			return false
+		}
+	}
+	// Graph stamps signInSessionsValidFromDateTime with its own clock, to
+	// the second, before its answer reaches us: allow for that and for skew.
+	return u.RevokedAt.IsZero() || !p.SessionsValidFrom.Before(u.RevokedAt.Add(-clockSlack))
+}
+
+// clockSlack is how far Graph's clock and ours may disagree about when a
+// revocation happened.
+const clockSlack = 30 * time.Second
 
 // containReport is the thread's account of a request: each user, each
 // action, the read-back. It returns how many users had a failure.
