@@ -1,0 +1,106 @@
+package request
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/revoke/bulk"
+	"github.com/revokebot/revokebot/store"
+)
+
+// BulkTuning holds the timings of /revoke all jobs; zero values take the
+// bulk engine's defaults. Tests and the demo shorten them.
+type BulkTuning struct {
+	ProgressEvery time.Duration // progress message edits; default 3s (Slack's chat.update budget)
+	Lease         time.Duration // a job's lease; default 30s
+	Flush         time.Duration
+	Poll          time.Duration
+}
+
+// handleAll runs a /revoke all after its ack: authorize, count the tenant,
+// record the request and post the card that an approver must approve.
+func (b *intake) handleAll(ctx context.Context, cmd CommandEvent, _ Command) {
+	log := b.log.With("actor", cmd.User, "channel", cmd.Channel)
+	reply := func(text string) { b.private(ctx, cmd.recipient(), text) }
+	if !b.mayRequest(ctx, cmd, log, reply) {
+		return
+	}
+	if b.cfg.Lister == nil || b.cfg.BulkRevoker == nil {
+		reply("This revokebot is not set up for `/revoke all`. Nothing was revoked.")
+		return
+	}
+	reply("Counting the tenant's users for the approval card…")
+	eligible, skipped, err := bulk.Preview(ctx, b.cfg.Lister, b.bulk.skipReason)
+	if err != nil {
+		log.Warn("could not count the tenant", "error", err)
+		reply("Counting the tenant's users failed: " + describe(err) + " Nothing was revoked.")
+		return
+	}
+	ra := b.policy.RevokeAll
+	p := &preview{Eligible: eligible, Skipped: skipped, Writes: ra.Writes, Per: ra.Per,
+		Estimate: bulk.Estimate(eligible, ra.Writes, ra.Per)}
+	raw, _ := json.Marshal(requestTarget{All: p})
+	now := b.now().UTC()
+	req := store.Request{
+		ID: newRequestID(), Kind: store.KindAll, State: store.StatePending,
+		Requester: cmd.User, Channel: cmd.Channel, TriggerID: cmd.TriggerID,
+		NeedsApproval: true, Target: raw, CreatedAt: now, ExpiresAt: now.Add(b.policy.ApprovalTimeout), UpdatedAt: now,
+	}
+	if !b.createRequest(ctx, log, req, reply) {
+		return
+	}
+	log = log.With("request_id", req.ID, "target", "all")
+	detail := fmt.Sprintf("<@%s> asked to revoke the sign-in sessions of every user: %s eligible, %s skipped (%s). Needs an approver.",
+		cmd.User, count(eligible), count(skippedTotal(skipped)), skippedLine(skipped))
+	if _, err := b.tell.audit(ctx, req, "requested", cmd.User, detail); err != nil {
+		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
+		return
+	}
+	b.showCard(ctx, log, req, reply)
+}
+
+// skipReason applies the policy's /revoke all rules to a directory user.
+func (b *bulkRunner) skipReason(u revoke.User) string {
+	return b.policy.SkipReason(authz.Account{ID: u.ID, UPN: u.UPN, Mail: u.Mail, Guest: u.Guest(), Enabled: u.AccountEnabled})
+}
+
+// handleStop records a stop of a running /revoke all. The job's runner, on
+// whichever replica holds it, sees the stop within a poll and winds down.
+func (b *decider) handleStop(ctx context.Context, c ClickEvent, req store.Request, reply func(string)) {
+	if req.Kind != store.KindAll || req.State != store.StateRunning {
+		b.m.Decision(c.Action, "late")
+		reply("There is no running job to stop on this request. Nothing changed.")
+		return
+	}
+	actor, err := b.actor(ctx, c.Actor, b.policy.Approvers)
+	if err != nil {
+		reply("revokebot could not check your user-group membership with Slack, so nothing changed. Try again in a moment.")
+		return
+	}
+	if reason, ok := b.policy.MayStop(req.Requester, actor); !ok {
+		b.m.Decision(c.Action, "refused")
+		if err := b.tell.refuse(ctx, &req, c.Actor, fmt.Sprintf("<@%s> tried to stop the job and was refused: %s", c.Actor, reason)); err != nil {
+			reply("You cannot stop this job: " + reason)
+			return
+		}
+		reply("You cannot stop this job: " + reason + " This attempt was recorded.")
+		return
+	}
+	job, err := b.store.RequestStop(ctx, req.ID, c.Actor, b.now())
+	if errors.Is(err, store.ErrConflict) {
+		b.m.Decision(c.Action, "late")
+		reply(fmt.Sprintf("<@%s> already stopped this job. Nothing changed.", job.StopBy))
+		return
+	}
+	if err != nil {
+		reply("revokebot could not record the stop in its store, so the job goes on. Try again in a moment.")
+		return
+	}
+	b.m.Decision(c.Action, "accepted")
+	_, _ = b.tell.audit(ctx, req, "stopping", c.Actor, fmt.Sprintf("<@%s> stopped the job: revocations in flight finish, no new ones start.", c.Actor))
+}

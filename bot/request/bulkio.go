@@ -1,0 +1,85 @@
+package request
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"strconv"
+	"strings"
+
+	"github.com/revokebot/revokebot/store"
+)
+
+// showProgress posts the job's progress message the first time and edits it
+// afterwards; it returns the message's ts.
+func (b *bulkRunner) showProgress(ctx context.Context, req store.Request, ts string, p progress) string {
+	if req.RootTS == "" {
+		return ts
+	}
+	text, blocks := renderProgress(p)
+	m := Message{Text: text, Blocks: blocks}
+	if ts == "" {
+		posted, err := b.post(ctx, req.Channel, req.RootTS, m)
+		if err != nil {
+			b.log.Warn("could not post the progress message", "request_id", req.ID, "error", sendCode(err))
+			return ""
+		}
+		if err := b.store.SetProgressTS(ctx, req.ID, posted); err != nil {
+			b.log.Warn("could not record the progress message", "request_id", req.ID, "error", err)
+		}
+		return posted
+	}
+	if err := b.update(ctx, req.Channel, ts, m); err != nil {
+		b.log.Warn("could not update the progress message", "request_id", req.ID, "error", sendCode(err))
+	}
+	return ts
+}
+
+// attachUsers uploads the job's users with the given outcomes as a CSV file
+// in the thread and returns its name, or "" when the upload failed.
+func (b *bulkRunner) attachUsers(ctx context.Context, req store.Request, outcomes []store.Outcome) string {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"object_id", "user_principal_name", "outcome", "attempts", "reason"})
+	after := int64(0)
+	for {
+		users, err := b.store.UsersWith(ctx, req.ID, outcomes, after, 1000)
+		if err != nil {
+			b.log.Warn("could not read the job's users for the file", "request_id", req.ID, "error", err)
+			return ""
+		}
+		for _, u := range users {
+			outcome := string(u.Outcome)
+			if u.Outcome == store.OutcomePending {
+				outcome = "not revoked"
+			}
+			_ = w.Write([]string{u.ID, csvSafe(u.UPN), outcome, strconv.Itoa(u.Attempts), csvSafe(u.Detail)})
+		}
+		if len(users) < 1000 {
+			break
+		}
+		after = users[len(users)-1].Seq
+	}
+	w.Flush()
+	name := "revoke-all-" + req.ID + ".csv"
+	size := buf.Len()
+	err := b.msg.Upload(ctx, req.Channel, req.RootTS, File{Name: name, Title: "Users not revoked by " + req.ID, Body: &buf, Size: size})
+	if err != nil {
+		b.log.Warn("could not attach the list of users", "request_id", req.ID, "error", sendCode(err))
+		return ""
+	}
+	return name
+}
+
+// csvSafe keeps a spreadsheet from reading directory text as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,83 @@
+package request
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// requestTarget is what a request stores about whom it will hit and how.
+// A request of an earlier version holds User only, and revoked sessions.
+type requestTarget struct {
+	User       revoke.User     `json:"user"`
+	Users      []revoke.User   `json:"users,omitempty"`
+	Actions    []revoke.Action `json:"actions,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	Unresolved []string        `json:"unresolved,omitempty"` // targets not found, in words
+	All        *preview        `json:"all,omitempty"`
+}
+
+func targetsOf(r store.Request) requestTarget {
+	var t requestTarget
+	_ = json.Unmarshal(r.Target, &t)
+	if len(t.Users) == 0 && t.User.ID != "" {
+		t.Users = []revoke.User{t.User}
+	}
+	if len(t.Actions) == 0 {
+		t.Actions = []revoke.Action{revoke.ActionSessions}
+	}
+	return t
+}
+
+// plainRevoke reports whether a request is the original form: one user,
+// sessions only. Its card and messages keep their words.
+func (t requestTarget) plainRevoke() bool {
+	return len(t.Users) == 1 && slices.Equal(t.Actions, []revoke.Action{revoke.ActionSessions})
+}
+
+// actionsFor is the set of actions a /revoke runs: the policy's defaults,
+// those named on the command, and always sessions, in the order they run.
+func actionsFor(policy []string, c Command) []revoke.Action {
+	want := map[revoke.Action]bool{revoke.ActionSessions: true,
+		revoke.ActionDisable: c.Disable, revoke.ActionSharePoint: c.SharePoint, revoke.ActionCompromised: c.Compromised}
+	for _, a := range policy {
+		want[revoke.Action(a)] = true
+	}
+	var out []revoke.Action
+	for _, a := range revoke.Order {
+		if want[a] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// unavailable says why this deployment cannot run an action, or "" when it can.
+func (b *executor) unavailable(a revoke.Action) string {
+	switch {
+	case a == revoke.ActionDisable && b.cfg.Disabler == nil:
+		return "Blocking sign-in (`--disable`) is not configured in this revokebot."
+	case a == revoke.ActionSharePoint && b.cfg.SharePoint == nil:
+		return "SharePoint session revocation (`--sharepoint`) is not configured: its operator must set `SHAREPOINT_ADMIN_URL` (and a certificate credential)."
+	case a == revoke.ActionCompromised && b.cfg.Compromiser == nil:
+		return "Marking users compromised (`--compromised`) is not configured in this revokebot."
+	}
+	return ""
+}
+
+// actionLine names an action on a card, in the order it runs.
+func actionLine(a revoke.Action) string {
+	switch a {
+	case revoke.ActionDisable:
+		return "Block sign-in (`accountEnabled` = false)"
+	case revoke.ActionSessions:
+		return "Revoke all refresh tokens and session cookies (`revokeSignInSessions`)"
+	case revoke.ActionSharePoint:
+		return "End SharePoint Online and OneDrive sessions (`RevokeAllUserSessions`)"
+	case revoke.ActionCompromised:
+		return "Mark the user compromised in Identity Protection (`confirmCompromised`; high user risk)"
+	}
+	return string(a)
+}

@@ -1,0 +1,18 @@
+package request
+
+// What the golden test, an outside package so that it can wrap messages in
+// Block Kit, needs of the package's insides.
+type (
+	Card = card
+	Plan = requestTarget
+)
+
+const SystemActor = systemActor
+
+var (
+	Alice, Mallory = alice, mallory
+	Expires        = expires
+	ContainTarget  = containTarget
+)
+
+func CardMessage(c Card) Message { return cardMessage(c) }

@@ -1,0 +1,165 @@
+package request
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// The button action_ids of the SPEC; their value is the request ID.
+const (
+	ActionConfirm = "revoke_confirm"
+	ActionCancel  = "revoke_cancel"
+	ActionApprove = "revoke_approve"
+	ActionDeny    = "revoke_deny"
+	ActionStop    = "revoke_stop"
+)
+
+// card is everything a request's root message shows.
+type card struct {
+	RequestID     string
+	Requester     string
+	User          revoke.User
+	NeedsApproval bool
+	State         store.State
+	DecidedBy     string
+	Detail        string
+	ExpiresAt     time.Time
+	All           *preview // set on a /revoke all request
+	Target        requestTarget
+}
+
+// cardMessage is a request's root message.
+func cardMessage(c card) Message {
+	text, blocks := renderCard(c)
+	return Message{Text: text, Blocks: blocks}
+}
+
+// renderCard draws the root message of a request: who asked, exactly which
+// account, what will happen, and while pending the buttons. It is pure.
+func renderCard(c card) (string, []Block) {
+	if c.All != nil {
+		return renderAllCard(c)
+	}
+	if len(c.Target.Users) > 0 && !c.Target.plainRevoke() {
+		return renderContainCard(c)
+	}
+	u := c.User
+	fallback := fmt.Sprintf("Revoke sign-in sessions of %s (%s)? Request %s by <@%s>.",
+		Escape(u.DisplayName), Escape(u.UPN), c.RequestID, c.Requester)
+
+	blocks := []Block{
+		header(("Revoke sign-in sessions")),
+		section((fmt.Sprintf("<@%s> asks to revoke every sign-in session of *%s*.",
+			c.Requester, orDash(Escape(u.DisplayName))))),
+		fields(
+			"*User principal name*\n"+orDash(Escape(u.UPN)),
+			"*Object ID*\n`"+orDash(Escape(u.ID))+"`",
+			"*Type*\n"+userType(u),
+			"*Account*\n"+enabled(u),
+			"*Job title*\n"+orDash(Escape(u.JobTitle)),
+			"*Department*\n"+orDash(Escape(u.Department)),
+		),
+		section(("*Action*\nRevoke all refresh tokens and session cookies (`revokeSignInSessions`). " +
+			"Access tokens already issued stay valid until they expire, up to an hour, except where Continuous Access Evaluation applies.")),
+	}
+	if u.Guest() {
+		blocks = append(blocks, note("guest_warning", (":warning: This is a B2B guest: revoking sessions here has no effect on the guest's sign-ins in their home tenant.")))
+	}
+	if c.NeedsApproval {
+		blocks = append(blocks, note("approval_note", (":lock: This account is protected: an approver other than the requester must approve.")))
+	}
+	blocks = append(blocks, reasonAndUnresolved(c.Target)...)
+	return fallback, append(blocks, cardEnd(c, buttons)...)
+}
+
+// cardEnd is the last blocks of a user card: while pending, the buttons and
+// the deadline; after, the outcome.
+func cardEnd(c card, buttons func(card) []Button) []Block {
+	if c.State == store.StatePending {
+		return []Block{actions("decision", buttons(c)...),
+			note("footer", (fmt.Sprintf("Request `%s` · expires %s", c.RequestID, clock(c.ExpiresAt))))}
+	}
+	return []Block{section((outcome(c))),
+		note("footer", (fmt.Sprintf("Request `%s`", c.RequestID)))}
+}
+
+func buttons(c card) []Button {
+	cancel := Button{ActionID: ActionCancel, Value: c.RequestID, Label: "Cancel"}
+	if c.NeedsApproval {
+		approve := Button{ActionID: ActionApprove, Value: c.RequestID, Label: "Approve", Style: StylePrimary}
+		deny := Button{ActionID: ActionDeny, Value: c.RequestID, Label: "Deny", Style: StyleDanger}
+		return []Button{approve, deny, cancel}
+	}
+	confirm := Button{ActionID: ActionConfirm, Value: c.RequestID, Label: "Revoke sessions", Style: StyleDanger,
+		Confirm: &Confirm{Title: "Revoke sessions?",
+			// A confirm dialog's text holds at most 300 characters.
+			Text: fmt.Sprintf("Every sign-in session of *%s* (%s) ends now.", escapeClip(c.User.DisplayName, 100), escapeClip(c.User.UPN, 120)),
+			OK:   "Revoke", Back: "Go back", Style: StyleDanger}}
+	return []Button{confirm, cancel}
+}
+
+// outcome is the card's last line once the request left pending.
+func outcome(c card) string {
+	by := byline(c.DecidedBy)
+	switch c.State {
+	case store.StateRunning:
+		return ":hourglass_flowing_sand: " + decided(c.NeedsApproval) + by + ". Revoking…"
+	case store.StateSucceeded:
+		return ":white_check_mark: " + c.Detail
+	case store.StateFailed:
+		return ":x: " + c.Detail
+	case store.StateCancelled:
+		return ":no_entry_sign: Cancelled" + by + ". Nothing was revoked."
+	case store.StateDenied:
+		return ":no_entry: Denied" + by + ". Nothing was revoked."
+	case store.StateExpired:
+		return ":alarm_clock: Expired without a decision. Nothing was revoked."
+	}
+	return string(c.State)
+}
+
+// byline names who decided, unless revokebot itself did.
+func byline(decidedBy string) string {
+	if decidedBy == "" || decidedBy == systemActor {
+		return ""
+	}
+	return fmt.Sprintf(" by <@%s>", decidedBy)
+}
+
+func decided(needsApproval bool) string {
+	if needsApproval {
+		return "Approved"
+	}
+	return "Confirmed"
+}
+
+func userType(u revoke.User) string {
+	if u.Guest() {
+		return "Guest"
+	}
+	if u.UserType == "" {
+		return "–"
+	}
+	return Escape(u.UserType)
+}
+
+func enabled(u revoke.User) string {
+	if u.AccountEnabled {
+		return "Enabled"
+	}
+	return "Disabled"
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "–"
+	}
+	return s
+}
+
+// clock prints a time for people in every time zone of an incident call.
+func clock(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

@@ -1,0 +1,269 @@
+package request
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// actionOutcome is what one action did to one user.
+type actionOutcome struct {
+	Action revoke.Action
+	OK     bool
+	Words  string // mrkdwn, input escaped
+}
+
+// userOutcome is what a request did to one user.
+type userOutcome struct {
+	User      revoke.User
+	Actions   []actionOutcome
+	RevokedAt time.Time // when Graph accepted the session revocation; zero if it did not
+}
+
+func (u userOutcome) ok() bool {
+	for _, a := range u.Actions {
+		if !a.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// containParallel is how many users a request works on at once; each
+// user's actions still run one after another, in order.
+const containParallel = 4
+
+// contain runs every action of a request on every user, each user's in the
+// order of revoke.Order so that the attacker cannot sign straight back in.
+// One failing action is reported and does not stop the others.
+func (b *executor) contain(ctx context.Context, req store.Request, t requestTarget) {
+	log := b.log.With("request_id", req.ID, "targets", len(t.Users))
+	start := fmt.Sprintf("Containing %s: %s…", plural(len(t.Users), "user"), lowerFirst(actionList(t.Actions)))
+	if _, err := b.tell.audit(ctx, req, "started", systemActor, start); err != nil {
+		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was done.")
+		return
+	}
+	outs := make([]userOutcome, len(t.Users))
+	sem := make(chan struct{}, containParallel)
+	var wg sync.WaitGroup
+	for i, u := range t.Users {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			outs[i] = b.containUser(ctx, u, t.Actions)
+		})
+	}
+	wg.Wait()
+
+	// Graph has acted: record it even if shutdown is cancelling the job.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	proofs := b.proofs(ctx, outs)
+	report, failed := containReport(outs, proofs)
+	to, event := store.StateSucceeded, "succeeded"
+	summary := fmt.Sprintf("Done: every action succeeded for %s.", plural(len(outs), "user"))
+	if failed > 0 {
+		to, event = store.StateFailed, "failed"
+		summary = fmt.Sprintf("Some actions failed for %d of %s; the thread says which.", failed, plural(len(outs), "user"))
+	}
+	req, err := b.store.Transition(ctx, req.ID, store.StateRunning, to, store.Change{Detail: summary, At: b.now()})
+	if err != nil {
+		log.Error("contained, but could not record it", "error", err)
+		return
+	}
+	b.settle(ctx, req, event, systemActor, summary+"\n"+report)
+	log.Info("containment done", "failed_users", failed)
+	b.watch.watch(req, outs)
+}
+
+// containUser runs the actions on one user, in order.
+func (b *executor) containUser(ctx context.Context, u revoke.User, actions []revoke.Action) userOutcome {
+	out := userOutcome{User: u}
+	for _, a := range actions {
+		o := actionOutcome{Action: a}
+		// A replica configured differently from the one that took the
+		// request may lack an action's client.
+		if why := b.unavailable(a); why != "" {
+			o.Words = actionName(a) + " was not done: " + why
+			out.Actions = append(out.Actions, o)
+			continue
+		}
+		var err error
+		switch a {
+		case revoke.ActionDisable:
+			var res revoke.Result
+			if res, err = b.cfg.Disabler.DisableUser(ctx, u.ID); err == nil {
+				o.Words = "Sign-in blocked at " + clock(res.At) + "."
+			}
+		case revoke.ActionSessions:
+			var res revoke.Result
+			if res, err = b.cfg.Revoker.RevokeSessions(ctx, u.ID); err == nil {
+				out.RevokedAt = res.At
+				o.Words = "Sign-in sessions revoked; Graph accepted it at " + clock(res.At) + "."
+				if u.Guest() {
+					o.Words += " :warning: A B2B guest: this does not affect their sessions in their home tenant."
+				}
+			}
+			b.m.Revocation(map[bool]string{true: "succeeded", false: "failed"}[err == nil])
+		case revoke.ActionSharePoint:
+			var st revoke.SharePointState
+			if st, err = b.cfg.SharePoint.RevokeUserSessions(ctx, u.UPN); err == nil {
+				o.Words = "SharePoint and OneDrive: " + st.String() + "."
+				if !st.Succeeded() {
+					err = errSharePointState
+				}
+			}
+		case revoke.ActionCompromised:
+			var res revoke.Result
+			if res, err = b.cfg.Compromiser.ConfirmCompromised(ctx, u.ID); err == nil {
+				o.Words = "Marked compromised in Identity Protection at " + clock(res.At) + "."
+			}
+		}
+		o.OK = err == nil
+		if err != nil && err != errSharePointState {
+			b.log.Warn("containment action failed", "action", string(a), "target", u.ID, "error", err)
+			o.Words = actionName(a) + " failed: " + describeAction(a, err)
+		}
+		out.Actions = append(out.Actions, o)
+	}
+	return out
+}
+
+// errSharePointState marks a SharePoint answer that is not a success, whose
+// words are already in the outcome.
+var errSharePointState = fmt.Errorf("sharepoint did not revoke")
+
+func actionName(a revoke.Action) string {
+	switch a {
+	case revoke.ActionDisable:
+		return "Blocking sign-in"
+	case revoke.ActionSessions:
+		return "Revoking sessions"
+	case revoke.ActionSharePoint:
+		return "SharePoint session revocation"
+	case revoke.ActionCompromised:
+		return "Marking compromised"
+	}
+	return string(a)
+}
+
+// describeAction words a failed action: the general words, or the specific
+// ones where an action has its own reasons.
+func describeAction(a revoke.Action, err error) string {
+	switch revoke.KindOf(err) {
+	case revoke.KindSynced:
+		return "this account is synced from an on-premises directory, so Entra ID cannot change it: disable it in on-premises Active Directory (and let the sync run), then revoke its sessions again."
+	case revoke.KindUnlicensed:
+		return "Identity Protection needs a Microsoft Entra ID P2 licence in this tenant, which it does not have."
+	}
+	if a == revoke.ActionDisable && revoke.KindOf(err) == revoke.KindForbidden {
+		return describe(err) + " If the app has it, the user holds an admin role: disabling an administrator needs the app to hold a higher admin role (such as Privileged Authentication Administrator)."
+	}
+	if a == revoke.ActionSharePoint {
+		switch revoke.KindOf(err) {
+		case revoke.KindForbidden:
+			return "SharePoint refused (403): the app needs the SharePoint application permission `Sites.FullControl.All`, with admin consent, and a certificate credential."
+		case revoke.KindUnauthorized:
+			return "SharePoint refused revokebot's token (401): it takes app-only tokens got with a certificate, not a client secret. Check with `revokebot check`."
+		}
+	}
+	return describe(err)
+}
+
+// readBackTries bounds how often a user is read back while Graph does not
+// yet show what the actions did.
+const readBackTries = 3
+
+// proofs reads each user back once the actions are done: the words, per
+// user, of what Graph now says ("" without a Prover). Entra ID replicates
+// writes with a delay, so a read that does not show an action yet is tried
+// again a little later before the thread says so.
+func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
+	words := make([]string, len(outs))
+	if b.cfg.Prover == nil {
+		return words
+	}
+	for i, o := range outs {
+		var p revoke.Proof
+		var err error
+		for try := 1; ; try++ {
+			p, err = b.cfg.Prover.ReadBack(ctx, o.User.ID)
+			if err != nil || o.shows(p) || try == readBackTries || revoke.SleepContext(ctx, b.cfg.ReadBackWait) != nil {
+				break
+			}
+		}
+		if err != nil {
+			words[i] = "\n:grey_question: Read back: " + describe(err)
+			continue
+		}
+		account := "sign-in *blocked*"
+		if p.AccountEnabled {
+			account = "sign-in *allowed*"
+		}
+		valid := "not set"
+		if !p.SessionsValidFrom.IsZero() {
+			valid = clock(p.SessionsValidFrom)
+		}
+		words[i] = fmt.Sprintf("\n:mag: Read back from Graph: %s (`accountEnabled` %t); tokens issued before %s are refused (`signInSessionsValidFromDateTime`).",
+			account, p.AccountEnabled, valid)
+		if !o.shows(p) {
+			words[i] += " :warning: Graph does not show every action yet: directory changes can take a few minutes to replicate. `/revoke status` and the user's page in the Entra admin center show it later."
+		}
+	}
+	return words
+}
+
+// shows reports whether a read-back reflects the actions that succeeded.
+func (u userOutcome) shows(p revoke.Proof) bool {
+	for _, a := range u.Actions {
+		if a.OK && a.Action == revoke.ActionDisable && p.AccountEnabled {
+			return false
+		}
+	}
+	// Graph stamps signInSessionsValidFromDateTime with its own clock, to
+	// the second, before its answer reaches us: allow for that and for skew.
+	return u.RevokedAt.IsZero() || !p.SessionsValidFrom.Before(u.RevokedAt.Add(-clockSlack))
+}
+
+// clockSlack is how far Graph's clock and ours may disagree about when a
+// revocation happened.
+const clockSlack = 30 * time.Second
+
+// containReport is the thread's account of a request: each user, each
+// action, the read-back. It returns how many users had a failure.
+func containReport(outs []userOutcome, proofs []string) (string, int) {
+	var sb strings.Builder
+	failed := 0
+	for i, o := range outs {
+		if i > 0 {
+			sb.WriteString("\n")
+		}
+		mark := ":white_check_mark:"
+		if !o.ok() {
+			mark = ":x:"
+			failed++
+		}
+		fmt.Fprintf(&sb, "%s *%s* (%s)", mark, Escape(o.User.UPN), Escape(o.User.DisplayName))
+		for _, a := range o.Actions {
+			icon := ":heavy_check_mark:"
+			if !a.OK {
+				icon = ":x:"
+			}
+			fmt.Fprintf(&sb, "\n  %s %s", icon, a.Words)
+		}
+		sb.WriteString(proofs[i])
+	}
+	return sb.String(), failed
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

@@ -1,0 +1,94 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/revokebot/revokebot/store"
+)
+
+// inspect runs the checks every read-only command shares: the caller must be
+// a requester or an approver; a refusal is audited. It returns whether to go on.
+func (b *intake) inspect(ctx context.Context, cmd CommandEvent, reply func(string)) bool {
+	actor, err := b.actor(ctx, cmd.User, b.policy.Requesters, b.policy.Approvers)
+	if err != nil {
+		b.log.Error("could not check user-group membership", "actor", cmd.User, "error", err)
+		reply("revokebot could not check your user-group membership with Slack. Try again in a moment.")
+		return false
+	}
+	if reason, ok := b.policy.MayInspect(actor); !ok {
+		detail := fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason)
+		if b.tell.refuse(ctx, nil, cmd.User, detail) != nil {
+			reply("You cannot do that: " + reason)
+			return false
+		}
+		reply("You cannot do that: " + reason + " This attempt was recorded.")
+		return false
+	}
+	return true
+}
+
+// handleStatus answers /revoke status <request-id>, to the caller only.
+func (b *intake) handleStatus(ctx context.Context, cmd CommandEvent, parsed Command) {
+	reply := func(text string) { b.private(ctx, cmd.recipient(), text) }
+	if !b.inspect(ctx, cmd, reply) {
+		return
+	}
+	req, err := b.store.Request(ctx, parsed.RequestID)
+	if errors.Is(err, store.ErrNotFound) {
+		reply(fmt.Sprintf("revokebot knows no request `%s`.", Escape(parsed.RequestID)))
+		return
+	}
+	var trail []store.Record
+	if err == nil {
+		trail, err = b.store.AuditTrail(ctx, req.ID)
+	}
+	if err != nil {
+		b.log.Error("could not read a request", "request_id", parsed.RequestID, "error", err)
+		reply("revokebot could not read its store. Try again in a moment.")
+		return
+	}
+	reply(renderStatus(req, trail))
+}
+
+// renderStatus writes a request's state and audit trail for one reader. It is pure.
+func renderStatus(r store.Request, trail []store.Record) string {
+	t := targetsOf(r)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "*Request `%s`* — %s\n", r.ID, stateWords(r.State))
+	if r.Kind == store.KindAll {
+		sb.WriteString("Target: every eligible user of the tenant\n")
+	}
+	for _, u := range t.Users {
+		fmt.Fprintf(&sb, "Target: *%s* · %s · `%s`\n", Escape(u.DisplayName), Escape(u.UPN), Escape(u.ID))
+	}
+	if r.Kind != store.KindAll && !t.plainRevoke() {
+		fmt.Fprintf(&sb, "Actions: %s\n", actionList(t.Actions))
+	}
+	if t.Reason != "" {
+		fmt.Fprintf(&sb, "Reason: %s\n", escapeClip(t.Reason, 500))
+	}
+	fmt.Fprintf(&sb, "Requested by <@%s> in <#%s> at %s", r.Requester, r.Channel, clock(r.CreatedAt))
+	if r.State == store.StatePending {
+		fmt.Fprintf(&sb, "; expires %s", clock(r.ExpiresAt))
+	}
+	sb.WriteString("\n*Audit trail*")
+	for _, rec := range trail {
+		fmt.Fprintf(&sb, "\n• %s · #%d · *%s* · %s", clock(rec.Time), rec.Seq, rec.Event.Event, rec.Detail)
+	}
+	return sb.String()
+}
+
+func stateWords(s store.State) string {
+	switch s {
+	case store.StatePending:
+		return "waiting for a decision"
+	case store.StateRunning:
+		return "running"
+	case store.StateSucceeded:
+		return "done"
+	}
+	return string(s)
+}

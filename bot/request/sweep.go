@@ -1,0 +1,41 @@
+package request
+
+import (
+	"context"
+	"time"
+
+	"github.com/revokebot/revokebot/store"
+)
+
+// sweep expires pending requests whose time is up, so the card says so even
+// when nobody clicks.
+func (b *Workflow) sweep(ctx context.Context) {
+	t := time.NewTicker(b.cfg.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		due, err := b.store.DuePending(ctx, b.now())
+		if err != nil {
+			b.log.Warn("could not list expired requests", "error", err)
+			continue
+		}
+		for _, r := range due {
+			b.decide.expire(ctx, r)
+		}
+		b.exec.tendRunning(ctx)
+	}
+}
+
+// expire moves a pending request to expired; when another worker or replica
+// got there first, it does nothing.
+func (b *decider) expire(ctx context.Context, r store.Request) {
+	r, err := b.store.Transition(ctx, r.ID, store.StatePending, store.StateExpired, store.Change{DecidedBy: systemActor, At: b.now()})
+	if err != nil {
+		return
+	}
+	b.exec.settle(ctx, r, "expired", systemActor, "No decision before "+clock(r.ExpiresAt)+"; nothing was revoked.")
+}

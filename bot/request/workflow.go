@@ -1,0 +1,190 @@
+// Package request is revokebot's request lifecycle, platform-neutral: parse a
+// command, authorize it, resolve its targets, decide each click, execute,
+// record, then tell. It talks to the chat platform only through the small
+// interfaces of ports.go and imports no chat SDK.
+package request
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/store"
+)
+
+// Config is what a Workflow needs.
+type Config struct {
+	Policy    authz.Policy
+	Store     store.Store
+	Messenger Messenger
+	Groups    Groups
+	Profiles  Profiles
+	Directory Directory
+	Revoker   Revoker
+	// Lister and BulkRevoker serve /revoke all; without them it is refused.
+	// BulkRevoker tries each call once: the bulk engine paces and retries.
+	Lister      Lister
+	BulkRevoker Revoker
+	// The other containment actions; a nil one is refused with a reason.
+	Disabler    Disabler
+	SharePoint  SharePointRevoker
+	Compromiser Compromiser
+	// Prover reads users back after their actions; SignIns serves the
+	// sign-in watch (policy verify). Either may be nil: no read-back, no watch.
+	Prover  Prover
+	SignIns SignInLog
+	Bulk    BulkTuning
+	// Replica names this process in leases.
+	Replica string
+
+	Log     *slog.Logger
+	Now     func() time.Time
+	Metrics Metrics
+
+	Workers    int           // concurrent jobs; default 8
+	QueueSize  int           // acknowledged jobs waiting for a worker; default 1024
+	SweepEvery time.Duration // how often expiry is checked; default 5s
+	// ReadBackWait is how long to wait before reading a user back again when
+	// Graph does not show an action yet (directory replication); default 2s.
+	ReadBackWait time.Duration
+}
+
+// env is what every part of the workflow shares: its configuration and the
+// parts it hands work to.
+type env struct {
+	cfg    Config
+	policy authz.Policy
+	store  store.Store
+	msg    Messenger
+	log    *slog.Logger
+	now    func() time.Time
+	m      Metrics
+	runs   *bulkRuns
+	jobs   chan job
+
+	tell   *teller
+	intake *intake
+	decide *decider
+	exec   *executor
+	bulk   *bulkRunner
+	watch  *watcher
+}
+
+type (
+	teller     struct{ *env }
+	intake     struct{ *env }
+	decider    struct{ *env }
+	executor   struct{ *env }
+	bulkRunner struct{ *env }
+	watcher    struct{ *env }
+)
+
+// Workflow serves /revoke commands and button clicks.
+type Workflow struct {
+	*env
+	workers sync.WaitGroup
+	loops   sync.WaitGroup
+	stop    context.CancelFunc
+}
+
+type job struct {
+	name string
+	run  func(ctx context.Context)
+}
+
+// New checks the configuration. It starts nothing.
+func New(cfg Config) (*Workflow, error) {
+	if cfg.Store == nil || cfg.Directory == nil || cfg.Revoker == nil || cfg.Messenger == nil || cfg.Groups == nil || cfg.Profiles == nil {
+		return nil, errors.New("request: store, messenger, groups, profiles, directory and revoker are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 1024
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = 5 * time.Second
+	}
+	if cfg.ReadBackWait <= 0 {
+		cfg.ReadBackWait = 2 * time.Second
+	}
+	if cfg.Replica == "" {
+		cfg.Replica = replicaName()
+	}
+	e := &env{cfg: cfg, policy: cfg.Policy, store: cfg.Store, msg: cfg.Messenger, log: cfg.Log, now: cfg.Now,
+		m: cfg.Metrics, runs: newBulkRuns(), jobs: make(chan job, cfg.QueueSize)}
+	e.tell, e.intake, e.decide, e.exec, e.bulk, e.watch = &teller{e}, &intake{e}, &decider{e}, &executor{e}, &bulkRunner{e}, &watcher{e}
+	return &Workflow{env: e}, nil
+}
+
+// Start runs the workers, resumes what the store says is running and starts
+// the sweeper. Work runs on a context of its own, so that a shutdown lets it
+// finish (Drain) instead of cutting it off.
+func (w *Workflow) Start(ctx context.Context) {
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	w.stop = stopWork
+	for range w.cfg.Workers {
+		w.workers.Go(func() {
+			for j := range w.jobs {
+				w.runJob(workCtx, j)
+			}
+		})
+	}
+	w.runs.open(workCtx)
+	w.exec.tendRunning(workCtx)
+	w.loops.Go(func() { w.sweep(ctx) })
+}
+
+// Drain stops taking work, lets bulk jobs checkpoint and release their
+// lease, and waits up to limit for running jobs before cancelling them.
+// Call it once, after ctx of Start has ended and no more events come.
+func (w *Workflow) Drain(limit time.Duration) {
+	w.loops.Wait()
+	close(w.jobs)
+	w.runs.shutdown()
+	done := make(chan struct{})
+	go func() { w.workers.Wait(); w.runs.wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		w.log.Warn("shutdown: jobs still running after the drain timeout; cancelling them")
+		w.stop()
+		<-done
+	}
+	w.stop()
+}
+
+// jobTimeout bounds one command or click, Graph retries included.
+const jobTimeout = 5 * time.Minute
+
+func (w *Workflow) runJob(ctx context.Context, j job) {
+	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			w.log.Error("job panicked", "job", j.name, "panic", r)
+		}
+	}()
+	j.run(ctx)
+}
+
+// hasRoom and enqueue hand acknowledged work to the pool. Only the event
+// loop sends, so the room checked before the ack is still there after it.
+func (w *Workflow) hasRoom() bool { return len(w.jobs) < cap(w.jobs) }
+
+func (w *Workflow) enqueue(name string, run func(ctx context.Context)) {
+	w.jobs <- job{name: name, run: run}
+}
