@@ -199,10 +199,11 @@ func prepareOutcomes(users []BulkUser, now func() time.Time) ([]BulkUser, error)
 	return out, nil
 }
 
-// prepareClaim cleans and checks ClaimJob's arguments: an empty owner would
-// match every unowned job in the fence, and a lease ending before it starts
-// is a caller's bug that would otherwise look like a lost claim.
-func prepareClaim(id, owner string, now, until time.Time, clock func() time.Time) (string, string, time.Time, time.Time, error) {
+// prepareClaim cleans and checks the arguments of ClaimJob (what is "job")
+// and ClaimTask ("task"): an empty owner would match every unowned one in
+// the fence, and a lease ending before it starts is a caller's bug that
+// would otherwise look like a lost claim.
+func prepareClaim(what, id, owner string, now, until time.Time, clock func() time.Time) (string, string, time.Time, time.Time, error) {
 	id, owner = cleanText(id), cleanText(owner)
 	if now = utc(now); now.IsZero() {
 		now = utc(clock())
@@ -210,9 +211,9 @@ func prepareClaim(id, owner string, now, until time.Time, clock func() time.Time
 	until = utc(until)
 	switch {
 	case owner == "":
-		return id, owner, now, until, fmt.Errorf("store: claim job %q without an owner", id)
+		return id, owner, now, until, fmt.Errorf("store: claim %s %q without an owner", what, id)
 	case !until.After(now):
-		return id, owner, now, until, fmt.Errorf("store: claim job %q: lease until %s is not after %s", id, until, now)
+		return id, owner, now, until, fmt.Errorf("store: claim %s %q: lease until %s is not after %s", what, id, until, now)
 	}
 	return id, owner, now, until, nil
 }

@@ -161,7 +161,7 @@ CREATE TABLE request_subjects (
 	PRIMARY KEY (subject, request_id)
 );
 CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
-`}
+`, pgSchemaV4}
 
 // pgBackfills[v] runs right after pgMigrations[v-1], in the same transaction
 // and under the same lock, for the data a migration cannot fill in SQL alone.
@@ -273,36 +273,6 @@ func (s *pgStore) SetRootTS(ctx context.Context, id, ts string) error {
 	return nil
 }
 
-func (s *pgStore) Transition(ctx context.Context, id string, from, to State, c Change) (Request, error) {
-	if err := checkTransition(id, from, to); err != nil {
-		return Request{}, err
-	}
-	id, c = cleanText(id), prepareChange(c, s.now)
-	// The WHERE clause is the compare-and-set. Under READ COMMITTED a second
-	// UPDATE of the same row waits for the first to commit and then re-checks
-	// the WHERE clause against the new row, so exactly one wins; RETURNING
-	// reads the row this statement wrote.
-	rs, err := s.requests(ctx, `UPDATE requests
-		SET state = $1, decided_by = COALESCE(NULLIF($2::text, ''), decided_by),
-			detail = COALESCE(NULLIF($3::text, ''), detail), updated_at = $4
-		WHERE id = $5 AND state = $6 AND (NOT $7::boolean OR expires_at IS NULL OR expires_at > $4)
-		RETURNING `+pgRequest, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired)
-	if err != nil {
-		return Request{}, fmt.Errorf("store: request %q %s -> %s: %w", id, from, to, err)
-	}
-	if len(rs) == 1 {
-		return rs[0], nil
-	}
-	cur, err := s.Request(ctx, id)
-	if err != nil {
-		return Request{}, err
-	}
-	if cur.State == from {
-		return cur, fmt.Errorf("request %q expired at %s: %w", id, cur.ExpiresAt.Format(time.RFC3339), ErrConflict)
-	}
-	return cur, fmt.Errorf("request %q is %s, not %s: %w", id, cur.State, from, ErrConflict)
-}
-
 // DuePending and InState break ties on id in byte order (COLLATE "C"), as
 // SQLite does, whatever collation the database was created with.
 func (s *pgStore) DuePending(ctx context.Context, now time.Time) ([]Request, error) {
@@ -346,7 +316,12 @@ const pgRequest = requestColumns + `, (SELECT array_agg(subject ORDER BY pos)
 // requests runs a query that returns pgRequest, e.g. a SELECT or an
 // UPDATE … RETURNING, and collects its rows.
 func (s *pgStore) requests(ctx context.Context, sql string, args ...any) ([]Request, error) {
-	rows, err := s.pool.Query(ctx, sql, args...)
+	return pgRequests(ctx, s.pool, sql, args...)
+}
+
+// pgRequests is requests on the pool or in a transaction.
+func pgRequests(ctx context.Context, q pgQuerier, sql string, args ...any) ([]Request, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -8,35 +8,42 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-func (s *pgStore) AppendAudit(ctx context.Context, e Event) (Record, error) {
+func (s *pgStore) AppendAudit(ctx context.Context, e Event, tell ...Tell) (Record, error) {
 	e, err := prepareEvent(e, s.now)
+	if err != nil {
+		return Record{}, err
+	}
+	tells, err := prepareTells(tell, true)
 	if err != nil {
 		return Record{}, err
 	}
 	var r Record
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		var (
-			seq  int64
-			prev string
-		)
-		// FOR UPDATE queues every appender, in this process or another replica,
-		// on the head row until this transaction ends; under READ COMMITTED the
-		// next one then reads the head this one wrote, so the chain stays linear.
-		err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`).Scan(&seq, &prev)
-		if err != nil {
-			return fmt.Errorf("read chain head: %w", err)
+		var err error
+		if r, err = pgAppend(ctx, tx, e); err != nil {
+			return err
 		}
-		r = seal(seq+1, prev, e)
-		// One statement for both writes: the head row stays locked one round trip less.
-		_, err = tx.Exec(ctx, `WITH head AS (UPDATE audit_head SET seq = $1, hash = $9 WHERE id = 1)
-			INSERT INTO audit (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			r.Seq, r.Time, r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash)
-		return err
+		return pgInsertTells(ctx, tx, tells, r.Seq, r.Time)
 	})
 	if err != nil {
 		return Record{}, fmt.Errorf("store: append audit: %w", err)
 	}
 	return r, nil
+}
+
+func (s *pgStore) AuditRecord(ctx context.Context, seq int64) (Record, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+auditColumns+` FROM audit WHERE seq = $1`, seq)
+	if err != nil {
+		return Record{}, fmt.Errorf("store: audit record %d: %w", seq, err)
+	}
+	rs, err := pgx.CollectRows(rows, scanPGRecord)
+	switch {
+	case err != nil:
+		return Record{}, fmt.Errorf("store: audit record %d: %w", seq, err)
+	case len(rs) == 0:
+		return Record{}, fmt.Errorf("audit record %d: %w", seq, ErrNotFound)
+	}
+	return rs[0], nil
 }
 
 func (s *pgStore) AuditTrail(ctx context.Context, requestID string) ([]Record, error) {

@@ -9,16 +9,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// pgNewJob starts the job of a request (arguments: id, created_at).
+// Selecting from requests makes an unknown request ErrNotFound rather than a
+// foreign key violation, as on SQLite.
+const pgNewJob = `INSERT INTO bulk_jobs
+	(request_id, cursor, listed, owner, lease_until, stop_by, stop_at, progress_ts, created_at, next_seq)
+	SELECT id, '', false, '', NULL, '', NULL, '', $2, 1 FROM requests WHERE id = $1`
+
 func (s *pgStore) CreateJob(ctx context.Context, id string, at time.Time) error {
 	id = cleanText(id)
 	if at = utc(at); at.IsZero() {
 		at = utc(s.now())
 	}
-	// Selecting from requests makes an unknown request ErrNotFound rather
-	// than a foreign key violation, as on SQLite.
-	tag, err := s.pool.Exec(ctx, `INSERT INTO bulk_jobs
-		(request_id, cursor, listed, owner, lease_until, stop_by, stop_at, progress_ts, created_at, next_seq)
-		SELECT id, '', false, '', NULL, '', NULL, '', $2, 1 FROM requests WHERE id = $1`, id, at)
+	tag, err := s.pool.Exec(ctx, pgNewJob, id, at)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("create job %q: %w", id, ErrDuplicate)
 	}
@@ -44,7 +47,7 @@ func (s *pgStore) Job(ctx context.Context, id string) (Job, error) {
 }
 
 func (s *pgStore) ClaimJob(ctx context.Context, id, owner string, now, until time.Time) (Job, error) {
-	id, owner, now, until, err := prepareClaim(id, owner, now, until, s.now)
+	id, owner, now, until, err := prepareClaim("job", id, owner, now, until, s.now)
 	if err != nil {
 		return Job{}, err
 	}

@@ -54,6 +54,9 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("store: sqlite %s: directory %s does not exist", path, dir)
 		}
+		if err := sqlitePrivate(path); err != nil {
+			return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+		}
 		if s.w, err = sql.Open("sqlite", path+sqliteParams); err != nil {
 			return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
 		}
@@ -182,7 +185,7 @@ CREATE TABLE request_subjects (
 	PRIMARY KEY (subject, request_id)
 ) WITHOUT ROWID;
 CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
-`}
+`, sqliteSchemaV4}
 
 // sqliteBackfills[v] runs right after sqliteMigrations[v-1], in the same
 // transaction, for the data a migration cannot fill in SQL alone.
@@ -284,34 +287,6 @@ func (s *sqliteStore) SetRootTS(ctx context.Context, id, ts string) error {
 		return fmt.Errorf("set root ts of %q: %w", id, ErrNotFound)
 	}
 	return nil
-}
-
-func (s *sqliteStore) Transition(ctx context.Context, id string, from, to State, c Change) (Request, error) {
-	if err := checkTransition(id, from, to); err != nil {
-		return Request{}, err
-	}
-	id, c = cleanText(id), prepareChange(c, s.now)
-	// The WHERE clause is the compare-and-set; RETURNING reads the row the
-	// same statement wrote, so no other change can slip in between.
-	r, err := scanRequest(s.w.QueryRowContext(ctx, `UPDATE requests
-		SET state = ?, decided_by = COALESCE(NULLIF(?, ''), decided_by),
-			detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?
-		WHERE id = ? AND state = ? AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
-		RETURNING `+sqliteRequest, to, c.DecidedBy, c.Detail, micros(c.At), id, from, c.Unexpired, micros(c.At)))
-	if err == nil {
-		return r, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return Request{}, fmt.Errorf("store: request %q %s -> %s: %w", id, from, to, err)
-	}
-	cur, err := s.Request(ctx, id)
-	if err != nil {
-		return Request{}, err
-	}
-	if cur.State == from {
-		return cur, fmt.Errorf("request %q expired at %s: %w", id, cur.ExpiresAt.Format(time.RFC3339), ErrConflict)
-	}
-	return cur, fmt.Errorf("request %q is %s, not %s: %w", id, cur.State, from, ErrConflict)
 }
 
 func (s *sqliteStore) DuePending(ctx context.Context, now time.Time) ([]Request, error) {

@@ -7,37 +7,36 @@ import (
 	"fmt"
 )
 
-func (s *sqliteStore) AppendAudit(ctx context.Context, e Event) (Record, error) {
+func (s *sqliteStore) AppendAudit(ctx context.Context, e Event, tell ...Tell) (Record, error) {
 	e, err := prepareEvent(e, s.now)
 	if err != nil {
 		return Record{}, err
 	}
-	// Immediate (see sqliteParams): reading the head and writing after it is
-	// one step for every process on the file, so the chain stays linear.
-	tx, err := s.w.BeginTx(ctx, nil)
+	tells, err := prepareTells(tell, true)
+	if err != nil {
+		return Record{}, err
+	}
+	var r Record
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if r, err = sqliteAppend(ctx, tx, e); err != nil {
+			return err
+		}
+		return sqliteInsertTells(ctx, tx, tells, r.Seq, r.Time)
+	})
 	if err != nil {
 		return Record{}, fmt.Errorf("store: append audit: %w", err)
 	}
-	defer tx.Rollback()
-	var (
-		seq  int64
-		prev string
-	)
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev); err != nil {
-		return Record{}, fmt.Errorf("store: append audit: read chain head: %w", err)
+	return r, nil
+}
+
+func (s *sqliteStore) AuditRecord(ctx context.Context, seq int64) (Record, error) {
+	r, err := scanRecord(s.r.QueryRowContext(ctx, `SELECT `+auditColumns+` FROM audit WHERE seq = ?`, seq))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Record{}, fmt.Errorf("audit record %d: %w", seq, ErrNotFound)
 	}
-	r := seal(seq+1, prev, e)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit
-		(seq, time, event, request_id, actor, target, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, micros(r.Time), r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash); err != nil {
-		return Record{}, fmt.Errorf("store: append audit: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash); err != nil {
-		return Record{}, fmt.Errorf("store: append audit: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return Record{}, fmt.Errorf("store: append audit: %w", err)
+	if err != nil {
+		return Record{}, fmt.Errorf("store: audit record %d: %w", seq, err)
 	}
 	return r, nil
 }
@@ -108,7 +107,7 @@ func (s *sqliteStore) VerifyAudit(ctx context.Context) (int, error) {
 	return int(c.n), nil
 }
 
-func scanRecord(rows *sql.Rows) (Record, error) {
+func scanRecord(rows interface{ Scan(...any) error }) (Record, error) {
 	var (
 		r  Record
 		us int64

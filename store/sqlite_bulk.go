@@ -9,15 +9,18 @@ import (
 	"time"
 )
 
+// sqliteNewJob starts the job of a request (arguments: created_at, id).
+// Selecting from requests is the foreign key check (see the migration).
+const sqliteNewJob = `INSERT INTO bulk_jobs
+	(request_id, cursor, listed, owner, lease_until, stop_by, stop_at, progress_ts, created_at, next_seq)
+	SELECT id, '', 0, '', NULL, '', NULL, '', ?, 1 FROM requests WHERE id = ?`
+
 func (s *sqliteStore) CreateJob(ctx context.Context, id string, at time.Time) error {
 	id = cleanText(id)
 	if at = utc(at); at.IsZero() {
 		at = utc(s.now())
 	}
-	// Selecting from requests is the foreign key check (see the migration).
-	res, err := s.w.ExecContext(ctx, `INSERT INTO bulk_jobs
-		(request_id, cursor, listed, owner, lease_until, stop_by, stop_at, progress_ts, created_at, next_seq)
-		SELECT id, '', 0, '', NULL, '', NULL, '', ?, 1 FROM requests WHERE id = ?`, micros(at), id)
+	res, err := s.w.ExecContext(ctx, sqliteNewJob, micros(at), id)
 	if isConstraint(err) {
 		return fmt.Errorf("create job %q: %w", id, ErrDuplicate)
 	}
@@ -45,7 +48,7 @@ func (s *sqliteStore) Job(ctx context.Context, id string) (Job, error) {
 }
 
 func (s *sqliteStore) ClaimJob(ctx context.Context, id, owner string, now, until time.Time) (Job, error) {
-	id, owner, now, until, err := prepareClaim(id, owner, now, until, s.now)
+	id, owner, now, until, err := prepareClaim("job", id, owner, now, until, s.now)
 	if err != nil {
 		return Job{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -315,5 +316,53 @@ func TestOpenExisting(t *testing.T) {
 	}
 	if _, err := store.OpenExisting(ctx, "sqlite:"+notStore); err == nil {
 		t.Fatal("opened a file that is not a store")
+	}
+}
+
+// TestSQLiteFilesArePrivate: the database and the files SQLite keeps beside
+// it are readable and writable by the bot's user only, whatever the umask,
+// and an existing store that others could read is made private on open.
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no Unix permission bits")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "private.db")
+	s := openFile(t, path)
+	if _, err := s.AppendAudit(ctx, store.Event{Event: "requested", Actor: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("after a write: %v", err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want -rw-------", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+	s.Close()
+
+	// A store from before, left group and world readable.
+	old := filepath.Join(dir, "old.db")
+	s = openFile(t, old)
+	if _, err := s.AppendAudit(ctx, store.Event{Event: "requested", Actor: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.WriteFile(old+"-wal", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{old, old + "-wal"} {
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	openFile(t, old)
+	for _, p := range []string{old, old + "-wal", old + "-shm"} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s after reopening: %v, %v; want -rw-------", filepath.Base(p), fi.Mode().Perm(), err)
+		}
 	}
 }

@@ -1,5 +1,7 @@
 // Package store holds revokebot's durable state: revocation requests with the
-// decisions taken on them, and the hash-chained audit log.
+// decisions taken on them, the hash-chained audit log, the outbox of Slack
+// messages still to be delivered, and the checkpoints of bulk jobs and other
+// long-running tasks.
 //
 // Every state change is a compare-and-set, so two clicks, a duplicate delivery
 // or two replicas sharing one database execute a request at most once.
@@ -24,9 +26,10 @@ const KindUser Kind = "user"
 // State is where a request is in its life.
 type State string
 
-// The states of a request. Pending leads to running, cancelled, denied or
-// expired; running leads to succeeded, failed or (bulk jobs only) stopped,
-// which bulk.go declares beside the rest of the bulk job's state.
+// The states of a request. Pending leads to running, cancelled, denied,
+// expired or failed; running leads to succeeded, failed or (bulk jobs only)
+// stopped, which bulk.go declares beside the rest of the bulk job's state.
+// Transitions is the table of these moves.
 const (
 	StatePending   State = "pending"   // card shown, waiting for confirm/approve
 	StateRunning   State = "running"   // confirmed/approved: execution claimed by exactly one worker
@@ -79,12 +82,27 @@ var (
 
 // Change is what a transition records besides the new state.
 // Empty DecidedBy/Detail leave the old values; a zero At means now.
+//
+// Audit, Tell and CreateJob are written in the same database transaction as
+// the state, and only when the compare-and-set wins: a decision, its audit
+// record and the messages that announce it land together or not at all, so
+// a crash between them can neither lose the record nor tell of a decision
+// that was not taken.
 type Change struct {
 	DecidedBy, Detail string
 	At                time.Time
 	// Unexpired makes the compare-and-set also require ExpiresAt to be after
 	// At, so a decision read before the deadline cannot land after it.
 	Unexpired bool
+	// Audit, when set, is appended to the audit chain (as AppendAudit does;
+	// a zero Time means At).
+	Audit *Event
+	// Tell is put in the outbox, each message with AuditSeq set to the
+	// record appended for Audit (0 without one) and CreatedAt to At.
+	Tell []Tell
+	// CreateJob starts the request's bulk job checkpoint, created at At, as
+	// Bulk.CreateJob does; a job that already exists is left as it is.
+	CreateJob bool
 }
 
 // Store is the durable state shared by every replica of the bot.
@@ -99,7 +117,11 @@ type Store interface {
 	// Transition moves request id from `from` to `to` only if it is in `from` now (one atomic compare-and-set).
 	// It returns the request after the change; when the current state is not `from` it returns the current
 	// request and an error wrapping ErrConflict. A terminal `from` is refused: finished requests stay finished.
+	// A move that is not in Transitions is refused with ErrIllegal before the database is asked.
 	Transition(ctx context.Context, id string, from, to State, c Change) (Request, error)
+	// Decide is Transition that also returns the audit record appended for
+	// c.Audit: a zero Record when c.Audit is nil or the compare-and-set lost.
+	Decide(ctx context.Context, id string, from, to State, c Change) (Request, Record, error)
 	// DuePending lists pending requests whose ExpiresAt <= now.
 	DuePending(ctx context.Context, now time.Time) ([]Request, error)
 	// InState lists requests in a state (e.g. running ones after a restart), oldest first.
@@ -111,8 +133,12 @@ type Store interface {
 	RequestsAbout(ctx context.Context, subject string, limit int) ([]Request, error)
 
 	// AppendAudit appends one record to the hash chain and returns it (Seq and hashes filled in).
-	// A zero Time means now.
-	AppendAudit(ctx context.Context, e Event) (Record, error)
+	// A zero Time means now. The tells are put in the outbox in the same
+	// transaction, each with AuditSeq set to the record's Seq and CreatedAt
+	// to its Time: the record and its messages are kept together or not at all.
+	AppendAudit(ctx context.Context, e Event, tell ...Tell) (Record, error)
+	// AuditRecord returns record seq, or ErrNotFound.
+	AuditRecord(ctx context.Context, seq int64) (Record, error)
 	// AuditTrail returns the records of one request, in order.
 	AuditTrail(ctx context.Context, requestID string) ([]Record, error)
 	// VerifyAudit recomputes the whole chain; it returns how many records it checked, and a *ChainError
@@ -121,6 +147,10 @@ type Store interface {
 
 	// Bulk keeps the checkpoints of /revoke all jobs.
 	Bulk
+	// Outbox keeps the messages still to be delivered to Slack.
+	Outbox
+	// Tasks keeps the checkpoints of long-running work, such as sign-in watches.
+	Tasks
 
 	// Ping reports whether the store answers (for /readyz).
 	Ping(ctx context.Context) error
@@ -198,17 +228,6 @@ func prepareRequest(r Request, now func() time.Time) (Request, error) {
 	}
 	r.CreatedAt, r.ExpiresAt, r.UpdatedAt = utc(r.CreatedAt), utc(r.ExpiresAt), utc(r.UpdatedAt)
 	return r, nil
-}
-
-// checkTransition refuses what no compare-and-set should be asked to do.
-func checkTransition(id string, from, to State) error {
-	switch {
-	case !from.valid() || !to.valid():
-		return fmt.Errorf("store: request %q: unknown state in %q -> %q", id, from, to)
-	case from.Terminal():
-		return fmt.Errorf("store: request %q: %s is final", id, from)
-	}
-	return nil
 }
 
 // prepareChange cleans the text a transition stores and fills in At, for the

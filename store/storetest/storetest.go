@@ -43,6 +43,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	tests = append(tests, subjectTests...)
 	tests = append(tests, bulkTests...)
+	tests = append(tests, transitionTests...)
+	tests = append(tests, outboxTests...)
+	tests = append(tests, taskTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}
