@@ -1,7 +1,5 @@
 package authz
 
-import "fmt"
-
 // Account is what /revoke all needs to know about a directory user to decide
 // whether to revoke it.
 type Account struct {
@@ -39,5 +37,5 @@ func (p Policy) MayStop(requester string, a Actor) (string, bool) {
 	if a.UserID == requester || p.IsApprover(a) {
 		return "", true
 	}
-	return fmt.Sprintf("only <@%s>, who asked for it, or an approver can stop this job.", requester), false
+	return "only the person who asked for it or an approver can stop this job.", false
 }

@@ -1,7 +1,6 @@
 package authz
 
 import (
-	"fmt"
 	"slices"
 )
 
@@ -56,7 +55,7 @@ func (p Policy) MayConfirm(r Pending, a Actor) (string, bool) {
 		return "this request needs an approver's decision, not a confirmation.", false
 	}
 	if a.UserID != r.Requester {
-		return fmt.Sprintf("only <@%s>, who asked for it, can confirm this request.", r.Requester), false
+		return "only the person who asked for it can confirm this request.", false
 	}
 	if !p.IsRequester(a) {
 		return "you are no longer on revokebot's list of requesters.", false
@@ -95,7 +94,7 @@ func (p Policy) MayCancel(r Pending, a Actor) (string, bool) {
 	if a.UserID == r.Requester || p.IsApprover(a) {
 		return "", true
 	}
-	return fmt.Sprintf("only <@%s>, who asked for it, or an approver can cancel this request.", r.Requester), false
+	return "only the person who asked for it or an approver can cancel this request.", false
 }
 
 // MayInspect decides whether actor may read requests and their audit trail

@@ -57,7 +57,7 @@ func (b *intake) handleAll(ctx context.Context, cmd CommandEvent, _ Command) {
 	log = log.With("request_id", req.ID, "target", "all")
 	detail := fmt.Sprintf("<@%s> asked to revoke the sign-in sessions of every user: %s eligible, %s skipped (%s). Needs an approver.",
 		cmd.User, count(eligible), count(skippedTotal(skipped)), skippedLine(skipped))
-	if _, err := b.tell.audit(ctx, req, "requested", cmd.User, detail); err != nil {
+	if _, err := b.tell.audit(ctx, req, EvRequested, cmd.User, detail); err != nil {
 		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
 		return
 	}
@@ -69,28 +69,9 @@ func (b *bulkRunner) skipReason(u revoke.User) string {
 	return b.policy.SkipReason(authz.Account{ID: u.ID, UPN: u.UPN, Mail: u.Mail, Guest: u.Guest(), Enabled: u.AccountEnabled})
 }
 
-// handleStop records a stop of a running /revoke all. The job's runner, on
+// stop records a stop of a running /revoke all. The job's runner, on
 // whichever replica holds it, sees the stop within a poll and winds down.
-func (b *decider) handleStop(ctx context.Context, c ClickEvent, req store.Request, reply func(string)) {
-	if req.Kind != store.KindAll || req.State != store.StateRunning {
-		b.m.Decision(c.Action, "late")
-		reply("There is no running job to stop on this request. Nothing changed.")
-		return
-	}
-	actor, err := b.actor(ctx, c.Actor, b.policy.Approvers)
-	if err != nil {
-		reply("revokebot could not check your user-group membership with Slack, so nothing changed. Try again in a moment.")
-		return
-	}
-	if reason, ok := b.policy.MayStop(req.Requester, actor); !ok {
-		b.m.Decision(c.Action, "refused")
-		if err := b.tell.refuse(ctx, &req, c.Actor, fmt.Sprintf("<@%s> tried to stop the job and was refused: %s", c.Actor, reason)); err != nil {
-			reply("You cannot stop this job: " + reason)
-			return
-		}
-		reply("You cannot stop this job: " + reason + " This attempt was recorded.")
-		return
-	}
+func (b *decider) stop(ctx context.Context, c ClickEvent, req store.Request, reply func(string)) {
 	job, err := b.store.RequestStop(ctx, req.ID, c.Actor, b.now())
 	if errors.Is(err, store.ErrConflict) {
 		b.m.Decision(c.Action, "late")
@@ -102,5 +83,5 @@ func (b *decider) handleStop(ctx context.Context, c ClickEvent, req store.Reques
 		return
 	}
 	b.m.Decision(c.Action, "accepted")
-	_, _ = b.tell.audit(ctx, req, "stopping", c.Actor, fmt.Sprintf("<@%s> stopped the job: revocations in flight finish, no new ones start.", c.Actor))
+	_, _ = b.tell.audit(ctx, req, EvStopping, c.Actor, fmt.Sprintf("<@%s> stopped the job: revocations in flight finish, no new ones start.", c.Actor))
 }

@@ -8,18 +8,10 @@ import (
 	"github.com/revokebot/revokebot/store"
 )
 
-var eventIcons = map[string]string{
-	"requested": ":memo:", "refused": ":no_entry_sign:", "confirmed": ":ballot_box_with_check:",
-	"approved": ":ballot_box_with_check:", "denied": ":no_entry:", "cancelled": ":heavy_multiplication_x:",
-	"expired": ":alarm_clock:", "started": ":hourglass_flowing_sand:", "succeeded": ":white_check_mark:",
-	"failed": ":x:", "stopped": ":octagonal_sign:", "stopping": ":octagonal_sign:", "resumed": ":arrows_counterclockwise:",
-	"watching": ":eyes:", "alarm": ":rotating_light:", "verified": ":shield:", "unverified": ":grey_question:",
-}
-
 // audit writes one record to the durable audit log, and only then tells the
 // thread and the audit channel. Details are Slack mrkdwn with every piece of
 // input already escaped.
-func (b *teller) audit(ctx context.Context, req store.Request, event, actor, detail string) (store.Record, error) {
+func (b *teller) audit(ctx context.Context, req store.Request, event Event, actor, detail string) (store.Record, error) {
 	target := auditTarget(targetsOf(req))
 	if req.Kind == store.KindAll {
 		target = "all users"
@@ -28,14 +20,14 @@ func (b *teller) audit(ctx context.Context, req store.Request, event, actor, det
 		target = "all users"
 	}
 	rec, err := b.store.AppendAudit(ctx, store.Event{
-		Time: b.now().UTC(), Event: event, RequestID: req.ID, Actor: actor, Target: target, Detail: detail,
+		Time: b.now().UTC(), Event: string(event), RequestID: req.ID, Actor: actor, Target: target, Detail: detail,
 	})
 	if err != nil {
-		b.log.Error("could not write the audit log", "request_id", req.ID, "event", event, "error", err)
+		b.log.Error("could not write the audit log", "request_id", req.ID, "event", string(event), "error", err)
 		return rec, err
 	}
 	if req.RootTS != "" {
-		b.postQuiet(ctx, req.Channel, req.RootTS, eventIcons[event]+" "+detail)
+		b.postQuiet(ctx, req.Channel, req.RootTS, event.icon()+" "+detail)
 	}
 	b.postAuditChannel(ctx, rec)
 	return rec, nil
@@ -43,14 +35,18 @@ func (b *teller) audit(ctx context.Context, req store.Request, event, actor, det
 
 // refuse records a refused command or click; the caller tells the person,
 // and says it was recorded only when refuse returns nil.
-func (b *teller) refuse(ctx context.Context, req *store.Request, actor, detail string) error {
-	if req != nil {
-		_, err := b.audit(ctx, *req, "refused", actor, detail)
+func (b *teller) refuse(ctx context.Context, req *store.Request, actor, detail string, inThread bool) error {
+	if req != nil && inThread {
+		_, err := b.audit(ctx, *req, EvRefused, actor, detail)
 		return err
 	}
-	rec, err := b.store.AppendAudit(ctx, store.Event{Time: b.now().UTC(), Event: "refused", Actor: actor, Detail: detail})
+	e := store.Event{Time: b.now().UTC(), Event: string(EvRefused), Actor: actor, Detail: detail}
+	if req != nil {
+		e.RequestID = req.ID
+	}
+	rec, err := b.store.AppendAudit(ctx, e)
 	if err != nil {
-		b.log.Error("could not write the audit log", "event", "refused", "error", err)
+		b.log.Error("could not write the audit log", "event", string(EvRefused), "error", err)
 		return err
 	}
 	b.postAuditChannel(ctx, rec)
@@ -63,7 +59,7 @@ func (b *teller) postAuditChannel(ctx context.Context, rec store.Record) {
 	}
 	// The sequence number and hash let anyone compare the durable log with
 	// this channel, which its writer cannot rewrite.
-	line := fmt.Sprintf("%s *%s* · #%d `%.12s`", eventIcons[rec.Event.Event], rec.Event.Event, rec.Seq, rec.Hash)
+	line := fmt.Sprintf("%s *%s* · #%d `%.12s`", Event(rec.Event.Event).icon(), rec.Event.Event, rec.Seq, rec.Hash)
 	if rec.RequestID != "" {
 		line += fmt.Sprintf(" · `%s`", rec.RequestID)
 	}

@@ -129,10 +129,10 @@ func (b *bulkRunner) runBulk(ctx context.Context, req store.Request, resumed boo
 		if before.Owner != "" && before.Owner != b.cfg.Replica {
 			how = "after the replica running it stopped renewing its lease"
 		}
-		_, _ = b.tell.audit(ctx, req, "resumed", systemActor, fmt.Sprintf("Resumed from its checkpoint on replica `%s` %s: %s revoked and %s failed so far; %s still to do.",
+		_, _ = b.tell.audit(ctx, req, EvResumed, systemActor, fmt.Sprintf("Resumed from its checkpoint on replica `%s` %s: %s revoked and %s failed so far; %s still to do.",
 			Escape(b.cfg.Replica), how, count(c.Revoked), count(c.Failed), count(c.Pending)))
 	} else {
-		_, _ = b.tell.audit(ctx, req, "started", systemActor, fmt.Sprintf("Listing the tenant and revoking every eligible user at up to %s writes per %s.",
+		_, _ = b.tell.audit(ctx, req, EvStarted, systemActor, fmt.Sprintf("Listing the tenant and revoking every eligible user at up to %s writes per %s.",
 			count(ra.Writes), duration(ra.Per)))
 	}
 	progressTS := job.ProgressTS
@@ -199,12 +199,12 @@ func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, res bulk
 		s.Attached = b.attachUsers(ctx, req, listed)
 	}
 	text := renderSummary(s)
-	to, event := store.StateSucceeded, "succeeded"
+	to, event := store.StateSucceeded, EvSucceeded
 	switch {
 	case res.Stopped:
-		to, event = store.StateStopped, "stopped"
+		to, event = store.StateStopped, EvStopped
 	case res.Counts.Failed > 0:
-		to, event = store.StateFailed, "failed"
+		to, event = store.StateFailed, EvFailed
 	}
 	done, err := b.store.Transition(ctx, req.ID, store.StateRunning, to, store.Change{Detail: firstLine(text), At: b.now()})
 	if err != nil {

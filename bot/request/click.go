@@ -14,21 +14,10 @@ var actionWords = map[string]string{
 	ActionConfirm: "confirm", ActionCancel: "cancel", ActionApprove: "approve", ActionDeny: "deny", ActionStop: "stop",
 }
 
-// decisions maps a decisive button to the state it moves a pending request to
-// and the audit event that records it.
-var decisions = map[string]struct {
-	to    store.State
-	event string
-}{
-	ActionConfirm: {store.StateRunning, "confirmed"},
-	ActionApprove: {store.StateRunning, "approved"},
-	ActionCancel:  {store.StateCancelled, "cancelled"},
-	ActionDeny:    {store.StateDenied, "denied"},
-}
-
-// handleClick decides a button press. The decision itself is a
-// compare-and-set on the stored state, so a request runs at most once whatever
-// the number of clicks, duplicate deliveries or replicas.
+// handleClick gathers the facts a click's decision needs, lets Decide
+// choose, then records and tells. The move itself is a compare-and-set on
+// the stored state, so a request runs at most once whatever the number of
+// clicks, duplicate deliveries or replicas.
 func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 	log := b.log.With("actor", c.Actor, "request_id", c.RequestID, "action", c.Action)
 	reply := func(text string) { b.private(ctx, c.recipient(), text) }
@@ -38,16 +27,13 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 		return
 	}
 	req, err := b.store.Request(ctx, c.RequestID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && req.Channel != c.Channel) {
-		reply("revokebot knows no such request. Nothing changed.")
-		return
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		log.Error("could not read the request", "error", err)
 		reply("revokebot could not read this request from its store, so nothing changed. Try again in a moment.")
 		return
 	}
-	if req.RootTS == "" && c.MessageTS != "" {
+	found := err == nil
+	if found && req.Channel == c.Channel && req.RootTS == "" && c.MessageTS != "" {
 		// The click beat the command's worker to recording the card's ts
 		// (a fast clicker, or another replica): the card is the clicked message.
 		if err := b.store.SetRootTS(ctx, req.ID, c.MessageTS); err != nil {
@@ -55,54 +41,86 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 		}
 		req.RootTS = c.MessageTS
 	}
-	if c.Action == ActionStop {
-		b.handleStop(ctx, c, req, reply)
-		return
+	facts := Click{Action: c.Action, Channel: c.Channel, Request: req, Found: found, Now: b.now()}
+	var lookupErr error
+	facts.Actor, lookupErr = b.actor(ctx, c.Actor, b.groupsFor(c.Action, req, c.Actor)...)
+	if found && c.Action == ActionApprove && lookupErr == nil {
+		facts.Requester, lookupErr = b.actor(ctx, req.Requester, b.policy.Requesters)
 	}
-	if req.State != store.StatePending {
-		b.m.Decision(c.Action, "late")
-		reply(notPending(req))
-		return
+	if found {
+		for _, u := range targetsOf(req).Users {
+			facts.Protected = facts.Protected || b.policy.IsProtected(u.UPN, u.Mail, u.ID)
+		}
 	}
-	if !b.now().Before(req.ExpiresAt) {
-		b.expire(ctx, req)
-		reply("This request expired before your click. Nothing changed; run `/revoke` again if it is still needed.")
-		return
-	}
-
-	actor, err := b.actor(ctx, c.Actor, b.groupsFor(c.Action, req, c.Actor)...)
-	if err != nil {
-		log.Error("could not check user-group membership", "error", err)
-		reply("revokebot could not check your user-group membership with Slack, so nothing changed. Try again in a moment.")
-		return
-	}
-	reason, ok := b.mayClick(c.Action, req, actor)
-	if !ok {
+	d := Decide(b.policy, facts)
+	if lookupErr != nil && (d.Verdict == Move || d.Verdict == Stop || d.Verdict == Refuse) {
+		// A decision made without the groups could be wrong either way.
+		log.Error("could not check user-group membership", "error", lookupErr)
 		b.m.Decision(c.Action, "refused")
-		detail := fmt.Sprintf("<@%s> tried to %s and was refused: %s", c.Actor, verb, reason)
-		if err := b.tell.refuse(ctx, &req, c.Actor, detail); err != nil {
-			reply("You cannot " + verb + " this request: " + reason)
+		b.refused(ctx, facts, fmt.Sprintf("<@%s> tried to %s, and revokebot could not check user-group membership with Slack, so it refused.", c.Actor, verb), true)
+		reply("revokebot could not check user-group membership with Slack, so nothing changed. Try again in a moment.")
+		return
+	}
+	switch d.Verdict {
+	case Ignore:
+		return
+	case Unknown:
+		b.m.Decision(c.Action, "refused")
+		b.refused(ctx, facts, fmt.Sprintf("<@%s> clicked %s on request `%s`, which revokebot does not know in <#%s>.", c.Actor, verb, escapeClip(c.RequestID, 40), Escape(c.Channel)), false)
+		reply(d.Reason)
+	case Late:
+		b.m.Decision(c.Action, "late")
+		b.refused(ctx, facts, fmt.Sprintf("<@%s> clicked %s on a request that is %s.", c.Actor, verb, stateWords(req.State)), false)
+		reply(d.Reason)
+	case Expire:
+		b.expire(ctx, req)
+		reply(d.Reason)
+	case Refuse:
+		b.m.Decision(c.Action, "refused")
+		what := verb + " this request"
+		if c.Action == ActionStop {
+			what = "stop this job"
+		}
+		if !b.refused(ctx, facts, fmt.Sprintf("<@%s> tried to %s and was refused: %s", c.Actor, what, d.Reason), true) {
+			reply("You cannot " + what + ": " + d.Reason)
 			return
 		}
-		reply("You cannot " + verb + " this request: " + reason + " This attempt was recorded.")
-		return
+		reply("You cannot " + what + ": " + d.Reason + " This attempt was recorded.")
+	case Stop:
+		b.stop(ctx, c, req, reply)
+	case Move:
+		b.move(ctx, log, c, req, d, reply)
 	}
+}
 
-	to, event := decisions[c.Action].to, decisions[c.Action].event
+// refused records a refused click: on its request's thread when inThread,
+// else only in the audit log and channel (a finished card, a foreign or
+// unknown ID: nothing about the request is shown). It reports whether the
+// record was written.
+func (b *decider) refused(ctx context.Context, f Click, detail string, inThread bool) bool {
+	var req *store.Request
+	if f.Found && f.Request.Channel == f.Channel {
+		req = &f.Request
+	}
+	return b.tell.refuse(ctx, req, f.Actor.UserID, detail, inThread) == nil
+}
+
+// move takes the edge a decision chose and carries on from it.
+func (b *decider) move(ctx context.Context, log interface{ Error(string, ...any) }, c ClickEvent, req store.Request, d Decision, reply func(string)) {
 	// Unexpired: a click read before the deadline must not land after it,
 	// however long the membership lookup took.
-	req, err = b.store.Transition(ctx, req.ID, store.StatePending, to, store.Change{DecidedBy: c.Actor, At: b.now(), Unexpired: true})
+	req, err := b.store.Transition(ctx, req.ID, store.StatePending, d.To, store.Change{DecidedBy: c.Actor, At: b.now(), Unexpired: true})
 	if err != nil {
 		b.m.Decision(c.Action, "late")
 		b.lost(ctx, log, reply, req, err)
 		return
 	}
 	b.m.Decision(c.Action, "accepted")
-	if to != store.StateRunning {
-		b.exec.settle(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+" the request; nothing was revoked.")
+	if d.To != store.StateRunning {
+		b.exec.settle(ctx, req, d.Event, c.Actor, "<@"+c.Actor+"> "+string(d.Event)+" the request; nothing was revoked.")
 		return
 	}
-	if _, err := b.tell.audit(ctx, req, event, c.Actor, "<@"+c.Actor+"> "+event+"."); err != nil {
+	if _, err := b.tell.audit(ctx, req, d.Event, c.Actor, "<@"+c.Actor+"> "+string(d.Event)+"."); err != nil {
 		b.exec.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
 		return
 	}
@@ -118,6 +136,12 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 // that no lookup is made that cannot change the answer.
 func (b *decider) groupsFor(action string, req store.Request, actor string) []authz.Principals {
 	switch {
+	case req.State != store.StatePending:
+		// A late click is answered by whether the clicker is one of the
+		// policy's people: they learn what happened, others nothing.
+		return []authz.Principals{b.policy.Requesters, b.policy.Approvers}
+	case action == ActionStop:
+		return []authz.Principals{b.policy.Approvers}
 	case action == ActionConfirm && actor == req.Requester:
 		return []authz.Principals{b.policy.Requesters}
 	case action == ActionApprove && actor != req.Requester, action == ActionDeny,
@@ -125,23 +149,6 @@ func (b *decider) groupsFor(action string, req store.Request, actor string) []au
 		return []authz.Principals{b.policy.Approvers}
 	}
 	return nil
-}
-
-func (b *decider) mayClick(action string, req store.Request, a authz.Actor) (string, bool) {
-	p := authz.Pending{Requester: req.Requester, NeedsApproval: req.NeedsApproval}
-	switch action {
-	case ActionConfirm:
-		return b.policy.MayConfirm(p, a)
-	case ActionApprove:
-		return b.policy.MayApprove(p, a)
-	case ActionDeny:
-		return b.policy.MayDeny(p, a)
-	case ActionCancel:
-		return b.policy.MayCancel(p, a)
-	case ActionStop:
-		return "there is nothing to stop on this request.", false
-	}
-	return "this button does nothing on this request.", false
 }
 
 // lost answers a click whose compare-and-set lost: someone else decided first.

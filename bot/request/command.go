@@ -67,7 +67,7 @@ func (b *intake) handleRevoke(ctx context.Context, cmd CommandEvent, parsed Comm
 		return
 	}
 	log = log.With("request_id", req.ID, "target", users[0].ID, "targets", len(users))
-	if _, err := b.tell.audit(ctx, req, "requested", cmd.User, requestedWords(cmd.User, targetsOf(req), needsApproval)); err != nil {
+	if _, err := b.tell.audit(ctx, req, EvRequested, cmd.User, requestedWords(cmd.User, targetsOf(req), needsApproval)); err != nil {
 		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
 		return
 	}
@@ -175,7 +175,7 @@ func (b *intake) mayRequest(ctx context.Context, cmd CommandEvent, log *slog.Log
 		return true
 	}
 	b.m.Command("refused")
-	if err := b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason)); err != nil {
+	if err := b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason), false); err != nil {
 		reply("You cannot do that: " + reason)
 		return false
 	}
@@ -191,7 +191,7 @@ func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Reque
 		code := sendCode(postErr)
 		log.Error("could not post the card", "error", code)
 		if req, err := b.store.Transition(ctx, req.ID, store.StatePending, store.StateFailed, store.Change{Detail: "could not post the request card", At: b.now()}); err == nil {
-			_, _ = b.tell.audit(ctx, req, "failed", systemActor, "Could not post the request card ("+code+"); nothing was revoked.")
+			_, _ = b.tell.audit(ctx, req, EvFailed, systemActor, "Could not post the request card ("+code+"); nothing was revoked.")
 		}
 		hint := "Try again in a moment."
 		if code == "not_in_channel" || code == "channel_not_found" {

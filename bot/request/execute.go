@@ -22,7 +22,7 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 	}
 	user := t.Users[0]
 	log := b.log.With("request_id", req.ID, "target", user.ID)
-	if _, err := b.tell.audit(ctx, req, "started", systemActor, "Revoking the sign-in sessions of "+Escape(user.UPN)+"…"); err != nil {
+	if _, err := b.tell.audit(ctx, req, EvStarted, systemActor, "Revoking the sign-in sessions of "+Escape(user.UPN)+"…"); err != nil {
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
 		return
 	}
@@ -50,7 +50,7 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 		log.Error("revoked, but could not record it", "error", err)
 		return
 	}
-	b.settle(ctx, req, "succeeded", systemActor, detail+proof[0])
+	b.settle(ctx, req, EvSucceeded, systemActor, detail+proof[0])
 	log.Info("sessions revoked")
 	b.watch.watch(req, []userOutcome{{User: user, RevokedAt: res.At}})
 }
@@ -62,12 +62,12 @@ func (b *executor) fail(ctx context.Context, req store.Request, detail string) {
 		b.log.Error("could not record a failure", "request_id", req.ID, "error", err)
 		return
 	}
-	b.settle(ctx, req, "failed", systemActor, detail)
+	b.settle(ctx, req, EvFailed, systemActor, detail)
 }
 
 // settle records a request's new state in the audit log and only then, if
 // that worked, shows it on the card.
-func (b *executor) settle(ctx context.Context, req store.Request, event, actor, detail string) {
+func (b *executor) settle(ctx context.Context, req store.Request, event Event, actor, detail string) {
 	if _, err := b.tell.audit(ctx, req, event, actor, detail); err != nil {
 		return
 	}

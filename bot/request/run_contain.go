@@ -44,7 +44,7 @@ const containParallel = 4
 func (b *executor) contain(ctx context.Context, req store.Request, t requestTarget) {
 	log := b.log.With("request_id", req.ID, "targets", len(t.Users))
 	start := fmt.Sprintf("Containing %s: %s…", plural(len(t.Users), "user"), lowerFirst(actionList(t.Actions)))
-	if _, err := b.tell.audit(ctx, req, "started", systemActor, start); err != nil {
+	if _, err := b.tell.audit(ctx, req, EvStarted, systemActor, start); err != nil {
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was done.")
 		return
 	}
@@ -65,10 +65,10 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 	defer cancel()
 	proofs := b.proofs(ctx, outs)
 	report, failed := containReport(outs, proofs)
-	to, event := store.StateSucceeded, "succeeded"
+	to, event := store.StateSucceeded, EvSucceeded
 	summary := fmt.Sprintf("Done: every action succeeded for %s.", plural(len(outs), "user"))
 	if failed > 0 {
-		to, event = store.StateFailed, "failed"
+		to, event = store.StateFailed, EvFailed
 		summary = fmt.Sprintf("Some actions failed for %d of %s; the thread says which.", failed, plural(len(outs), "user"))
 	}
 	req, err := b.store.Transition(ctx, req.ID, store.StateRunning, to, store.Change{Detail: summary, At: b.now()})

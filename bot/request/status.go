@@ -20,7 +20,7 @@ func (b *intake) inspect(ctx context.Context, cmd CommandEvent, reply func(strin
 	}
 	if reason, ok := b.policy.MayInspect(actor); !ok {
 		detail := fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason)
-		if b.tell.refuse(ctx, nil, cmd.User, detail) != nil {
+		if b.tell.refuse(ctx, nil, cmd.User, detail, false) != nil {
 			reply("You cannot do that: " + reason)
 			return false
 		}

@@ -37,5 +37,5 @@ func (b *decider) expire(ctx context.Context, r store.Request) {
 	if err != nil {
 		return
 	}
-	b.exec.settle(ctx, r, "expired", systemActor, "No decision before "+clock(r.ExpiresAt)+"; nothing was revoked.")
+	b.exec.settle(ctx, r, EvExpired, systemActor, "No decision before "+clock(r.ExpiresAt)+"; nothing was revoked.")
 }

@@ -44,7 +44,7 @@ func (b *watcher) watchSignIns(ctx context.Context, req store.Request, users []u
 		upns[i] = Escape(u.User.UPN)
 	}
 	who := strings.Join(upns, ", ")
-	_, _ = b.tell.audit(ctx, req, "watching", systemActor, fmt.Sprintf("Watching the sign-ins of %s for %s: a successful sign-in after the revocation is posted here.", who, duration(v.For)))
+	_, _ = b.tell.audit(ctx, req, EvWatching, systemActor, fmt.Sprintf("Watching the sign-ins of %s for %s: a successful sign-in after the revocation is posted here.", who, duration(v.For)))
 	seen := map[string]bool{}
 	unread := map[string]bool{}
 	alarms := 0
@@ -63,7 +63,7 @@ func (b *watcher) watchSignIns(ctx context.Context, req store.Request, users []u
 			if err != nil {
 				unread[u.User.ID] = true
 				b.log.Warn("could not read sign-ins", "request_id", req.ID, "target", u.User.ID, "error", err)
-				_, _ = b.tell.audit(ctx, req, "unverified", systemActor, fmt.Sprintf("Could not read the sign-in log of %s, so it is not watched: %s", Escape(u.User.UPN), describe(err)))
+				_, _ = b.tell.audit(ctx, req, EvUnverified, systemActor, fmt.Sprintf("Could not read the sign-in log of %s, so it is not watched: %s", Escape(u.User.UPN), describe(err)))
 				continue
 			}
 			for _, in := range ins {
@@ -72,7 +72,7 @@ func (b *watcher) watchSignIns(ctx context.Context, req store.Request, users []u
 				}
 				seen[in.ID] = true
 				alarms++
-				_, _ = b.tell.audit(ctx, req, "alarm", systemActor, fmt.Sprintf("*Successful sign-in after the revocation:* %s signed in at %s from IP `%s` with %s. Sessions were revoked at %s.",
+				_, _ = b.tell.audit(ctx, req, EvAlarm, systemActor, fmt.Sprintf("*Successful sign-in after the revocation:* %s signed in at %s from IP `%s` with %s. Sessions were revoked at %s.",
 					Escape(u.User.UPN), clock(in.At), orDash(Escape(in.IP)), orDash(Escape(in.App)), clock(u.RevokedAt)))
 			}
 		}
@@ -88,10 +88,10 @@ func (b *watcher) watchSignIns(ctx context.Context, req store.Request, users []u
 	}
 	switch {
 	case alarms > 0:
-		_, _ = b.tell.audit(ctx, req, "verified", systemActor, fmt.Sprintf("The sign-in watch ended: %s after the revocation (above). Block sign-in with `--disable` and reset the password if you have not.", plural(alarms, "successful sign-in")))
+		_, _ = b.tell.audit(ctx, req, EvVerified, systemActor, fmt.Sprintf("The sign-in watch ended: %s after the revocation (above). Block sign-in with `--disable` and reset the password if you have not.", plural(alarms, "successful sign-in")))
 	case len(unread) == len(users):
 	default:
-		_, _ = b.tell.audit(ctx, req, "verified", systemActor, fmt.Sprintf("The sign-in watch ended: no successful sign-in by %s after the revocation in %s.", who, duration(v.For)))
+		_, _ = b.tell.audit(ctx, req, EvVerified, systemActor, fmt.Sprintf("The sign-in watch ended: no successful sign-in by %s after the revocation in %s.", who, duration(v.For)))
 	}
 }
 
@@ -100,5 +100,5 @@ func (b *watcher) watchSignIns(ctx context.Context, req store.Request, users []u
 func (b *watcher) watchInterrupted(ctx context.Context, req store.Request, what string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_, _ = b.tell.audit(ctx, req, "unverified", systemActor, "The sign-in watch "+what+" because revokebot is shutting down; check the users' sign-in logs by hand.")
+	_, _ = b.tell.audit(ctx, req, EvUnverified, systemActor, "The sign-in watch "+what+" because revokebot is shutting down; check the users' sign-in logs by hand.")
 }

@@ -75,9 +75,15 @@ func TestWrongClicker(t *testing.T) {
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
 	e.click(uOther, card, "revoke_confirm")
-	e.ephemeral(uOther, "only <@"+uRequester+">, who asked for it, can confirm")
+	e.ephemeral(uOther, "only the person who asked for it can confirm")
 	e.waitAudit(id, "refused")
 	e.waitFor("the refusal in the thread", func(*fakeslack.Server) bool { return strings.Contains(e.thread(card), "was refused") })
+	// The refusal notifies nobody but the person refused.
+	for _, m := range e.sb.Slack.Thread(card.Channel, card.TS) {
+		if strings.Contains(m.Text, "was refused") && strings.Contains(m.Text, "<@"+uRequester+">") {
+			t.Errorf("a refusal in the thread mentions the requester: %s", m.Text)
+		}
+	}
 	if e.sb.Graph.TotalRevocations() != 0 || len(e.sb.Slack.Buttons(e.current(card))) != 2 {
 		t.Fatal("a refused click changed something")
 	}

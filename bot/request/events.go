@@ -1,0 +1,38 @@
+package request
+
+// Event names one kind of audit record; the SPEC's Audit section lists them.
+type Event string
+
+// The audit events.
+const (
+	EvRequested  Event = "requested"
+	EvRefused    Event = "refused"
+	EvConfirmed  Event = "confirmed"
+	EvApproved   Event = "approved"
+	EvDenied     Event = "denied"
+	EvCancelled  Event = "cancelled"
+	EvExpired    Event = "expired"
+	EvStarted    Event = "started"
+	EvSucceeded  Event = "succeeded"
+	EvFailed     Event = "failed"
+	EvStopping   Event = "stopping"
+	EvStopped    Event = "stopped"
+	EvResumed    Event = "resumed"
+	EvWatching   Event = "watching"
+	EvAlarm      Event = "alarm"
+	EvVerified   Event = "verified"
+	EvUnverified Event = "unverified"
+)
+
+// icon is how an event starts its line in Slack.
+func (e Event) icon() string {
+	return eventIcons[e]
+}
+
+var eventIcons = map[Event]string{
+	EvRequested: ":memo:", EvRefused: ":no_entry_sign:", EvConfirmed: ":ballot_box_with_check:",
+	EvApproved: ":ballot_box_with_check:", EvDenied: ":no_entry:", EvCancelled: ":heavy_multiplication_x:",
+	EvExpired: ":alarm_clock:", EvStarted: ":hourglass_flowing_sand:", EvSucceeded: ":white_check_mark:",
+	EvFailed: ":x:", EvStopped: ":octagonal_sign:", EvStopping: ":octagonal_sign:", EvResumed: ":arrows_counterclockwise:",
+	EvWatching: ":eyes:", EvAlarm: ":rotating_light:", EvVerified: ":shield:", EvUnverified: ":grey_question:",
+}
