@@ -35,9 +35,12 @@ func (b *bulkRunner) showProgress(ctx context.Context, req store.Request, ts str
 	return ts
 }
 
+// attachmentName is the name of a job's file of users not revoked.
+func attachmentName(req store.Request) string { return "revoke-all-" + req.ID + ".csv" }
+
 // attachUsers uploads the job's users with the given outcomes as a CSV file
-// in the thread and returns its name, or "" when the upload failed.
-func (b *bulkRunner) attachUsers(ctx context.Context, req store.Request, outcomes []store.Outcome) string {
+// in the thread; it reports whether the upload worked.
+func (b *bulkRunner) attachUsers(ctx context.Context, req store.Request, outcomes []store.Outcome) bool {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"object_id", "user_principal_name", "outcome", "attempts", "reason"})
@@ -46,7 +49,7 @@ func (b *bulkRunner) attachUsers(ctx context.Context, req store.Request, outcome
 		users, err := b.store.UsersWith(ctx, req.ID, outcomes, after, 1000)
 		if err != nil {
 			b.log.Warn("could not read the job's users for the file", "request_id", req.ID, "error", err)
-			return ""
+			return false
 		}
 		for _, u := range users {
 			outcome := string(u.Outcome)
@@ -61,14 +64,14 @@ func (b *bulkRunner) attachUsers(ctx context.Context, req store.Request, outcome
 		after = users[len(users)-1].Seq
 	}
 	w.Flush()
-	name := "revoke-all-" + req.ID + ".csv"
+	name := attachmentName(req)
 	size := buf.Len()
 	err := b.msg.Upload(ctx, req.Channel, req.RootTS, File{Name: name, Title: "Users not revoked by " + req.ID, Body: &buf, Size: size})
 	if err != nil {
 		b.log.Warn("could not attach the list of users", "request_id", req.ID, "error", sendCode(err))
-		return ""
+		return false
 	}
-	return name
+	return true
 }
 
 // csvSafe keeps a spreadsheet from reading directory text as a formula.

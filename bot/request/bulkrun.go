@@ -72,13 +72,10 @@ func replicaName() string {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// startBulk begins an approved /revoke all: its checkpoint, then its run.
-func (b *bulkRunner) startBulk(ctx context.Context, req store.Request) {
-	if err := b.store.CreateJob(ctx, req.ID, b.now()); err != nil && !errors.Is(err, store.ErrDuplicate) {
-		b.exec.fail(ctx, req, "revokebot could not record the job in its store, so nothing was revoked.")
-		return
-	}
-	b.runs.start(req.ID, func(ctx context.Context) { b.runBulk(ctx, req, false) })
+// startBulk runs an approved /revoke all, whose checkpoint the approval
+// created in the same write.
+func (b *bulkRunner) startBulk(req store.Request) {
+	b.runs.start(req.ID, func(ctx context.Context) { b.runBulk(ctx, req) })
 }
 
 // resumeBulk picks up running /revoke all jobs that no live replica holds:
@@ -99,13 +96,13 @@ func (b *bulkRunner) resumeBulk(ctx context.Context, running []store.Request) {
 		} else if err != nil || (job.Owner != "" && job.Owner != b.cfg.Replica && job.LeaseUntil.After(now)) {
 			continue
 		}
-		b.runs.start(r.ID, func(ctx context.Context) { b.runBulk(ctx, r, true) })
+		b.runs.start(r.ID, func(ctx context.Context) { b.runBulk(ctx, r) })
 	}
 }
 
 // runBulk runs one job on this replica until it ends, is stopped, or this
 // replica shuts down or loses the lease.
-func (b *bulkRunner) runBulk(ctx context.Context, req store.Request, resumed bool) {
+func (b *bulkRunner) runBulk(ctx context.Context, req store.Request) {
 	log := b.log.With("request_id", req.ID, "target", "all")
 	before, err := b.store.Job(ctx, req.ID)
 	if err != nil {
@@ -121,6 +118,16 @@ func (b *bulkRunner) runBulk(ctx context.Context, req store.Request, resumed boo
 	if err != nil {
 		return // another replica holds it, or the store is away: the next sweep tries again
 	}
+	// A job is resumed when it was started before, whoever reaches it first
+	// now: the approving click or a sweep.
+	resumed := false
+	trail, err := b.store.AuditTrail(ctx, req.ID)
+	for _, rec := range trail {
+		resumed = resumed || rec.Event.Event == string(EvStarted)
+	}
+	if err != nil {
+		log.Warn("could not read the job's audit trail", "error", err)
+	}
 	ra := b.policy.RevokeAll
 	log.Info("bulk job claimed", "replica", b.cfg.Replica, "resumed", resumed)
 	if resumed {
@@ -129,10 +136,10 @@ func (b *bulkRunner) runBulk(ctx context.Context, req store.Request, resumed boo
 		if before.Owner != "" && before.Owner != b.cfg.Replica {
 			how = "after the replica running it stopped renewing its lease"
 		}
-		_, _ = b.tell.audit(ctx, req, EvResumed, systemActor, fmt.Sprintf("Resumed from its checkpoint on replica `%s` %s: %s revoked and %s failed so far; %s still to do.",
+		b.tell.auditOrSay(ctx, req, EvResumed, systemActor, fmt.Sprintf("Resumed from its checkpoint on replica `%s` %s: %s revoked and %s failed so far; %s still to do.",
 			Escape(b.cfg.Replica), how, count(c.Revoked), count(c.Failed), count(c.Pending)))
 	} else {
-		_, _ = b.tell.audit(ctx, req, EvStarted, systemActor, fmt.Sprintf("Listing the tenant and revoking every eligible user at up to %s writes per %s.",
+		b.tell.auditOrSay(ctx, req, EvStarted, systemActor, fmt.Sprintf("Listing the tenant and revoking every eligible user at up to %s writes per %s.",
 			count(ra.Writes), duration(ra.Per)))
 	}
 	progressTS := job.ProgressTS
@@ -195,8 +202,9 @@ func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, res bulk
 	if res.Stopped {
 		listed = append(listed, store.OutcomePending)
 	}
-	if res.Counts.Failed > inlineFailures || (res.Stopped && res.Counts.Failed+res.Counts.Pending > 0) {
-		s.Attached = b.attachUsers(ctx, req, listed)
+	attach := res.Counts.Failed > inlineFailures || (res.Stopped && res.Counts.Failed+res.Counts.Pending > 0)
+	if attach {
+		s.Attached = attachmentName(req)
 	}
 	text := renderSummary(s)
 	to, event := store.StateSucceeded, EvSucceeded
@@ -206,9 +214,9 @@ func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, res bulk
 	case res.Counts.Failed > 0:
 		to, event = store.StateFailed, EvFailed
 	}
-	done, err := b.store.Transition(ctx, req.ID, store.StateRunning, to, store.Change{Detail: firstLine(text), At: b.now()})
-	if err != nil {
-		log.Error("could not record the end of the job", "error", err)
+	// Record, then tell: the end of the job and its summary are durable
+	// before the progress message or the file says anything.
+	if _, ok := b.exec.finish(ctx, req, to, event, firstLine(text), text); !ok {
 		return
 	}
 	if err := b.store.ReleaseJob(ctx, req.ID, b.cfg.Replica); err != nil {
@@ -216,7 +224,9 @@ func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, res bulk
 	}
 	b.bulkMetrics(res.Counts)
 	final(firstLine(text))
-	b.exec.settle(ctx, done, event, systemActor, text)
+	if attach && !b.attachUsers(ctx, req, listed) {
+		b.postQuiet(ctx, req.Channel, req.RootTS, ":warning: revokebot could not attach the list of users not revoked; its log says why.")
+	}
 }
 
 // inlineFailures is how many failed users the summary lists in the thread;

@@ -105,31 +105,31 @@ func (b *decider) refused(ctx context.Context, f Click, detail string, inThread 
 	return b.tell.refuse(ctx, req, f.Actor.UserID, detail, inThread) == nil
 }
 
-// move takes the edge a decision chose and carries on from it.
+// move takes the edge a decision chose, with its audit record, its card and
+// (for an approved /revoke all) the bulk job in one store write, then
+// carries on from it.
 func (b *decider) move(ctx context.Context, log interface{ Error(string, ...any) }, c ClickEvent, req store.Request, d Decision, reply func(string)) {
+	words := "<@" + c.Actor + "> " + string(d.Event) + "."
+	if d.To != store.StateRunning {
+		words = "<@" + c.Actor + "> " + string(d.Event) + " the request; nothing was revoked."
+	}
 	// Unexpired: a click read before the deadline must not land after it,
 	// however long the membership lookup took.
-	req, err := b.store.Transition(ctx, req.ID, store.StatePending, d.To, store.Change{DecidedBy: c.Actor, At: b.now(), Unexpired: true})
+	change := store.Change{DecidedBy: c.Actor, Unexpired: true, CreateJob: req.Kind == store.KindAll && d.To == store.StateRunning}
+	req, err := b.tell.decide(ctx, req, d.To, change, d.Event, c.Actor, words)
 	if err != nil {
 		b.m.Decision(c.Action, "late")
 		b.lost(ctx, log, reply, req, err)
 		return
 	}
 	b.m.Decision(c.Action, "accepted")
-	if d.To != store.StateRunning {
-		b.exec.settle(ctx, req, d.Event, c.Actor, "<@"+c.Actor+"> "+string(d.Event)+" the request; nothing was revoked.")
-		return
+	switch {
+	case d.To != store.StateRunning:
+	case req.Kind == store.KindAll:
+		b.bulk.startBulk(req)
+	default:
+		b.exec.execute(ctx, req)
 	}
-	if _, err := b.tell.audit(ctx, req, d.Event, c.Actor, "<@"+c.Actor+"> "+string(d.Event)+"."); err != nil {
-		b.exec.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
-		return
-	}
-	b.updateCard(ctx, req)
-	if req.Kind == store.KindAll {
-		b.bulk.startBulk(ctx, req)
-		return
-	}
-	b.exec.execute(ctx, req)
 }
 
 // groupsFor names the sets whose user groups a click's decision needs, so

@@ -190,9 +190,8 @@ func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Reque
 	if postErr != nil {
 		code := sendCode(postErr)
 		log.Error("could not post the card", "error", code)
-		if req, err := b.store.Transition(ctx, req.ID, store.StatePending, store.StateFailed, store.Change{Detail: "could not post the request card", At: b.now()}); err == nil {
-			_, _ = b.tell.audit(ctx, req, EvFailed, systemActor, "Could not post the request card ("+code+"); nothing was revoked.")
-		}
+		_, _ = b.tell.decide(ctx, req, store.StateFailed, store.Change{Detail: "could not post the request card"}, EvFailed, systemActor,
+			"Could not post the request card ("+code+"); nothing was revoked.")
 		hint := "Try again in a moment."
 		if code == "not_in_channel" || code == "channel_not_found" {
 			hint = "Invite it with `/invite @revokebot` and try again."

@@ -35,4 +35,12 @@ var eventIcons = map[Event]string{
 	EvExpired: ":alarm_clock:", EvStarted: ":hourglass_flowing_sand:", EvSucceeded: ":white_check_mark:",
 	EvFailed: ":x:", EvStopped: ":octagonal_sign:", EvStopping: ":octagonal_sign:", EvResumed: ":arrows_counterclockwise:",
 	EvWatching: ":eyes:", EvAlarm: ":rotating_light:", EvVerified: ":shield:", EvUnverified: ":grey_question:",
+	EvOutcome: ":heavy_check_mark:", EvReadBack: ":mag:",
 }
+
+// Events the containment adds: one user's outcome as soon as it is known,
+// and the read-back from Graph after the request's end is recorded.
+const (
+	EvOutcome  Event = "outcome"
+	EvReadBack Event = "readback"
+)

@@ -2,9 +2,12 @@ package request
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/revokebot/revokebot/revoke"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -27,51 +30,77 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 		return
 	}
 	res, err := b.cfg.Revoker.RevokeSessions(ctx, user.ID)
-	if err == nil {
-		b.m.Revocation("succeeded")
-	}
 	if err != nil {
 		b.m.Revocation("failed")
 		log.Warn("revocation failed", "error", err)
 		b.fail(ctx, req, "Revocation failed: "+describe(err))
 		return
 	}
+	b.m.Revocation("succeeded")
 	detail := fmt.Sprintf("Sign-in sessions of %s revoked; Graph accepted it at %s.", Escape(user.UPN), clock(res.At))
 	if user.Guest() {
 		detail += " :warning: This is a B2B guest: revocation does not affect the guest's sessions in their home tenant."
 	}
-	// Graph has accepted: record it even if shutdown is cancelling the job,
-	// or the next start would call a revocation that worked "interrupted".
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	proof := b.proofs(ctx, []userOutcome{{User: user, RevokedAt: res.At}})
-	req, err = b.store.Transition(ctx, req.ID, store.StateRunning, store.StateSucceeded, store.Change{Detail: detail, At: b.now()})
-	if err != nil {
-		log.Error("revoked, but could not record it", "error", err)
+	outs := []userOutcome{{User: user, RevokedAt: res.At,
+		Actions: []actionOutcome{{Action: revoke.ActionSessions, OK: true}}}}
+	if _, ok := b.finish(ctx, req, store.StateSucceeded, EvSucceeded, detail, detail); !ok {
 		return
 	}
-	b.settle(ctx, req, EvSucceeded, systemActor, detail+proof[0])
 	log.Info("sessions revoked")
-	b.watch.watch(req, []userOutcome{{User: user, RevokedAt: res.At}})
+	b.readBack(ctx, req, outs)
+	b.watch.watch(req, outs)
+}
+
+// finish records the end of a running request: its state, its card and
+// its audit record in one write, on a context of its own, since Graph has
+// acted whatever happened to the work's. When the store will not take it,
+// the thread and the requester are told directly, so that what was done is
+// never silent. It reports whether the end was recorded.
+func (b *executor) finish(ctx context.Context, req store.Request, to store.State, event Event, cardLine, detail string) (store.Request, bool) {
+	done, err := b.tell.decide(ctx, req, to, store.Change{Detail: cardLine}, event, systemActor, detail)
+	if err == nil {
+		return done, true
+	}
+	if errors.Is(err, store.ErrConflict) {
+		b.log.Warn("the request was ended elsewhere first", "request_id", req.ID, "state", string(done.State))
+		return done, false
+	}
+	words := "revokebot could not record the outcome in its store, so this is the only account of it; tell whoever runs revokebot. " +
+		"What happened: " + detail
+	ctx, cancel := recordContext(ctx)
+	defer cancel()
+	if req.RootTS != "" {
+		b.postQuiet(ctx, req.Channel, req.RootTS, ":warning: "+words)
+	}
+	b.private(ctx, Recipient{User: req.Requester, Channel: req.Channel}, words)
+	return req, false
 }
 
 // fail ends a running request as failed, with the words a responder reads.
 func (b *executor) fail(ctx context.Context, req store.Request, detail string) {
-	req, err := b.store.Transition(ctx, req.ID, store.StateRunning, store.StateFailed, store.Change{Detail: detail, At: b.now()})
-	if err != nil {
-		b.log.Error("could not record a failure", "request_id", req.ID, "error", err)
-		return
-	}
-	b.settle(ctx, req, EvFailed, systemActor, detail)
+	b.finish(ctx, req, store.StateFailed, EvFailed, detail, detail)
 }
 
-// settle records a request's new state in the audit log and only then, if
-// that worked, shows it on the card.
-func (b *executor) settle(ctx context.Context, req store.Request, event Event, actor, detail string) {
-	if _, err := b.tell.audit(ctx, req, event, actor, detail); err != nil {
+// readBackFor bounds the read-back step as a whole: a few reads per user,
+// a throttled Graph's Retry-After included.
+const readBackFor = 2 * time.Minute
+
+// readBack is the step after an outcome is recorded: each user read back
+// from Graph, as evidence, recorded as its own audit event. Its deadline is
+// its own, so a slow or lagging directory delays only this evidence.
+func (b *executor) readBack(ctx context.Context, req store.Request, outs []userOutcome) {
+	if b.cfg.Prover == nil {
 		return
 	}
-	b.updateCard(ctx, req)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackFor)
+	defer cancel()
+	words := b.proofs(ctx, outs)
+	if len(outs) > 1 {
+		for i, o := range outs {
+			words[i] = fmt.Sprintf("*%s*: %s", Escape(o.User.UPN), words[i])
+		}
+	}
+	_, _ = b.tell.audit(ctx, req, EvReadBack, systemActor, strings.Join(words, "\n"))
 }
 
 // orphanAfter is how long a request may stay running before it is taken for
@@ -92,15 +121,28 @@ func (b *executor) tendRunning(ctx context.Context) {
 	b.bulk.resumeBulk(ctx, running)
 }
 
-// recoverRunning ends requests whose worker died (a crash, a killed replica):
-// whether Graph got the call is unknown, so the thread says so instead of
-// running it a second time. It runs at start and with every sweep.
+// recoverRunning ends requests whose worker died (a crash, a killed
+// replica). What the audit log holds of their users is reported as done;
+// only the rest is of unknown outcome, and is not run a second time.
 func (b *executor) recoverRunning(ctx context.Context, running []store.Request) {
 	for _, r := range running {
 		// A bulk job is resumed from its checkpoint instead (resumeBulk).
 		if r.Kind == store.KindAll || b.now().Sub(r.UpdatedAt) < orphanAfter {
 			continue
 		}
-		b.fail(ctx, r, "Interrupted: revokebot stopped while this ran, so it may or may not have taken effect. Check the user and run `/revoke` again if needed.")
+		known := ""
+		if trail, err := b.store.AuditTrail(ctx, r.ID); err == nil {
+			for _, rec := range trail {
+				if rec.Event.Event == string(EvOutcome) {
+					known += "\n" + rec.Detail
+				}
+			}
+		}
+		detail := "Interrupted: revokebot stopped while this ran, so it may or may not have taken effect. Check the user and run `/revoke` again if needed."
+		if known != "" {
+			detail = "Interrupted: revokebot stopped while this ran. Recorded before it stopped:" + known +
+				"\nAny other user's actions may or may not have taken effect: check them and run `/revoke` again if needed."
+		}
+		b.fail(ctx, r, detail)
 	}
 }

@@ -56,28 +56,25 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			outs[i] = b.containUser(ctx, u, t.Actions)
+			// Recorded as soon as known: a crash before the end still
+			// leaves each finished user's outcome in the audit log.
+			_, _ = b.tell.append(ctx, b.tell.event(req, EvOutcome, systemActor, userReport(outs[i])), b.tell.tells(nil, false, false))
 		})
 	}
 	wg.Wait()
 
-	// Graph has acted: record it even if shutdown is cancelling the job.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	proofs := b.proofs(ctx, outs)
-	report, failed := containReport(outs, proofs)
+	report, failed := containReport(outs)
 	to, event := store.StateSucceeded, EvSucceeded
 	summary := fmt.Sprintf("Done: every action succeeded for %s.", plural(len(outs), "user"))
 	if failed > 0 {
 		to, event = store.StateFailed, EvFailed
 		summary = fmt.Sprintf("Some actions failed for %d of %s; the thread says which.", failed, plural(len(outs), "user"))
 	}
-	req, err := b.store.Transition(ctx, req.ID, store.StateRunning, to, store.Change{Detail: summary, At: b.now()})
-	if err != nil {
-		log.Error("contained, but could not record it", "error", err)
+	if _, ok := b.finish(ctx, req, to, event, summary, summary+"\n"+report); !ok {
 		return
 	}
-	b.settle(ctx, req, event, systemActor, summary+"\n"+report)
 	log.Info("containment done", "failed_users", failed)
+	b.readBack(ctx, req, outs)
 	b.watch.watch(req, outs)
 }
 
@@ -198,7 +195,7 @@ func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
 			}
 		}
 		if err != nil {
-			words[i] = "\n:grey_question: Read back: " + describe(err)
+			words[i] = ":grey_question: Could not read the user back: " + describe(err)
 			continue
 		}
 		account := "sign-in *blocked*"
@@ -209,7 +206,7 @@ func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
 		if !p.SessionsValidFrom.IsZero() {
 			valid = clock(p.SessionsValidFrom)
 		}
-		words[i] = fmt.Sprintf("\n:mag: Read back from Graph: %s (`accountEnabled` %t); tokens issued before %s are refused (`signInSessionsValidFromDateTime`).",
+		words[i] = fmt.Sprintf("Read back from Graph: %s (`accountEnabled` %t); tokens issued before %s are refused (`signInSessionsValidFromDateTime`).",
 			account, p.AccountEnabled, valid)
 		if !o.shows(p) {
 			words[i] += " :warning: Graph does not show every action yet: directory changes can take a few minutes to replicate. `/revoke status` and the user's page in the Entra admin center show it later."
@@ -235,30 +232,35 @@ func (u userOutcome) shows(p revoke.Proof) bool {
 const clockSlack = 30 * time.Second
 
 // containReport is the thread's account of a request: each user, each
-// action, the read-back. It returns how many users had a failure.
-func containReport(outs []userOutcome, proofs []string) (string, int) {
-	var sb strings.Builder
+// action. It returns how many users had a failure.
+func containReport(outs []userOutcome) (string, int) {
+	parts := make([]string, len(outs))
 	failed := 0
 	for i, o := range outs {
-		if i > 0 {
-			sb.WriteString("\n")
-		}
-		mark := ":white_check_mark:"
+		parts[i] = userReport(o)
 		if !o.ok() {
-			mark = ":x:"
 			failed++
 		}
-		fmt.Fprintf(&sb, "%s *%s* (%s)", mark, Escape(o.User.UPN), Escape(o.User.DisplayName))
-		for _, a := range o.Actions {
-			icon := ":heavy_check_mark:"
-			if !a.OK {
-				icon = ":x:"
-			}
-			fmt.Fprintf(&sb, "\n  %s %s", icon, a.Words)
-		}
-		sb.WriteString(proofs[i])
 	}
-	return sb.String(), failed
+	return strings.Join(parts, "\n"), failed
+}
+
+// userReport is one user's part of the report.
+func userReport(o userOutcome) string {
+	var sb strings.Builder
+	mark := ":white_check_mark:"
+	if !o.ok() {
+		mark = ":x:"
+	}
+	fmt.Fprintf(&sb, "%s *%s* (%s)", mark, Escape(o.User.UPN), Escape(o.User.DisplayName))
+	for _, a := range o.Actions {
+		icon := ":heavy_check_mark:"
+		if !a.OK {
+			icon = ":x:"
+		}
+		fmt.Fprintf(&sb, "\n  %s %s", icon, a.Words)
+	}
+	return sb.String()
 }
 
 func lowerFirst(s string) string {

@@ -33,9 +33,7 @@ func (b *Workflow) sweep(ctx context.Context) {
 // expire moves a pending request to expired; when another worker or replica
 // got there first, it does nothing.
 func (b *decider) expire(ctx context.Context, r store.Request) {
-	r, err := b.store.Transition(ctx, r.ID, store.StatePending, store.StateExpired, store.Change{DecidedBy: systemActor, At: b.now()})
-	if err != nil {
-		return
-	}
-	b.exec.settle(ctx, r, EvExpired, systemActor, "No decision before "+clock(r.ExpiresAt)+"; nothing was revoked.")
+	r.State = store.StatePending
+	_, _ = b.tell.decide(ctx, r, store.StateExpired, store.Change{DecidedBy: systemActor}, EvExpired, systemActor,
+		"No decision before "+clock(r.ExpiresAt)+"; nothing was revoked.")
 }

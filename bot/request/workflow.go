@@ -71,6 +71,7 @@ type env struct {
 	exec   *executor
 	bulk   *bulkRunner
 	watch  *watcher
+	outbox *deliverer
 }
 
 type (
@@ -87,6 +88,7 @@ type Workflow struct {
 	*env
 	workers sync.WaitGroup
 	loops   sync.WaitGroup
+	telling sync.WaitGroup
 	stop    context.CancelFunc
 }
 
@@ -127,6 +129,7 @@ func New(cfg Config) (*Workflow, error) {
 	e := &env{cfg: cfg, policy: cfg.Policy, store: cfg.Store, msg: cfg.Messenger, log: cfg.Log, now: cfg.Now,
 		m: cfg.Metrics, runs: newBulkRuns(), jobs: make(chan job, cfg.QueueSize)}
 	e.tell, e.intake, e.decide, e.exec, e.bulk, e.watch = &teller{e}, &intake{e}, &decider{e}, &executor{e}, &bulkRunner{e}, &watcher{e}
+	e.outbox = &deliverer{env: e, kick: make(chan struct{}, 1)}
 	return &Workflow{env: e}, nil
 }
 
@@ -144,6 +147,7 @@ func (w *Workflow) Start(ctx context.Context) {
 		})
 	}
 	w.runs.open(workCtx)
+	w.telling.Go(func() { w.outbox.run(workCtx) })
 	w.exec.tendRunning(workCtx)
 	w.loops.Go(func() { w.sweep(ctx) })
 }
@@ -164,7 +168,11 @@ func (w *Workflow) Drain(limit time.Duration) {
 		w.stop()
 		<-done
 	}
+	// What the work recorded is told before the process goes, when Slack
+	// lets it; the rest waits in the store for the next replica.
+	w.outbox.flush(context.Background(), outboxFlush)
 	w.stop()
+	w.telling.Wait()
 }
 
 // jobTimeout bounds one command or click, Graph retries included.

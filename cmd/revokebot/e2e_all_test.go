@@ -72,6 +72,7 @@ func TestRevokeAllNeedsASecondPerson(t *testing.T) {
 	if n := e.sb.Graph.TotalRevocations(); n != 0 {
 		t.Fatalf("%d revocations before approval", n)
 	}
+	e.waitFor("four refusals in the thread", func(*fakeslack.Server) bool { return strings.Count(e.thread(card), "refused") >= 4 })
 	if got := strings.Count(e.thread(card), "refused"); got != 4 {
 		t.Errorf("thread shows %d refusals, want 4:\n%s", got, e.thread(card))
 	}
@@ -88,10 +89,7 @@ func TestRevokeAllNeedsASecondPerson(t *testing.T) {
 			t.Errorf("skipped user %s revoked %d times", u, n)
 		}
 	}
-	th := e.thread(card)
-	if !strings.Contains(th, "Finished in") || !strings.Contains(th, "5 users revoked, 0 failed, 3 skipped") {
-		t.Errorf("summary missing:\n%s", th)
-	}
+	e.waitThread(card, "Finished in", "5 users revoked, 0 failed, 3 skipped")
 	// A late and a duplicate approval change nothing.
 	e.clickValue(uApprover, card, "revoke_approve", id, true)
 	e.ephemeral(uApprover, "already approved")
@@ -189,7 +187,7 @@ func TestRevokeAllStop(t *testing.T) {
 	if stoppedAt >= len(eligible) {
 		t.Fatalf("the job finished (%d revocations) before the stop landed", stoppedAt)
 	}
-	th := e.thread(card)
+	th := e.waitThread(card, "Stopped by <@"+uRequester+">")
 	if !strings.Contains(th, "Stopped by <@"+uRequester+">") || !strings.Contains(th, "not revoked") {
 		t.Errorf("summary does not say who stopped it and what was left:\n%s", th)
 	}
@@ -261,7 +259,7 @@ func TestRevokeAllReportsFailures(t *testing.T) {
 	id := e.requestID(card)
 	e.click(uApprover, card, "revoke_approve")
 	e.waitAudit(id, "failed")
-	th := e.thread(card)
+	th := e.waitThread(card, "…and 5 more.")
 	if !strings.Contains(th, "25 failed") || strings.Count(th, "not found (deleted?)") != 20 || !strings.Contains(th, "…and 5 more.") {
 		t.Errorf("summary does not list 20 failures and count the rest:\n%s", th)
 	}

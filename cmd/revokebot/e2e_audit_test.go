@@ -16,7 +16,7 @@ func TestAuditVerifySubcommand(t *testing.T) {
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	e.click(uRequester, card, "revoke_confirm")
-	e.waitAudit(e.requestID(card), "succeeded")
+	e.waitAudit(e.requestID(card), "readback")
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestAuditVerifySubcommand(t *testing.T) {
 		code := run(context.Background(), []string{"audit", "verify"}, e.sb.getenv, &out, &errs)
 		return code, out.String() + errs.String()
 	}
-	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 4 records") {
+	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 5 records") {
 		t.Fatalf("intact log: exit %d, %q", code, out)
 	}
 

@@ -58,7 +58,8 @@ func TestContainSeveralUsers(t *testing.T) {
 	checkOrder(t, e, aliceID, "alice@contoso.com")
 	checkOrder(t, e, obrienID, "obrien@contoso.com")
 
-	thread := e.thread(card)
+	e.waitAudit(id, "readback")
+	thread := e.waitThread(card, "Read back from Graph")
 	for _, want := range []string{"Sign-in blocked", "Sign-in sessions revoked", "SharePoint and OneDrive: sessions ended at once",
 		"Marked compromised", "Read back from Graph: sign-in *blocked* (`accountEnabled` false)", "signInSessionsValidFromDateTime"} {
 		if strings.Count(thread, want) != 2 {
@@ -132,7 +133,7 @@ func TestContainPartialFailures(t *testing.T) {
 	id := e.requestID(card)
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(id, "failed")
-	thread := e.thread(card)
+	thread := e.waitThread(card, "on-premises")
 	for _, want := range []string{
 		"on-premises",                     // sid cannot be disabled in Entra ID
 		"IdentityRiskyUser.ReadWrite.All", // the permission confirmCompromised lacks
@@ -212,7 +213,7 @@ func TestSignInWatch(t *testing.T) {
 		}
 	}
 	e.waitAudit(id, "verified")
-	thread := e.thread(card)
+	thread := e.waitThread(card, "1 successful sign-in after the revocation")
 	for _, unwanted := range []string{"198.51.100.1", "198.51.100.2", "192.0.2.7"} {
 		if strings.Contains(thread, unwanted) {
 			t.Errorf("thread raised an alarm for %s:\n%s", unwanted, thread)
@@ -226,7 +227,7 @@ func TestSignInWatch(t *testing.T) {
 	qid := e.requestID(quiet)
 	e.click(uRequester, quiet, "revoke_confirm")
 	e.waitAudit(qid, "verified")
-	if th := e.thread(quiet); !strings.Contains(th, "no successful sign-in by bob@contoso.com after the revocation") || strings.Contains(th, "alarm") {
+	if th := e.waitThread(quiet, "The sign-in watch ended"); !strings.Contains(th, "no successful sign-in by bob@contoso.com after the revocation") || strings.Contains(th, "alarm") {
 		t.Errorf("quiet watch:\n%s", th)
 	}
 }
@@ -275,11 +276,11 @@ func TestHistory(t *testing.T) {
 			t.Fatal("a stranger saw the history")
 		}
 	}
-	if !slices.ContainsFunc(e.sb.Slack.Messages(), func(m fakeslack.Message) bool {
-		return m.Channel == chAudit && strings.Contains(m.Text, "*refused*") && strings.Contains(m.Text, uStranger)
-	}) {
-		t.Error("the stranger's attempt was not audited")
-	}
+	e.waitFor("the stranger's attempt in the audit channel", func(s *fakeslack.Server) bool {
+		return slices.ContainsFunc(s.Messages(), func(m fakeslack.Message) bool {
+			return m.Channel == chAudit && strings.Contains(m.Text, "*refused*") && strings.Contains(m.Text, uStranger)
+		})
+	})
 }
 
 // TestContainWithAProtectedUser: one protected account among the targets
@@ -332,7 +333,7 @@ func TestContainOnAReplicaWithoutSharePoint(t *testing.T) {
 	if got, _ := e.sb.Graph.User(aliceID); got.AccountEnabled || e.sb.Graph.Revocations(aliceID) != 1 {
 		t.Errorf("alice: enabled %v, revoked %d times", got.AccountEnabled, e.sb.Graph.Revocations(aliceID))
 	}
-	if th := e.thread(card); !strings.Contains(th, "SharePoint session revocation was not done") || !strings.Contains(th, "SHAREPOINT_ADMIN_URL") {
+	if th := e.waitThread(card, "SharePoint session revocation"); !strings.Contains(th, "SharePoint session revocation was not done") || !strings.Contains(th, "SHAREPOINT_ADMIN_URL") {
 		t.Errorf("thread:\n%s", th)
 	}
 	if n := len(e.sb.SharePoint.Requests()); n != 0 {

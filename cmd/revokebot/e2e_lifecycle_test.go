@@ -32,6 +32,7 @@ func TestCardExpires(t *testing.T) {
 	if e.sb.Graph.TotalRevocations() != 0 {
 		t.Fatal("revoked after expiry")
 	}
+	e.waitThread(card, "No decision before")
 	if n := strings.Count(e.thread(card), "No decision before"); n != 1 {
 		t.Fatalf("expiry posted %d times", n)
 	}

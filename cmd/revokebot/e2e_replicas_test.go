@@ -151,6 +151,7 @@ func TestReplicasExpireOnce(t *testing.T) {
 	})
 	e.clock.Advance(11 * time.Minute)
 	e.waitAudit(e.requestID(card), "expired")
+	e.waitThread(card, "No decision before")
 	time.Sleep(200 * time.Millisecond)
 	if got := strings.Count(e.thread(card), "No decision before"); got != 1 {
 		t.Fatalf("expiry posted %d times", got)

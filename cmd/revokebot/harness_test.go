@@ -346,3 +346,21 @@ func blocksOf(m fakeslack.Message) string {
 	_ = enc.Encode(v)
 	return buf.String()
 }
+
+// waitThread waits until the replies under card contain every one of want
+// (the outbox tells the thread a moment after the audit log has it), and
+// returns the thread.
+func (e *env) waitThread(card fakeslack.Message, want ...string) string {
+	e.t.Helper()
+	var th string
+	e.waitFor("the thread to say "+strings.Join(want, ", "), func(*fakeslack.Server) bool {
+		th = e.thread(card)
+		for _, w := range want {
+			if !strings.Contains(th, w) {
+				return false
+			}
+		}
+		return true
+	})
+	return th
+}

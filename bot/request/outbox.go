@@ -1,0 +1,173 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/revokebot/revokebot/store"
+)
+
+// deliverer sends the outbox's messages to Slack: each message at least
+// once, in order per thread and in record order in the audit channel,
+// through Slack outages, restarts and replicas (the store leases each
+// message to one replica at a time).
+type deliverer struct {
+	*env
+	kick chan struct{}
+}
+
+// The outbox runs on the wall clock, not the injected one: its timings are
+// Slack's (rate limits, retries), not the policy's deadlines.
+
+// Outbox tuning: a claim holds a message this long, at most this many keys
+// are worked on at once, and the store is looked at this often when
+// nothing wakes the loop (messages of other replicas, retries due).
+const (
+	outboxLease    = 30 * time.Second
+	outboxParallel = 8
+	outboxPoll     = 250 * time.Millisecond
+	// A message Slack refuses for good (a channel the bot was removed
+	// from, say) is tried this many times before it is given up, so that
+	// it does not hold up its thread or the audit channel for ever.
+	outboxPermanentTries = 5
+)
+
+// run delivers until ctx ends.
+func (d *deliverer) run(ctx context.Context) {
+	t := time.NewTicker(outboxPoll)
+	defer t.Stop()
+	for {
+		n := d.deliverDue(ctx)
+		if n == outboxParallel {
+			continue // more may be waiting
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// outboxFlush bounds how long a shutdown waits for the outbox.
+const outboxFlush = 5 * time.Second
+
+// flush delivers what is due until nothing is, or limit passes.
+func (d *deliverer) flush(ctx context.Context, limit time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for ctx.Err() == nil && d.deliverDue(ctx) > 0 {
+	}
+}
+
+// deliverDue claims what is due and delivers it, one goroutine a key; it
+// returns how many messages it claimed.
+func (d *deliverer) deliverDue(ctx context.Context) int {
+	now := time.Now()
+	msgs, err := d.store.ClaimMessages(ctx, d.cfg.Replica, now, now.Add(outboxLease), outboxParallel)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("could not read the outbox", "error", err)
+		}
+		return 0
+	}
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		wg.Go(func() { d.deliverOne(ctx, m) })
+	}
+	wg.Wait()
+	return len(msgs)
+}
+
+// deliverOne sends one message and records how that went.
+func (d *deliverer) deliverOne(ctx context.Context, m store.Message) {
+	err := d.send(ctx, m)
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	if err == nil || errors.Is(err, errGone) {
+		if err := d.store.Delivered(rctx, m.Seq, d.cfg.Replica); err != nil && !errors.Is(err, store.ErrConflict) {
+			d.log.Warn("could not mark an outbox message delivered; it may be sent again", "seq", m.Seq, "error", err)
+		}
+		return
+	}
+	var se *SendError
+	permanent := errors.As(err, &se) && !se.Temporary
+	if permanent && m.Attempts+1 >= outboxPermanentTries {
+		d.log.Error("slack keeps refusing a message; giving it up", "seq", m.Seq, "kind", string(m.Kind),
+			"request_id", m.RequestID, "audit_seq", m.AuditSeq, "error", sendCode(err))
+		_ = d.store.Delivered(rctx, m.Seq, d.cfg.Replica)
+		return
+	}
+	next := time.Now().Add(backoff(m.Attempts, se))
+	if err == errNoCard {
+		next = time.Now().Add(100 * time.Millisecond)
+	}
+	if err := d.store.Retry(rctx, m.Seq, d.cfg.Replica, next, sendCode(err)); err != nil && !errors.Is(err, store.ErrConflict) {
+		d.log.Warn("could not record an outbox retry", "seq", m.Seq, "error", err)
+	}
+	if m.Attempts == 0 {
+		d.log.Warn("could not deliver to slack; will try again", "kind", string(m.Kind), "request_id", m.RequestID, "error", sendCode(err))
+	}
+}
+
+// errGone marks a message that has nothing left to deliver to.
+var errGone = errors.New("nothing to deliver to")
+
+// errNoCard marks a thread message whose card is not posted yet.
+var errNoCard = &SendError{Code: "card not posted yet", Temporary: true}
+
+// send renders a message from the durable state it points at and posts it.
+func (d *deliverer) send(ctx context.Context, m store.Message) error {
+	switch m.Kind {
+	case store.DeliverAudit:
+		rec, err := d.store.AuditRecord(ctx, m.AuditSeq)
+		if err != nil {
+			return storeErr(err)
+		}
+		_, err = d.msg.Post(ctx, m.Channel, "", Message{Text: auditLine(rec)})
+		return err
+	case store.DeliverReply, store.DeliverCard:
+		req, err := d.store.Request(ctx, m.RequestID)
+		if err != nil {
+			return storeErr(err)
+		}
+		if req.RootTS == "" {
+			if req.State.Terminal() {
+				return errGone // its card was never posted: there is no thread
+			}
+			return errNoCard
+		}
+		if m.Kind == store.DeliverCard {
+			return d.msg.Update(ctx, req.Channel, req.RootTS, cardMessage(cardOf(req, targetOf(req))))
+		}
+		rec, err := d.store.AuditRecord(ctx, m.AuditSeq)
+		if err != nil {
+			return storeErr(err)
+		}
+		_, err = d.msg.Post(ctx, req.Channel, req.RootTS, Message{Text: Event(rec.Event.Event).icon() + " " + rec.Detail})
+		return err
+	}
+	return errGone
+}
+
+// storeErr turns a store failure while rendering into a retry, except a
+// message pointing at nothing, which no retry mends.
+func storeErr(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errGone
+	}
+	return &SendError{Code: "store unavailable", Temporary: true}
+}
+
+// backoff is how long a message waits after its attempt-th failure: what
+// Slack asked for, else 1 s doubling to a minute.
+func backoff(attempts int, se *SendError) time.Duration {
+	if se != nil && se.RetryAfter > 0 {
+		return se.RetryAfter
+	}
+	d := time.Second << min(attempts, 6)
+	return min(d, time.Minute)
+}
