@@ -34,12 +34,9 @@ func (s *Server) listUsers(c *call) response {
 		}
 		count = b
 	}
-	var filter filterExpr
-	if v := c.queryOption("$filter"); len(v) > 0 {
-		var err error
-		if filter, err = parseFilter(v[0]); err != nil {
-			return badRequest("%s", err.Error())
-		}
+	filter, resp, ok := filterOption(c)
+	if !ok {
+		return resp
 	}
 	sel, err := parseSelect(c.queryOption("$select"))
 	if err != nil {
@@ -52,19 +49,14 @@ func (s *Server) listUsers(c *call) response {
 			return badRequest("Invalid skip token '%s'.", v[0])
 		}
 	}
+	s.waitListDelay()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	matches := func(u *User) bool { return filter == nil || filter.match(&env{u: u}) }
 	body := map[string]any{"@odata.context": metadataBase + "#" + entitySet(sel)}
 	if count {
-		n := 0
-		for _, u := range s.users {
-			if matches(u) {
-				n++
-			}
-		}
-		body["@odata.count"] = n
+		body["@odata.count"] = s.countMatches(filter)
 	}
 	page, lastSeq := []map[string]any{}, int64(0)
 	start := sort.Search(len(s.seqs), func(i int) bool { return s.seqs[i] > after })

@@ -19,7 +19,13 @@ const metadataBase = "https://graph.microsoft.com/v1.0/$metadata"
 const (
 	odataContentType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 	errorContentType = "application/json"
+	textContentType  = "text/plain"
 )
+
+// plainText is a response body sent as it is, labelled text/plain, the way
+// Graph answers a raw $count. Inside a $batch answer it is embedded as a
+// JSON string.
+type plainText string
 
 // response is what a handler produces. Handlers return it instead of writing
 // to an http.ResponseWriter so that $batch can run the same handlers for each
@@ -124,6 +130,9 @@ func (resp response) finish(requestID, clientRequestID string, now time.Time) st
 	if resp.body == nil {
 		return ""
 	}
+	if _, ok := resp.body.(plainText); ok {
+		return textContentType
+	}
 	eb, ok := resp.body.(*errorBody)
 	if !ok {
 		return odataContentType
@@ -151,10 +160,15 @@ func (resp response) write(w http.ResponseWriter, requestID, clientRequestID str
 		return
 	}
 	h.Set("Content-Type", ct)
-	data, err := json.Marshal(resp.body)
-	if err != nil {
-		// Only a programming error in the fake gets here; make it loud.
-		panic(fmt.Sprintf("fakegraph: marshal response: %v", err))
+	var data []byte
+	if text, ok := resp.body.(plainText); ok {
+		data = []byte(text)
+	} else {
+		var err error
+		if data, err = json.Marshal(resp.body); err != nil {
+			// Only a programming error in the fake gets here; make it loud.
+			panic(fmt.Sprintf("fakegraph: marshal response: %v", err))
+		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(resp.status)

@@ -106,6 +106,7 @@ func (s *Server) patchUser(c *call) response {
 				"Invalid value specified for property '"+name+"' of resource 'User'.")
 		}
 	}
+	s.noteWrite(u)
 	*u = next
 	return response{status: http.StatusNoContent}
 }

@@ -22,6 +22,8 @@ var routes []route
 func init() {
 	routes = []route{
 		{http.MethodGet, "users", []string{"$filter", "$select", "$top", "$count", "$skiptoken"}, (*Server).listUsers},
+		// Before users/{id}, which would take "$count" for a user id.
+		{http.MethodGet, "users/$count", []string{"$filter"}, (*Server).countUsers},
 		{http.MethodGet, "users/{id}", []string{"$select"}, (*Server).getUser},
 		{http.MethodPatch, "users/{id}", nil, (*Server).patchUser},
 		{http.MethodPost, "users/{id}/revokeSignInSessions", nil, (*Server).revokeSignInSessions},

@@ -92,6 +92,16 @@ type Server struct {
 	nextSignIn  int64
 	log         []*Request
 	onRequest   func(Request)
+	// Replication lag (lag.go): which reads trail the writes, and the
+	// state a lagging replica still has of each user.
+	lagAll  bool
+	lags    map[string]*userLag // lower-cased user id -> lag of that user's reads
+	replica []replicaState      // replica[i] is for users[i]; grown on the first write to it
+	// listDelay holds every GET /users page back (listdelay.go); closing
+	// ends such waits so Close does not sit them out.
+	listDelay time.Duration
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New starts a Server listening on 127.0.0.1. Call Close when done.
@@ -112,6 +122,8 @@ func New(opts Options) *Server {
 		throttle:    newWriteThrottle(opts.WriteLimit, opts.WriteWindow),
 		compromised: make(map[string]bool),
 		riskLimit:   newWriteThrottle(1, opts.CompromisedWindow),
+		lags:        make(map[string]*userLag),
+		closing:     make(chan struct{}),
 	}
 	// Bind 127.0.0.1 explicitly: the SDK only allows plain http for
 	// localhost, and an IPv6 default listener would produce [::1] URLs.
@@ -129,8 +141,12 @@ func New(opts Options) *Server {
 // URL returns the Graph base URL to give the SDK, "http://127.0.0.1:PORT/v1.0".
 func (s *Server) URL() string { return s.base }
 
-// Close shuts the server down, waiting for in-flight requests.
-func (s *Server) Close() { s.ts.Close() }
+// Close shuts the server down, waiting for in-flight requests; a listing
+// page held back by SetListDelay is answered at once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.ts.Close()
+}
 
 // Requests returns a copy of the request log, oldest first.
 func (s *Server) Requests() []Request {

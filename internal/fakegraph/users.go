@@ -71,6 +71,7 @@ func (s *Server) AddUsers(us ...User) {
 				delete(s.byKey, old)
 			}
 			*s.users[i] = u
+			s.forgetReplica(i)
 		} else {
 			if len(block) == 0 {
 				block = make([]User, len(us)-k)
@@ -140,7 +141,7 @@ func (s *Server) getUser(c *call) response {
 	if u == nil {
 		return notFound(key)
 	}
-	body := userJSON(u, sel)
+	body := userJSON(s.readView(u), sel)
 	body["@odata.context"] = metadataBase + "#" + entitySet(sel) + "/$entity"
 	return jsonResponse(http.StatusOK, body)
 }
@@ -153,6 +154,7 @@ func (s *Server) revokeSignInSessions(c *call) response {
 	if u == nil {
 		return notFound(key)
 	}
+	s.noteWrite(u)
 	// Stored at full precision so a test can compare it with a time it took
 	// before the call; the wire form is truncated to seconds like Graph's.
 	u.SignInSessionsValidFrom = s.opts.Now().UTC()

@@ -84,6 +84,7 @@ func New(cfg Config) (*Client, error) {
 
 	parse := absser.NewParseNodeFactoryRegistry()
 	parse.ContentTypeAssociatedFactories["application/json"] = jsonser.NewJsonParseNodeFactory()
+	parse.ContentTypeAssociatedFactories[textPlain] = textParseNodeFactory{} // $count answers
 	write := absser.NewSerializationWriterFactoryRegistry()
 	write.ContentTypeAssociatedFactories["application/json"] = jsonser.NewJsonSerializationWriterFactory()
 

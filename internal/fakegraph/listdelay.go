@@ -1,0 +1,32 @@
+package fakegraph
+
+import "time"
+
+// SetListDelay holds every page of GET /users (the first and each nextLink,
+// alone or inside $batch) back by d before answering it, so a test can make
+// listing a big tenant as slow as it is against Graph (seconds per page of
+// 999) while GET /users/$count and reads of one user stay fast. 0 removes
+// the delay. A page already waiting keeps the delay it started with; Close
+// cuts every wait short.
+func (s *Server) SetListDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listDelay = max(d, 0)
+}
+
+// waitListDelay sleeps the listing delay outside the lock, so the rest of
+// the server keeps answering meanwhile.
+func (s *Server) waitListDelay() {
+	s.mu.Lock()
+	d := s.listDelay
+	s.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.closing:
+	}
+}
