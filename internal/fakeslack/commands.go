@@ -30,7 +30,9 @@ type Click struct {
 // Ack is the client's acknowledgement of an envelope.
 type Ack struct {
 	EnvelopeID string
-	// Payload is what the client put in its ack, if anything.
+	// Payload is what the client put in its ack, if anything. A slash
+	// command's ack payload with text or blocks is also recorded as a
+	// Message with Via "ack", as Slack shows it (see showAck).
 	Payload json.RawMessage
 	// SentAt is when the envelope was written, AckedAt when the ack was read.
 	SentAt, AckedAt time.Time
@@ -89,7 +91,7 @@ func (s *Server) SlashCommand(ctx context.Context, c SlashCommand) (Ack, error) 
 	}
 	s.emit(Event{Kind: "command", UserID: c.UserID, ChannelID: c.ChannelID, Text: c.Text, Command: c.Command})
 	s.mu.Unlock()
-	return s.deliver(ctx, "slash_commands", payload, c.RetryAttempt, true)
+	return s.deliver(ctx, "slash_commands", payload, c.RetryAttempt, &ackTarget{channel: c.ChannelID, user: c.UserID})
 }
 
 // Click sends an interactive envelope with a block_actions payload, shaped as
@@ -100,7 +102,7 @@ func (s *Server) Click(ctx context.Context, c Click) (Ack, error) {
 	if err != nil {
 		return Ack{}, err
 	}
-	return s.deliver(ctx, "interactive", payload, 0, false)
+	return s.deliver(ctx, "interactive", payload, 0, nil)
 }
 
 func (s *Server) clickPayload(c Click) (map[string]any, error) {

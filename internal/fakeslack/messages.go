@@ -19,12 +19,16 @@ type Message struct {
 	Blocks json.RawMessage
 	// Ephemeral messages are seen only by User.
 	Ephemeral bool
-	// User is who sees an ephemeral message; for a response_url post it is
-	// the person who ran the command or clicked, ephemeral or not.
+	// User is who sees an ephemeral message; for a response_url post or an
+	// ack it is the person who ran the command or clicked, ephemeral or not.
 	User string
-	// Via is "chat.postMessage", "chat.postEphemeral", "response_url" or
-	// "files.completeUploadExternal".
+	// Via is "chat.postMessage", "chat.postEphemeral", "response_url",
+	// "files.completeUploadExternal", "ack" (a slash command's ack payload)
+	// or "AddMessage".
 	Via string
+	// Author is who posted the message: empty for the bot, which posts
+	// everything except what a test adds with AddMessage on someone's behalf.
+	Author string
 	// Files are the files a files.completeUploadExternal message shares.
 	Files []FileRef
 	// Updates counts the edits (chat.update or response_url replace_original).
@@ -41,6 +45,9 @@ type msgKey struct{ channel, ts string }
 type record struct {
 	Message
 	history []json.RawMessage
+	// replies are a top-level message's thread replies in ts order, for
+	// the reply_count conversations.history reports.
+	replies []*record
 }
 
 func (m Message) clone() Message {
@@ -56,8 +63,28 @@ func (s *Server) addMessage(m Message, kind string) Message {
 	r := &record{Message: m}
 	s.msgs = append(s.msgs, r)
 	s.byKey[msgKey{m.Channel, m.TS}] = r
+	s.index(r)
 	s.emit(Event{Kind: kind, At: m.PostedAt, Message: m.clone()})
 	return m.clone()
+}
+
+// AddMessage records m as if it had just been posted, without going through
+// the Web API: to seed a channel's history, or to stand for a person's
+// message (set Author). It gets a fresh TS and PostedAt, Via defaults to
+// "AddMessage", and observers see a post (an ephemeral one if m.Ephemeral).
+// It returns the message as stored.
+func (s *Server) AddMessage(m Message) Message {
+	if m.Via == "" {
+		m.Via = "AddMessage"
+	}
+	m = m.clone() // the caller keeps its slices
+	kind := "post"
+	if m.Ephemeral {
+		kind = "ephemeral"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addMessage(m, kind)
 }
 
 // updateMessage applies an edit to r and reports it. Callers hold s.mu.
@@ -173,30 +200,49 @@ func (s *Server) transcriptLocked() string {
 	return b.String()
 }
 
+// wireMessage is a message object as Slack serves it. A struct rather than a
+// map because conversations.history encodes up to 999 at a time.
+type wireMessage struct {
+	Type     string          `json:"type"`
+	User     string          `json:"user"`
+	BotID    string          `json:"bot_id,omitempty"`
+	AppID    string          `json:"app_id,omitempty"`
+	Team     string          `json:"team"`
+	Text     string          `json:"text"`
+	TS       string          `json:"ts"`
+	ThreadTS string          `json:"thread_ts,omitempty"`
+	Blocks   json.RawMessage `json:"blocks,omitempty"`
+	Files    []wireFile      `json:"files,omitempty"`
+	Upload   bool            `json:"upload,omitempty"`
+	// The thread fields of a root, which only conversations.history fills in.
+	ReplyCount      int      `json:"reply_count,omitempty"`
+	ReplyUsersCount int      `json:"reply_users_count,omitempty"`
+	ReplyUsers      []string `json:"reply_users,omitempty"`
+	LatestReply     string   `json:"latest_reply,omitempty"`
+}
+
+// wireFile is a file as a message object lists it.
+type wireFile struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Mode  string `json:"mode"`
+}
+
 // wire renders m as Slack returns a message object (chat.postMessage's
-// "message", an interaction payload's "message").
-func (s *Server) wire(m Message) map[string]any {
-	w := map[string]any{
-		"type":   "message",
-		"user":   BotUserID,
-		"bot_id": BotID,
-		"app_id": AppID,
-		"team":   s.opts.TeamID,
-		"text":   m.Text,
-		"ts":     m.TS,
-	}
-	if m.ThreadTS != "" {
-		w["thread_ts"] = m.ThreadTS
-	}
-	if len(m.Blocks) > 0 {
-		w["blocks"] = json.RawMessage(m.Blocks)
+// "message", an interaction payload's "message", conversations.history).
+func (s *Server) wire(m Message) *wireMessage {
+	w := &wireMessage{Type: "message", User: BotUserID, BotID: BotID, AppID: AppID, Team: s.opts.TeamID,
+		Text: m.Text, TS: m.TS, ThreadTS: m.ThreadTS, Blocks: m.Blocks}
+	if m.Author != "" {
+		// A person's message names only them.
+		w.User, w.BotID, w.AppID = m.Author, "", ""
 	}
 	if len(m.Files) > 0 {
-		files := make([]map[string]any, len(m.Files))
+		w.Files, w.Upload = make([]wireFile, len(m.Files)), true
 		for i, f := range m.Files {
-			files[i] = map[string]any{"id": f.ID, "name": f.Name, "title": f.Title, "mode": "hosted"}
+			w.Files[i] = wireFile{ID: f.ID, Name: f.Name, Title: f.Title, Mode: "hosted"}
 		}
-		w["files"], w["upload"] = files, true
 	}
 	return w
 }

@@ -40,7 +40,7 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 	if string(body.Blocks) == "null" {
 		body.Blocks = nil
 	}
-	done := s.logCall("response_url", url.Values{
+	done, refused := s.logCall("response_url", url.Values{
 		"response_type":    {body.ResponseType},
 		"text":             {body.Text},
 		"blocks":           {string(body.Blocks)},
@@ -48,8 +48,8 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 		"replace_original": {strconv.FormatBool(body.ReplaceOriginal)},
 		"delete_original":  {strconv.FormatBool(body.DeleteOriginal)},
 	})
-	if f, ok := s.takeFault("response_url"); ok {
-		done(f.err)
+	if f, ok := s.scriptedFault("response_url"); ok {
+		refused(f.err)
 		writeFault(w, f)
 		return
 	}

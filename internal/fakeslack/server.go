@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -46,14 +47,20 @@ type Options struct {
 	PingInterval time.Duration
 	// Scopes are the bot token's scopes, sent as X-OAuth-Scopes on every Web
 	// API answer to the bot token, as Slack does. Nil: DefaultScopes. Only
-	// the files.* upload methods enforce theirs (files:write), answering
-	// missing_scope without it.
+	// the files.* upload methods (files:write) and conversations.history
+	// (channels:history, which DefaultScopes lacks as the app manifest does)
+	// enforce theirs, answering missing_scope without it.
 	Scopes []string
 	// Channels, when set, are the only channels conversations.info knows,
 	// each mapped to whether the bot is a member; files.completeUploadExternal
 	// shares only into known channels the bot is in. Nil: every channel
-	// exists and the bot is in it.
+	// exists and the bot is in it. conversations.history reads only known
+	// channels the bot is in, too.
 	Channels map[string]bool
+	// Latency holds back every answer to an HTTP request (Web API methods,
+	// apps.connections.open included, response_url and upload_url posts)
+	// by this long, as a slow Slack would; see SetLatency.
+	Latency time.Duration
 }
 
 // DefaultScopes are the bot scopes revokebot's app manifest asks for.
@@ -73,6 +80,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	events   *dispatcher
 	done     chan struct{} // closed by Close
+	latency  atomic.Int64  // time.Duration; read without s.mu so that held answers wait side by side
 
 	mu        sync.Mutex
 	closed    bool
@@ -80,8 +88,10 @@ type Server struct {
 	groups    map[string][]string
 	msgs      []*record
 	byKey     map[msgKey]*record
+	history   map[string][]*record // per channel, top-level messages in ts order
 	calls     []Call
 	faults    map[string]*fault
+	outages   []*outage
 	live      map[*wsConn]struct{} // hello sent, eligible for envelopes
 	all       map[*wsConn]struct{} // every socket not yet torn down
 	opened    int
@@ -109,6 +119,7 @@ func New(opts Options) *Server {
 		users:     map[string]User{},
 		groups:    map[string][]string{},
 		byKey:     map[msgKey]*record{},
+		history:   map[string][]*record{},
 		faults:    map[string]*fault{},
 		live:      map[*wsConn]struct{}{},
 		all:       map[*wsConn]struct{}{},
@@ -131,7 +142,8 @@ func New(opts Options) *Server {
 	mux.HandleFunc("/link/", s.handleLink)
 	mux.HandleFunc("/response/", s.handleResponseURL)
 	mux.HandleFunc("/upload/", s.handleUpload)
-	s.srv = httptest.NewServer(mux)
+	s.latency.Store(int64(opts.Latency))
+	s.srv = httptest.NewServer(s.delayed(mux))
 	s.base = s.srv.URL
 	return s
 }

@@ -39,6 +39,8 @@ type ackMsg struct {
 // pendingAck is an envelope waiting for its ack.
 type pendingAck struct {
 	ch chan ackMsg // buffered: the reader never blocks on a slow waiter
+	// shown, for a slash command, is where Slack shows the ack's payload.
+	shown *ackTarget
 }
 
 // handleLink is the websocket endpoint apps.connections.open points at.
@@ -141,6 +143,11 @@ func (s *Server) readLoop(c *wsConn) {
 		s.mu.Lock()
 		p := s.pending[ack.EnvelopeID]
 		delete(s.pending, ack.EnvelopeID) // a second ack for the same envelope is ignored
+		if p != nil && p.shown != nil {
+			// Under the same lock as the delete, so the message is there
+			// by the time SlashCommand returns the ack.
+			s.showAck(*p.shown, ack.Payload)
+		}
 		s.mu.Unlock()
 		if p != nil {
 			p.ch <- ackMsg{payload: ack.Payload, at: at}
@@ -245,13 +252,15 @@ func (s *Server) pickConn() *wsConn {
 	return nil
 }
 
-// deliver sends an envelope to one connection and waits for its ack.
-func (s *Server) deliver(ctx context.Context, typ string, payload any, retry int, acceptsResponse bool) (Ack, error) {
+// deliver sends an envelope to one connection and waits for its ack. A
+// non-nil shown marks an envelope whose ack may carry a message
+// (accepts_response_payload) and says where Slack shows it.
+func (s *Server) deliver(ctx context.Context, typ string, payload any, retry int, shown *ackTarget) (Ack, error) {
 	id := envelopeID()
 	env := map[string]any{
 		"envelope_id":              id,
 		"type":                     typ,
-		"accepts_response_payload": acceptsResponse,
+		"accepts_response_payload": shown != nil,
 		"retry_attempt":            retry,
 		"retry_reason":             "",
 		"payload":                  payload,
@@ -264,7 +273,7 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, retry int
 		return Ack{}, err
 	}
 	// Registered before the write so an ack that beats us back is not lost.
-	p := &pendingAck{ch: make(chan ackMsg, 1)}
+	p := &pendingAck{ch: make(chan ackMsg, 1), shown: shown}
 	s.mu.Lock()
 	s.pending[id] = p
 	s.mu.Unlock()

@@ -46,11 +46,13 @@ type upload struct {
 // filesScope is what Slack asks of a bot token for the files.* write methods.
 const filesScope = "files:write"
 
-// methodScopes lists the scope each method needs. Only the upload methods are
-// checked, so that the older methods keep answering whatever Scopes says.
+// methodScopes lists the scope each method needs. Only the upload methods and
+// conversations.history are checked, so that the older methods keep
+// answering whatever Scopes says.
 var methodScopes = map[string]string{
 	"files.getUploadURLExternal":   filesScope,
 	"files.completeUploadExternal": filesScope,
+	"conversations.history":        historyScope,
 }
 
 // Files returns a copy of every file share so far, oldest first.
@@ -89,10 +91,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := strings.TrimPrefix(r.URL.Path, "/upload/")
-	done := s.logCall("upload", url.Values{"file_id": {id}})
-	if f, ok := s.takeFault("upload"); ok {
-		done(f.err)
-		if f.err == "ratelimited" {
+	done, refused := s.logCall("upload", url.Values{"file_id": {id}})
+	if f, ok := s.scriptedFault("upload"); ok {
+		refused(f.err)
+		if f.err == "ratelimited" || f.status != 0 {
 			writeFault(w, f)
 			return
 		}

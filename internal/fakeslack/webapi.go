@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,15 +15,13 @@ type Call struct {
 	At     time.Time // when the request arrived
 	// Params are the form (or query) parameters with the token removed.
 	Params url.Values
-	// Error is the Slack error code returned, empty on success.
+	// Error is the Slack error code returned, empty on success. An answer
+	// that carries no Slack error (an outage's bare status) is "http_"
+	// and the status: "http_503".
 	Error string
-}
-
-// fault is a scripted failure for the next n calls of one method.
-type fault struct {
-	err        string
-	n          int
-	retryAfter int
+	// Refused is set when a scripted failure (an Outage or a FailNext
+	// fault) answered instead of the method, so the call changed nothing.
+	Refused bool
 }
 
 // Calls returns a snapshot of the Web API call log, in arrival order.
@@ -41,59 +38,20 @@ func (s *Server) Calls() []Call {
 	return out
 }
 
-// FailNext makes the next n calls of method fail with the Slack error err.
-// err "ratelimited" answers HTTP 429 with Retry-After: retryAfter seconds,
-// which slack-go turns into *slack.RateLimitedError. Method "upload" (posts
-// to an upload_url) answers any other err as HTTP 500, since that endpoint
-// speaks no JSON. A later FailNext for the same method replaces the earlier
-// one; n <= 0 clears it.
-func (s *Server) FailNext(method, err string, n int, retryAfter int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n <= 0 {
-		delete(s.faults, method)
-		return
-	}
-	s.faults[method] = &fault{err: err, n: n, retryAfter: retryAfter}
-}
-
-// logCall appends a call and returns a function that records its outcome.
-func (s *Server) logCall(method string, params url.Values) func(errCode string) {
+// logCall appends a call and returns the functions that record its outcome:
+// done for an answer the method gave, refused for a scripted failure that
+// answered in its place.
+func (s *Server) logCall(method string, params url.Values) (done, refused func(errCode string)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i := len(s.calls)
 	s.calls = append(s.calls, Call{Method: method, At: time.Now(), Params: params})
-	return func(errCode string) {
+	record := func(errCode string, refused bool) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.calls[i].Error = errCode
+		s.calls[i].Error, s.calls[i].Refused = errCode, refused
 	}
-}
-
-// takeFault consumes one scripted failure of method, if any.
-func (s *Server) takeFault(method string) (fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, ok := s.faults[method]
-	if !ok {
-		return fault{}, false
-	}
-	f.n--
-	if f.n <= 0 {
-		delete(s.faults, method)
-	}
-	return *f, true
-}
-
-// writeFault answers a scripted failure the way Slack does: rate limits as
-// HTTP 429 with Retry-After, everything else as 200 with ok:false.
-func writeFault(w http.ResponseWriter, f fault) {
-	if f.err == "ratelimited" {
-		w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": f.err})
+	return func(errCode string) { record(errCode, false) }, func(errCode string) { record(errCode, true) }
 }
 
 // apiError is a Slack error with an optional human-readable detail, which
@@ -113,6 +71,7 @@ var apiMethods = map[string]apiHandler{
 	"users.info":                   (*Server).usersInfo,
 	"usergroups.users.list":        (*Server).usergroupsUsersList,
 	"conversations.info":           (*Server).conversationsInfo,
+	"conversations.history":        (*Server).conversationsHistory,
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +89,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	if token == "" {
 		token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
-	done := s.logCall(method, params)
+	done, refused := s.logCall(method, params)
+	// An outage is Slack's edge failing: it answers before any token,
+	// method or scope is looked at.
+	if f, ok := s.outageFor(method); ok {
+		refused(f.err)
+		writeFault(w, f)
+		return
+	}
 
 	h, known := apiMethods[method]
 	wantApp := method == "apps.connections.open"
@@ -158,7 +124,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if f, ok := s.takeFault(method); ok {
-		done(f.err)
+		refused(f.err)
 		writeFault(w, f)
 		return
 	}
