@@ -44,6 +44,8 @@ type Config struct {
 	// BulkRevoker tries each call once: the bulk engine paces and retries.
 	Lister      Lister
 	BulkRevoker Revoker
+	// Counter counts the tenant for /revoke all's card (Graph's $count).
+	Counter request.Counter
 	// The other containment actions; a nil one is refused with a reason.
 	Disabler    Disabler
 	SharePoint  SharePointRevoker
@@ -93,8 +95,8 @@ func New(cfg Config) (*Bot, error) {
 		return nil, err
 	}
 	flow, err := request.New(request.Config{
-		Policy: cfg.Policy, Store: cfg.Store, Messenger: a, Groups: a.Groups(), Profiles: a,
-		Directory: cfg.Directory, Revoker: cfg.Revoker, Lister: cfg.Lister, BulkRevoker: cfg.BulkRevoker,
+		Policy: cfg.Policy, Store: cfg.Store, Messenger: a, Groups: a, Profiles: a,
+		Directory: cfg.Directory, Revoker: cfg.Revoker, Lister: cfg.Lister, BulkRevoker: cfg.BulkRevoker, Counter: cfg.Counter,
 		Disabler: cfg.Disabler, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
 		Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
 		Log: cfg.Log, Now: cfg.Now, Metrics: cfg.Metrics,

@@ -9,7 +9,6 @@ import (
 
 	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/revoke"
-	"github.com/revokebot/revokebot/revoke/bulk"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -34,16 +33,12 @@ func (b *intake) handleAll(ctx context.Context, cmd CommandEvent, _ Command) {
 		reply("This revokebot is not set up for `/revoke all`. Nothing was revoked.")
 		return
 	}
-	reply("Counting the tenant's users for the approval card…")
-	eligible, skipped, err := bulk.Preview(ctx, b.cfg.Lister, b.bulk.skipReason)
+	p, err := b.count(ctx)
 	if err != nil {
 		log.Warn("could not count the tenant", "error", err)
 		reply("Counting the tenant's users failed: " + describe(err) + " Nothing was revoked.")
 		return
 	}
-	ra := b.policy.RevokeAll
-	p := &preview{Eligible: eligible, Skipped: skipped, Writes: ra.Writes, Per: ra.Per,
-		Estimate: bulk.Estimate(eligible, ra.Writes, ra.Per)}
 	raw, _ := json.Marshal(requestTarget{All: p})
 	now := b.now().UTC()
 	req := store.Request{
@@ -55,8 +50,7 @@ func (b *intake) handleAll(ctx context.Context, cmd CommandEvent, _ Command) {
 		return
 	}
 	log = log.With("request_id", req.ID, "target", "all")
-	detail := fmt.Sprintf("<@%s> asked to revoke the sign-in sessions of every user: %s eligible, %s skipped (%s). Needs an approver.",
-		cmd.User, count(eligible), count(skippedTotal(skipped)), skippedLine(skipped))
+	detail := fmt.Sprintf("<@%s> asked to revoke the sign-in sessions of every user: %s. Needs an approver.", cmd.User, p.countsLine())
 	if _, err := b.tell.audit(ctx, req, EvRequested, cmd.User, detail); err != nil {
 		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
 		return

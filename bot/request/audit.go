@@ -150,9 +150,14 @@ func retryRecord(ctx context.Context, write func() error) error {
 }
 
 // refuse records a refused command or click: in its request's thread when
-// inThread, else only in the audit log and channel. The caller tells the
-// person, and says it was recorded only when refuse returns nil.
-func (b *teller) refuse(ctx context.Context, req *store.Request, actor, detail string, inThread bool) error {
+// inThread, else only in the audit log and channel. Repeats by someone the
+// policy does not name (an outsider) are folded into one record a minute.
+// The caller tells the person, and says it was recorded only when refuse
+// returns nil (or errFolded).
+func (b *teller) refuse(ctx context.Context, req *store.Request, actor, detail string, inThread, outsider bool) error {
+	if outsider && b.fold.add(actor, req, detail, inThread) {
+		return errFolded
+	}
 	e := store.Event{Time: b.now().UTC(), Event: string(EvRefused), Actor: actor, Detail: detail}
 	if req != nil {
 		e = b.event(*req, EvRefused, actor, detail)

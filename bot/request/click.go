@@ -81,11 +81,8 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 		if c.Action == ActionStop {
 			what = "stop this job"
 		}
-		if !b.refused(ctx, facts, fmt.Sprintf("<@%s> tried to %s and was refused: %s", c.Actor, what, d.Reason), true) {
-			reply("You cannot " + what + ": " + d.Reason)
-			return
-		}
-		reply("You cannot " + what + ": " + d.Reason + " This attempt was recorded.")
+		err := b.refused(ctx, facts, fmt.Sprintf("<@%s> tried to %s and was refused: %s", c.Actor, what, d.Reason), true)
+		reply("You cannot " + what + ": " + d.Reason + recordedWords(err))
 	case Stop:
 		b.stop(ctx, c, req, reply)
 	case Move:
@@ -96,13 +93,13 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 // refused records a refused click: on its request's thread when inThread,
 // else only in the audit log and channel (a finished card, a foreign or
 // unknown ID: nothing about the request is shown). It reports whether the
-// record was written.
-func (b *decider) refused(ctx context.Context, f Click, detail string, inThread bool) bool {
+// record was written (errFolded: counted with the clicker's recent ones).
+func (b *decider) refused(ctx context.Context, f Click, detail string, inThread bool) error {
 	var req *store.Request
 	if f.Found && f.Request.Channel == f.Channel {
 		req = &f.Request
 	}
-	return b.tell.refuse(ctx, req, f.Actor.UserID, detail, inThread) == nil
+	return b.tell.refuse(ctx, req, f.Actor.UserID, detail, inThread, !b.policy.IsRequester(f.Actor) && !b.policy.IsApprover(f.Actor))
 }
 
 // move takes the edge a decision chose, with its audit record, its card and

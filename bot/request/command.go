@@ -164,22 +164,36 @@ func (b *intake) createRequest(ctx context.Context, log *slog.Logger, req store.
 // mayRequest checks that the caller may ask for anything in this channel; a
 // refusal is audited and explained to the caller only.
 func (b *intake) mayRequest(ctx context.Context, cmd CommandEvent, log *slog.Logger, reply func(string)) bool {
-	actor, err := b.actor(ctx, cmd.User, b.policy.Requesters)
+	return b.authorize(ctx, cmd, reply, func(a authz.Actor) (string, bool) { return b.policy.MayRequest(a, cmd.Channel) },
+		b.policy.Requesters)
+}
+
+// inspect runs the checks every read-only command shares: the caller must be
+// a requester or an approver; a refusal is audited. It returns whether to go on.
+func (b *intake) inspect(ctx context.Context, cmd CommandEvent, reply func(string)) bool {
+	return b.authorize(ctx, cmd, reply, b.policy.MayInspect, b.policy.Requesters, b.policy.Approvers)
+}
+
+// authorize decides a command with the caller's groups among those of
+// sets; a refusal, or a failure to check, is audited and told to the caller
+// only.
+func (b *intake) authorize(ctx context.Context, cmd CommandEvent, reply func(string), may func(authz.Actor) (string, bool), sets ...authz.Principals) bool {
+	actor, err := b.actor(ctx, cmd.User, sets...)
 	if err != nil {
-		log.Error("could not check user-group membership", "error", err)
-		reply("revokebot could not check your user-group membership with Slack, so it did nothing. Try again in a moment.")
+		b.log.Error("could not check user-group membership", "actor", cmd.User, "error", err)
+		b.m.Command("refused")
+		rerr := b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s`, and revokebot could not check user-group membership with Slack, so it refused.", cmd.User, Escape(clip(cmd.Text))), false, true)
+		reply("revokebot could not check your user-group membership with Slack, so it did nothing. Try again in a moment." + recordedWords(rerr))
 		return false
 	}
-	reason, ok := b.policy.MayRequest(actor, cmd.Channel)
+	reason, ok := may(actor)
 	if ok {
 		return true
 	}
 	b.m.Command("refused")
-	if err := b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason), false); err != nil {
-		reply("You cannot do that: " + reason)
-		return false
-	}
-	reply("You cannot do that: " + reason + " This attempt was recorded.")
+	outsider := !b.policy.IsRequester(actor) && !b.policy.IsApprover(actor)
+	err = b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason), false, outsider)
+	reply("You cannot do that: " + reason + recordedWords(err))
 	return false
 }
 
@@ -217,7 +231,7 @@ func (b *env) actor(ctx context.Context, userID string, sets ...authz.Principals
 		}
 	}
 	slices.Sort(groups)
-	in, err := b.cfg.Groups.MemberOf(ctx, userID, slices.Compact(groups))
+	in, err := b.groups.MemberOf(ctx, userID, slices.Compact(groups))
 	return authz.Actor{UserID: userID, Groups: in}, err
 }
 

@@ -1,6 +1,11 @@
 package request
 
-import "context"
+import (
+	"context"
+	"fmt"
+
+	"github.com/revokebot/revokebot/authz"
+)
 
 // CommandEvent is one /revoke as the platform delivered it.
 type CommandEvent struct {
@@ -30,41 +35,97 @@ type Ack struct {
 
 const busy = "revokebot is overloaded right now and did not take this. Please try again in a moment."
 
-// Command takes a slash command on the event loop: it answers pure forms at
-// once and hands the rest to the pool. It never blocks, so the platform's
-// events are always drained.
+// Command takes a slash command on the event loop. Pure forms are answered
+// at once. The caller's right to anything is decided next, from the policy
+// and the cached group membership, before any work is queued: a refusal is
+// answered in the ack and recorded without delaying anyone; allowed people's
+// work has its own capacity, and work from people the cache cannot place
+// yet goes to a smaller one. It never blocks, so the platform's events are
+// always drained.
 func (w *Workflow) Command(cmd CommandEvent) Ack {
 	parsed := Parse(cmd.Text)
 	if text, done := immediateReply(parsed); done {
 		w.m.Command(map[bool]string{true: "invalid", false: "answered"}[parsed.Kind == CmdInvalid])
 		return Ack{Text: text}
 	}
-	if !w.hasRoom() {
-		w.m.Command("busy")
-		w.log.Error("queue full: refused a command", "actor", cmd.User)
-		return Ack{Text: busy}
-	}
 	handle := w.intake.handleRevoke
+	may := func(a authz.Actor) (string, bool) { return w.policy.MayRequest(a, cmd.Channel) }
+	sets := []authz.Principals{w.policy.Requesters}
 	switch parsed.Kind {
 	case CmdStatus:
-		handle = w.intake.handleStatus
+		handle, may, sets = w.intake.handleStatus, w.policy.MayInspect, []authz.Principals{w.policy.Requesters, w.policy.Approvers}
 	case CmdHistory:
-		handle = w.intake.handleHistory
+		handle, may, sets = w.intake.handleHistory, w.policy.MayInspect, []authz.Principals{w.policy.Requesters, w.policy.Approvers}
 	case CmdAll:
 		handle = w.intake.handleAll
 	}
-	w.enqueue("command", func(ctx context.Context) { handle(ctx, cmd, parsed) })
+	run := func(ctx context.Context) { handle(ctx, cmd, parsed) }
+	switch verdict, reason := w.admit(cmd.User, may, sets...); verdict {
+	case NotInAny:
+		w.m.Command("refused")
+		detail := fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason)
+		named := authz.Actor{UserID: cmd.User}
+		outsider := !w.policy.IsRequester(named) && !w.policy.IsApprover(named)
+		if !w.offer(w.outs, "refusal", func(ctx context.Context) { _ = w.tell.refuse(ctx, nil, cmd.User, detail, false, outsider) }) {
+			w.fold.count(cmd.User, detail)
+		}
+		return Ack{Text: "You cannot do that: " + reason + " This attempt is recorded."}
+	case InGroup:
+		if !w.offer(w.jobs, "command", run) {
+			return w.busy(cmd.User)
+		}
+	default:
+		if !w.offer(w.outs, "command", run) {
+			return w.busy(cmd.User)
+		}
+	}
 	return Ack{}
 }
 
-// Click takes a button press on the event loop and hands it to the pool.
+func (w *Workflow) busy(actor string) Ack {
+	w.m.Command("busy")
+	w.log.Error("queue full: refused a command", "actor", actor)
+	return Ack{Text: busy}
+}
+
+// Click takes a button press on the event loop. Clicks of the policy's
+// people go to their capacity; anyone else's to the smaller one, where the
+// refusal is recorded (folded when repeated).
 func (w *Workflow) Click(c ClickEvent) {
-	if !w.hasRoom() {
+	insider := func(a authz.Actor) (string, bool) {
+		return "", w.policy.IsRequester(a) || w.policy.IsApprover(a)
+	}
+	q := w.outs
+	if verdict, _ := w.admit(c.Actor, insider, w.policy.Requesters, w.policy.Approvers); verdict == InGroup {
+		q = w.jobs
+	}
+	if !w.offer(q, "click", func(ctx context.Context) { w.decide.handleClick(ctx, c) }) {
 		w.m.Decision(c.Action, "busy")
 		w.log.Error("queue full: dropped a click; the card still works", "actor", c.Actor)
-		return
 	}
-	w.enqueue("click", func(ctx context.Context) { w.decide.handleClick(ctx, c) })
+}
+
+// admit decides, without waiting, whether a person may be let in by may:
+// InGroup when they may (the work checks again with fresh membership),
+// NotInAny with the reason when no group could change the refusal or the
+// cache knows they are in none, Unsure when only a lookup can tell.
+func (w *Workflow) admit(user string, may func(authz.Actor) (string, bool), sets ...authz.Principals) (Knowledge, string) {
+	var groups []string
+	for _, s := range sets {
+		groups = append(groups, s.Groups...)
+	}
+	if _, ok := may(authz.Actor{UserID: user}); ok {
+		return InGroup, ""
+	}
+	reason, ok := may(authz.Actor{UserID: user, Groups: groups})
+	if !ok || len(groups) == 0 {
+		return NotInAny, reason
+	}
+	k := w.groups.peek(user, groups)
+	if k == NotInAny {
+		reason, _ = may(authz.Actor{UserID: user})
+	}
+	return k, reason
 }
 
 // immediateReply answers the forms of /revoke that need no lookup.

@@ -119,6 +119,7 @@ func (b *executor) tendRunning(ctx context.Context) {
 	}
 	b.recoverRunning(ctx, running)
 	b.bulk.resumeBulk(ctx, running)
+	b.watch.resumeWatches(ctx)
 }
 
 // recoverRunning ends requests whose worker died (a crash, a killed

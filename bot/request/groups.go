@@ -1,4 +1,4 @@
-package slack
+package request
 
 import (
 	"cmp"
@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	goslack "github.com/slack-go/slack"
 )
 
 // groupTTL bounds how stale a user group's membership may be: someone
@@ -19,22 +17,23 @@ type groupEntry struct {
 	at      time.Time
 }
 
-// groupCache answers "which of these user groups is this person in" from
-// usergroups.users.list, cached per group for at most groupTTL.
-type groupCache struct {
-	api     *goslack.Client
+// membership answers "which of these user groups is this person in" from
+// the platform's group listing, cached per group for at most groupTTL. The
+// dispatcher may also peek at it without waiting, to route work.
+type membership struct {
+	src     GroupMembers
 	now     func() time.Time
 	mu      sync.Mutex
 	entries map[string]groupEntry
 }
 
-func newGroupCache(api *goslack.Client, now func() time.Time) *groupCache {
-	return &groupCache{api: api, now: now, entries: map[string]groupEntry{}}
+func newMembership(src GroupMembers, now func() time.Time) *membership {
+	return &membership{src: src, now: now, entries: map[string]groupEntry{}}
 }
 
 // MemberOf returns the groups among groups that userID is in. A group that
 // cannot be read is an error only when no other group admits the person.
-func (c *groupCache) MemberOf(ctx context.Context, userID string, groups []string) ([]string, error) {
+func (c *membership) MemberOf(ctx context.Context, userID string, groups []string) ([]string, error) {
 	var in []string
 	var firstErr error
 	for _, g := range groups {
@@ -53,16 +52,16 @@ func (c *groupCache) MemberOf(ctx context.Context, userID string, groups []strin
 	return in, nil
 }
 
-func (c *groupCache) members(ctx context.Context, group string) (map[string]bool, error) {
+func (c *membership) members(ctx context.Context, group string) (map[string]bool, error) {
 	c.mu.Lock()
 	e, ok := c.entries[group]
 	c.mu.Unlock()
 	if ok && c.now().Sub(e.at) < groupTTL {
 		return e.members, nil
 	}
-	ids, err := c.api.GetUserGroupMembersContext(ctx, group)
+	ids, err := c.src.Members(ctx, group)
 	if err != nil {
-		return nil, fmt.Errorf("usergroups.users.list %s: %s", group, slackErrorCode(err))
+		return nil, fmt.Errorf("usergroups.users.list %s: %s", group, sendCode(err))
 	}
 	e = groupEntry{members: make(map[string]bool, len(ids)), at: c.now()}
 	for _, id := range ids {
@@ -72,4 +71,33 @@ func (c *groupCache) members(ctx context.Context, group string) (map[string]bool
 	c.entries[group] = e
 	c.mu.Unlock()
 	return e.members, nil
+}
+
+// Knowledge is what the cache can tell without asking the platform.
+type Knowledge int
+
+// What a peek at the cache says about a person and some groups.
+const (
+	Unsure   Knowledge = iota // not known (or only known not to be in, from a stale entry)
+	InGroup                   // in one of them, by a fresh or stale entry: the work re-checks
+	NotInAny                  // in none of them, by fresh entries of each
+)
+
+// peek says, without waiting, whether userID is in any of groups.
+func (c *membership) peek(userID string, groups []string) Knowledge {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	allFresh := true
+	for _, g := range groups {
+		e, ok := c.entries[g]
+		if ok && e.members[userID] {
+			return InGroup
+		}
+		allFresh = allFresh && ok && now.Sub(e.at) < groupTTL
+	}
+	if allFresh {
+		return NotInAny
+	}
+	return Unsure
 }

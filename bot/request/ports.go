@@ -56,9 +56,9 @@ func sendCode(err error) string {
 	return "error"
 }
 
-// Groups answers which of the given user groups a person is in.
-type Groups interface {
-	MemberOf(ctx context.Context, userID string, groups []string) ([]string, error)
+// GroupMembers lists the members of a user group.
+type GroupMembers interface {
+	Members(ctx context.Context, group string) ([]string, error)
 }
 
 // Profiles finds the e-mail address of a chat user, for targets named by mention.

@@ -17,6 +17,17 @@ type preview struct {
 	Writes   int            `json:"writes"`
 	Per      time.Duration  `json:"per"`
 	Estimate time.Duration  `json:"estimate"`
+	// Counted says how the numbers were made (countedBy…); empty: they are
+	// not known yet, and the job counts as it lists.
+	Counted string `json:"counted,omitempty"`
+}
+
+// countsLine sums a preview up in a sentence.
+func (p *preview) countsLine() string {
+	if p.Counted == countedNot {
+		return "not counted in time (a large tenant or a slow Graph); the job counts as it lists"
+	}
+	return fmt.Sprintf("%s eligible, %s skipped (%s)", count(p.Eligible), count(skippedTotal(p.Skipped)), skippedLine(p.Skipped))
 }
 
 // skipWords are the reasons an account is left out, as people read them.
@@ -29,7 +40,7 @@ var skipWords = map[string][2]string{
 func renderAllCard(c card) (string, []Block) {
 	p := c.All
 	fallback := fmt.Sprintf("Revoke the sign-in sessions of all %s eligible users? Request %s by <@%s> needs an approver.",
-		count(p.Eligible), c.RequestID, c.Requester)
+		orUnknown(p, count(p.Eligible)), c.RequestID, c.Requester)
 	blocks := []Block{
 		header(("Revoke every user's sign-in sessions")),
 		section((fmt.Sprintf("<@%s> asks to revoke the sign-in sessions of *every eligible user in the tenant*.", c.Requester))),
@@ -39,7 +50,7 @@ func renderAllCard(c card) (string, []Block) {
 			"*Estimated duration*\n"+duration(p.Estimate),
 			fmt.Sprintf("*Pace*\nup to %s writes per %s (Graph's throttling ceiling)", count(p.Writes), duration(p.Per)),
 		),
-		note("approval_note", (":lock: Two-person rule: an approver other than the requester must approve. Users are counted again when the job starts.")),
+		note("approval_note", (":lock: Two-person rule: an approver other than the requester must approve. " + countedWords(p))),
 	}
 	if c.State == store.StatePending {
 		blocks = append(blocks, actions("decision", buttons(c)...))
@@ -49,6 +60,31 @@ func renderAllCard(c card) (string, []Block) {
 		blocks = append(blocks, note("footer", (fmt.Sprintf("Request `%s`", c.RequestID))))
 	}
 	return fallback, blocks
+}
+
+func willBeRevoked(p *preview) string {
+	if p.Counted == countedNot {
+		return "every eligible user (not counted yet)"
+	}
+	return count(p.Eligible) + " users"
+}
+
+func orUnknown(p *preview, s string) string {
+	if p.Counted == countedNot {
+		return "–"
+	}
+	return s
+}
+
+// countedWords says how far the card's numbers can be trusted.
+func countedWords(p *preview) string {
+	switch p.Counted {
+	case countedByDirectory:
+		return "Counted with Graph's directory count, which can lag recent changes; users are counted again as the job lists them."
+	case countedByListing:
+		return "Users are counted again when the job starts."
+	}
+	return "The tenant could not be counted in time; the job counts users as it lists them, and its progress shows the numbers."
 }
 
 func allOutcome(c card) string {

@@ -9,27 +9,6 @@ import (
 	"github.com/revokebot/revokebot/store"
 )
 
-// inspect runs the checks every read-only command shares: the caller must be
-// a requester or an approver; a refusal is audited. It returns whether to go on.
-func (b *intake) inspect(ctx context.Context, cmd CommandEvent, reply func(string)) bool {
-	actor, err := b.actor(ctx, cmd.User, b.policy.Requesters, b.policy.Approvers)
-	if err != nil {
-		b.log.Error("could not check user-group membership", "actor", cmd.User, "error", err)
-		reply("revokebot could not check your user-group membership with Slack. Try again in a moment.")
-		return false
-	}
-	if reason, ok := b.policy.MayInspect(actor); !ok {
-		detail := fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason)
-		if b.tell.refuse(ctx, nil, cmd.User, detail, false) != nil {
-			reply("You cannot do that: " + reason)
-			return false
-		}
-		reply("You cannot do that: " + reason + " This attempt was recorded.")
-		return false
-	}
-	return true
-}
-
 // handleStatus answers /revoke status <request-id>, to the caller only.
 func (b *intake) handleStatus(ctx context.Context, cmd CommandEvent, parsed Command) {
 	reply := func(text string) { b.private(ctx, cmd.recipient(), text) }

@@ -18,16 +18,21 @@ func (b *Workflow) sweep(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		due, err := b.store.DuePending(ctx, b.now())
-		if err != nil {
-			b.log.Warn("could not list expired requests", "error", err)
-			continue
-		}
-		for _, r := range due {
-			b.decide.expire(ctx, r)
-		}
-		b.exec.tendRunning(ctx)
+		b.sweepOnce(ctx)
 	}
+}
+
+// sweepOnce expires what is due and tends what is running.
+func (b *Workflow) sweepOnce(ctx context.Context) {
+	due, err := b.store.DuePending(ctx, b.now())
+	if err != nil {
+		b.log.Warn("could not list expired requests", "error", err)
+		return
+	}
+	for _, r := range due {
+		b.decide.expire(ctx, r)
+	}
+	b.exec.tendRunning(ctx)
 }
 
 // expire moves a pending request to expired; when another worker or replica

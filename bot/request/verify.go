@@ -2,6 +2,8 @@ package request
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,96 +11,209 @@ import (
 	"github.com/revokebot/revokebot/store"
 )
 
+// watchKind is the store's kind of a sign-in watch task.
+const watchKind = "watch"
+
+// watchLease is how long a replica holds a watch between looks; a watch
+// whose replica died is carried on by another after it.
+const watchLease = 30 * time.Second
+
+// watchState is a sign-in watch's checkpoint in the store: whom it
+// watches, until when, and what it has already said.
+type watchState struct {
+	Users  []watchedUser `json:"users"`
+	End    time.Time     `json:"end"`
+	Seen   []string      `json:"seen,omitempty"`   // sign-in IDs already raised
+	Unread []string      `json:"unread,omitempty"` // users whose log could not be read
+	Alarms int           `json:"alarms"`
+	Begun  bool          `json:"begun"` // the "watching" record is written
+}
+
+type watchedUser struct {
+	ID        string    `json:"id"`
+	UPN       string    `json:"upn"`
+	RevokedAt time.Time `json:"revokedAt"`
+}
+
 // watch starts the sign-in watch the policy asks for (verify.for) on the
-// users whose sessions were revoked. It runs beside the request's worker,
-// which has finished: a watch lasts minutes, longer than a job may.
+// users whose sessions were revoked: a task in the store that this replica
+// runs, and another carries on if this one stops. A watch lasts minutes,
+// longer than a job may, so it runs beside the request's worker.
 func (b *watcher) watch(req store.Request, outs []userOutcome) {
 	v := b.policy.Verify
 	if v.For <= 0 || b.cfg.SignIns == nil {
 		return
 	}
-	var users []userOutcome
+	st := watchState{End: time.Now().Add(v.For)}
 	for _, o := range outs {
 		if !o.RevokedAt.IsZero() {
-			users = append(users, o)
+			st.Users = append(st.Users, watchedUser{ID: o.User.ID, UPN: o.User.UPN, RevokedAt: o.RevokedAt})
 		}
 	}
-	if len(users) == 0 {
+	if len(st.Users) == 0 {
 		return
 	}
-	if !b.runs.start("verify:"+req.ID, func(ctx context.Context) { b.watchSignIns(ctx, req, users) }) {
-		// Shutdown began while the actions ran: say so rather than let the
-		// thread suggest a watch is on.
-		b.watchInterrupted(context.Background(), req, "did not start")
+	raw, _ := json.Marshal(st)
+	ctx, cancel := recordContext(context.Background())
+	defer cancel()
+	t := store.Task{ID: "watch:" + req.ID, Kind: watchKind, RequestID: req.ID, State: raw}
+	if err := b.store.CreateTask(ctx, t); err != nil && !errors.Is(err, store.ErrDuplicate) {
+		b.log.Error("could not record the sign-in watch", "request_id", req.ID, "error", err)
+		b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, "revokebot could not record the sign-in watch in its store, so it is not watching: check the users' sign-in logs by hand.")
+		return
+	}
+	b.resume(t.ID, req)
+}
+
+// resumeWatches carries on the watches nobody holds: after a restart, or
+// when the replica running one died. It runs at start and with every sweep.
+func (b *watcher) resumeWatches(ctx context.Context) {
+	if b.cfg.SignIns == nil {
+		return
+	}
+	tasks, err := b.store.OpenTasks(ctx, watchKind)
+	if err != nil {
+		b.log.Warn("could not list sign-in watches", "error", err)
+		return
+	}
+	now := time.Now()
+	for _, t := range tasks {
+		if t.Owner != "" && t.Owner != b.cfg.Replica && t.LeaseUntil.After(now) {
+			continue
+		}
+		req, err := b.store.Request(ctx, t.RequestID)
+		if err != nil {
+			continue
+		}
+		b.resume(t.ID, req)
 	}
 }
 
-// watchSignIns looks at the users' sign-in logs every verify.every for
-// verify.for, and posts an alarm for each successful sign-in after the
+// resume runs watch id on this replica unless it already does.
+func (b *watcher) resume(id string, req store.Request) {
+	b.runs.start(id, func(ctx context.Context) { b.run(ctx, id, req) })
+}
+
+// run looks at the users' sign-in logs every verify.every until the
+// watch's end, and records an alarm for each successful sign-in after the
 // revocation: the attacker may hold a token revocation did not end, or the
-// password. The watch runs on the wall clock because it sleeps.
-func (b *watcher) watchSignIns(ctx context.Context, req store.Request, users []userOutcome) {
-	v := b.policy.Verify
-	upns := make([]string, len(users))
-	for i, u := range users {
-		upns[i] = Escape(u.User.UPN)
+// password. Each look renews the lease and saves the checkpoint. The watch
+// runs on the wall clock because it sleeps.
+func (b *watcher) run(ctx context.Context, id string, req store.Request) {
+	log := b.log.With("request_id", req.ID)
+	claim := func() (watchState, bool) {
+		var st watchState
+		t, err := b.store.ClaimTask(ctx, id, b.cfg.Replica, time.Now(), time.Now().Add(watchLease))
+		if err != nil {
+			return st, false // another replica holds it, or it is done
+		}
+		if err := json.Unmarshal(t.State, &st); err != nil {
+			log.Error("a sign-in watch's checkpoint cannot be read; ending it", "error", err)
+			return st, false
+		}
+		return st, true
 	}
-	who := strings.Join(upns, ", ")
-	_, _ = b.tell.audit(ctx, req, EvWatching, systemActor, fmt.Sprintf("Watching the sign-ins of %s for %s: a successful sign-in after the revocation is posted here.", who, duration(v.For)))
-	seen := map[string]bool{}
-	unread := map[string]bool{}
-	alarms := 0
-	end := time.Now().Add(v.For)
+	st, ok := claim()
+	if !ok {
+		return
+	}
+	who := make([]string, len(st.Users))
+	for i, u := range st.Users {
+		who[i] = Escape(u.UPN)
+	}
+	if !st.Begun {
+		b.tell.auditOrSay(ctx, req, EvWatching, systemActor, fmt.Sprintf("Watching the sign-ins of %s for %s: a successful sign-in after the revocation is posted here.",
+			strings.Join(who, ", "), duration(time.Until(st.End).Round(time.Second))))
+		st.Begun = true
+		b.save(ctx, id, st, false)
+	} else {
+		b.tell.auditOrSay(ctx, req, EvWatching, systemActor, fmt.Sprintf("The sign-in watch of %s goes on, on replica `%s`, until %s.",
+			strings.Join(who, ", "), Escape(b.cfg.Replica), clock(st.End)))
+	}
 	for {
-		last := !time.Now().Before(end)
-		for _, u := range users {
-			if unread[u.User.ID] {
-				continue
-			}
-			ins, err := b.cfg.SignIns.SignIns(ctx, u.User.ID, u.RevokedAt)
-			if ctx.Err() != nil {
-				b.watchInterrupted(ctx, req, "stopped early")
-				return
-			}
-			if err != nil {
-				unread[u.User.ID] = true
-				b.log.Warn("could not read sign-ins", "request_id", req.ID, "target", u.User.ID, "error", err)
-				_, _ = b.tell.audit(ctx, req, EvUnverified, systemActor, fmt.Sprintf("Could not read the sign-in log of %s, so it is not watched: %s", Escape(u.User.UPN), describe(err)))
-				continue
-			}
-			for _, in := range ins {
-				if !in.Success || !in.At.After(u.RevokedAt) || seen[in.ID] {
-					continue
-				}
-				seen[in.ID] = true
-				alarms++
-				_, _ = b.tell.audit(ctx, req, EvAlarm, systemActor, fmt.Sprintf("*Successful sign-in after the revocation:* %s signed in at %s from IP `%s` with %s. Sessions were revoked at %s.",
-					Escape(u.User.UPN), clock(in.At), orDash(Escape(in.IP)), orDash(Escape(in.App)), clock(u.RevokedAt)))
-			}
+		last := !time.Now().Before(st.End)
+		b.look(ctx, req, &st)
+		if ctx.Err() != nil {
+			b.pause(req, id)
+			return
 		}
 		if last {
 			break
 		}
+		b.save(ctx, id, st, false)
 		select {
 		case <-ctx.Done():
-			b.watchInterrupted(ctx, req, "stopped early")
+			b.pause(req, id)
 			return
-		case <-time.After(min(v.Every, max(time.Until(end), 0))):
+		case <-time.After(min(b.policy.Verify.Every, max(time.Until(st.End), 0))):
+		}
+		if _, ok := claim(); !ok {
+			return
 		}
 	}
 	switch {
-	case alarms > 0:
-		_, _ = b.tell.audit(ctx, req, EvVerified, systemActor, fmt.Sprintf("The sign-in watch ended: %s after the revocation (above). Block sign-in with `--disable` and reset the password if you have not.", plural(alarms, "successful sign-in")))
-	case len(unread) == len(users):
+	case st.Alarms > 0:
+		b.tell.auditOrSay(ctx, req, EvVerified, systemActor, fmt.Sprintf("The sign-in watch ended: %s after the revocation (above). Block sign-in with `--disable` and reset the password if you have not.", plural(st.Alarms, "successful sign-in")))
+	case len(st.Unread) == len(st.Users):
 	default:
-		_, _ = b.tell.audit(ctx, req, EvVerified, systemActor, fmt.Sprintf("The sign-in watch ended: no successful sign-in by %s after the revocation in %s.", who, duration(v.For)))
+		b.tell.auditOrSay(ctx, req, EvVerified, systemActor, fmt.Sprintf("The sign-in watch ended: no successful sign-in by %s after the revocation in %s.", strings.Join(who, ", "), duration(b.policy.Verify.For)))
+	}
+	b.save(ctx, id, st, true)
+}
+
+// look reads each user's sign-ins once and raises what is new.
+func (b *watcher) look(ctx context.Context, req store.Request, st *watchState) {
+	seen := map[string]bool{}
+	for _, s := range st.Seen {
+		seen[s] = true
+	}
+	unread := map[string]bool{}
+	for _, u := range st.Unread {
+		unread[u] = true
+	}
+	for _, u := range st.Users {
+		if unread[u.ID] {
+			continue
+		}
+		ins, err := b.cfg.SignIns.SignIns(ctx, u.ID, u.RevokedAt)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			st.Unread = append(st.Unread, u.ID)
+			b.log.Warn("could not read sign-ins", "request_id", req.ID, "target", u.ID, "error", err)
+			b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("Could not read the sign-in log of %s, so it is not watched: %s", Escape(u.UPN), describe(err)))
+			continue
+		}
+		for _, in := range ins {
+			if !in.Success || !in.At.After(u.RevokedAt) || seen[in.ID] {
+				continue
+			}
+			seen[in.ID] = true
+			st.Seen = append(st.Seen, in.ID)
+			st.Alarms++
+			b.tell.auditOrSay(ctx, req, EvAlarm, systemActor, fmt.Sprintf("*Successful sign-in after the revocation:* %s signed in at %s from IP `%s` with %s. Sessions were revoked at %s.",
+				Escape(u.UPN), clock(in.At), orDash(Escape(in.IP)), orDash(Escape(in.App)), clock(u.RevokedAt)))
+		}
 	}
 }
 
-// watchInterrupted says in the thread that a watch did not run its course,
-// so that nobody takes silence for a clean log.
-func (b *watcher) watchInterrupted(ctx context.Context, req store.Request, what string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+// save writes the watch's checkpoint; a watch that lost its lease stops
+// at its next claim.
+func (b *watcher) save(ctx context.Context, id string, st watchState, done bool) {
+	raw, _ := json.Marshal(st)
+	ctx, cancel := recordContext(ctx)
 	defer cancel()
-	_, _ = b.tell.audit(ctx, req, EvUnverified, systemActor, "The sign-in watch "+what+" because revokebot is shutting down; check the users' sign-in logs by hand.")
+	if err := b.store.SaveTask(ctx, id, b.cfg.Replica, raw, done); err != nil {
+		b.log.Warn("could not save the sign-in watch", "task", id, "error", err)
+	}
+}
+
+// pause hands a watch cut short by a shutdown to the next replica, and
+// says so, so that nobody takes silence for a clean log.
+func (b *watcher) pause(req store.Request, id string) {
+	ctx, cancel := recordContext(context.Background())
+	defer cancel()
+	_ = b.store.ReleaseTask(ctx, id, b.cfg.Replica)
+	b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, "The sign-in watch paused because revokebot is restarting; another replica, or revokebot started again, carries it on.")
 }

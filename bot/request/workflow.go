@@ -20,7 +20,7 @@ type Config struct {
 	Policy    authz.Policy
 	Store     store.Store
 	Messenger Messenger
-	Groups    Groups
+	Groups    GroupMembers
 	Profiles  Profiles
 	Directory Directory
 	Revoker   Revoker
@@ -28,6 +28,9 @@ type Config struct {
 	// BulkRevoker tries each call once: the bulk engine paces and retries.
 	Lister      Lister
 	BulkRevoker Revoker
+	// Counter counts the tenant for /revoke all's card; without it the card
+	// lists the tenant if that ends in seconds.
+	Counter Counter
 	// The other containment actions; a nil one is refused with a reason.
 	Disabler    Disabler
 	SharePoint  SharePointRevoker
@@ -64,6 +67,9 @@ type env struct {
 	m      Metrics
 	runs   *bulkRuns
 	jobs   chan job
+	groups *membership
+	fold   *folder
+	outs   chan job
 
 	tell   *teller
 	intake *intake
@@ -127,7 +133,8 @@ func New(cfg Config) (*Workflow, error) {
 		cfg.Replica = replicaName()
 	}
 	e := &env{cfg: cfg, policy: cfg.Policy, store: cfg.Store, msg: cfg.Messenger, log: cfg.Log, now: cfg.Now,
-		m: cfg.Metrics, runs: newBulkRuns(), jobs: make(chan job, cfg.QueueSize)}
+		m: cfg.Metrics, runs: newBulkRuns(), jobs: make(chan job, cfg.QueueSize),
+		groups: newMembership(cfg.Groups, cfg.Now), fold: newFolder(), outs: make(chan job, outsiderQueue)}
 	e.tell, e.intake, e.decide, e.exec, e.bulk, e.watch = &teller{e}, &intake{e}, &decider{e}, &executor{e}, &bulkRunner{e}, &watcher{e}
 	e.outbox = &deliverer{env: e, kick: make(chan struct{}, 1)}
 	return &Workflow{env: e}, nil
@@ -146,10 +153,18 @@ func (w *Workflow) Start(ctx context.Context) {
 			}
 		})
 	}
+	for range outsiderWorkers {
+		w.workers.Go(func() {
+			for j := range w.outs {
+				w.runJob(workCtx, j)
+			}
+		})
+	}
 	w.runs.open(workCtx)
 	w.telling.Go(func() { w.outbox.run(workCtx) })
 	w.exec.tendRunning(workCtx)
 	w.loops.Go(func() { w.sweep(ctx) })
+	w.loops.Go(func() { w.tell.foldLoop(ctx) })
 }
 
 // Drain stops taking work, lets bulk jobs checkpoint and release their
@@ -158,6 +173,7 @@ func (w *Workflow) Start(ctx context.Context) {
 func (w *Workflow) Drain(limit time.Duration) {
 	w.loops.Wait()
 	close(w.jobs)
+	close(w.outs)
 	w.runs.shutdown()
 	done := make(chan struct{})
 	go func() { w.workers.Wait(); w.runs.wait(); close(done) }()
@@ -189,10 +205,19 @@ func (w *Workflow) runJob(ctx context.Context, j job) {
 	j.run(ctx)
 }
 
-// hasRoom and enqueue hand acknowledged work to the pool. Only the event
-// loop sends, so the room checked before the ack is still there after it.
-func (w *Workflow) hasRoom() bool { return len(w.jobs) < cap(w.jobs) }
+// Work from people the policy may not know has its own, smaller capacity,
+// so that a stranger's flood never delays a responder.
+const (
+	outsiderWorkers = 2
+	outsiderQueue   = 1024
+)
 
-func (w *Workflow) enqueue(name string, run func(ctx context.Context)) {
-	w.jobs <- job{name: name, run: run}
+// offer hands work to a pool, or reports that its queue is full.
+func (w *Workflow) offer(q chan job, name string, run func(ctx context.Context)) bool {
+	select {
+	case q <- job{name: name, run: run}:
+		return true
+	default:
+		return false
+	}
 }

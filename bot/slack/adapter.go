@@ -39,14 +39,13 @@ type Config struct {
 
 // Adapter connects revokebot to one Slack workspace.
 type Adapter struct {
-	api    *goslack.Client
-	sm     *socketmode.Client
-	log    *slog.Logger
-	seen   *recent
-	groups *groupCache
-	recon  func()
-	up     atomic.Bool // the Socket Mode connection is open
-	once   atomic.Bool // it has been open before: a new connection is a reconnect
+	api   *goslack.Client
+	sm    *socketmode.Client
+	log   *slog.Logger
+	seen  *recent
+	recon func()
+	up    atomic.Bool // the Socket Mode connection is open
+	once  atomic.Bool // it has been open before: a new connection is a reconnect
 }
 
 // New builds the Slack clients. It connects to nothing.
@@ -75,14 +74,11 @@ func New(cfg Config) (*Adapter, error) {
 	opts = append(opts, goslack.OptionHTTPClient(cfg.HTTPClient))
 	api := goslack.New(cfg.BotToken, opts...)
 	return &Adapter{api: api, sm: socketmode.New(api), log: cfg.Log, recon: cfg.Reconnected,
-		seen: newRecent(10*time.Minute, cfg.Now), groups: newGroupCache(api, cfg.Now)}, nil
+		seen: newRecent(10*time.Minute, cfg.Now)}, nil
 }
 
 // Connected reports whether the Socket Mode connection is up, for /readyz.
 func (a *Adapter) Connected() bool { return a.up.Load() }
-
-// Groups answers user-group membership from a cache of usergroups.users.list.
-func (a *Adapter) Groups() request.Groups { return a.groups }
 
 // Serve keeps the Socket Mode connection up and hands every event to h
 // until ctx ends; it returns nil then, or an error when Slack refuses the

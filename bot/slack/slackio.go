@@ -53,6 +53,12 @@ func (a *Adapter) Upload(ctx context.Context, channel, threadTS string, f reques
 	return sendError(err)
 }
 
+// Members lists a user group's members (usergroups.users.list).
+func (a *Adapter) Members(ctx context.Context, group string) ([]string, error) {
+	ids, err := a.api.GetUserGroupMembersContext(ctx, group)
+	return ids, sendError(err)
+}
+
 // Email is the Slack profile's e-mail address of a user (users.info); empty
 // when the profile shows none, or the token lacks users:read.email.
 func (a *Adapter) Email(ctx context.Context, userID string) (string, error) {

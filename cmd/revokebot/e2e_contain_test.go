@@ -341,10 +341,11 @@ func TestContainOnAReplicaWithoutSharePoint(t *testing.T) {
 	}
 }
 
-// TestSignInWatchStoppedByShutdown: a watch cut short by a shutdown says so
-// in the thread, so that silence is not taken for a clean sign-in log.
-func TestSignInWatchStoppedByShutdown(t *testing.T) {
-	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 10m\n  every: 100ms\n"))
+// TestSignInWatchSurvivesRestart: a watch cut short by a shutdown says so
+// in the thread, and revokebot started again carries it on from its
+// checkpoint: a sign-in made while it was down still raises the alarm, once.
+func TestSignInWatchSurvivesRestart(t *testing.T) {
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 3s\n  every: 100ms\n"))
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
 	e.click(uRequester, card, "revoke_confirm")
@@ -352,7 +353,12 @@ func TestSignInWatchStoppedByShutdown(t *testing.T) {
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}
-	if th := e.thread(card); !strings.Contains(th, "The sign-in watch stopped early because revokebot is shutting down") {
-		t.Errorf("thread:\n%s", th)
+	e.waitThread(card, "The sign-in watch paused because revokebot is restarting")
+	e.sb.Graph.AddSignIns(fakegraph.SignIn{UserID: aliceID, UserPrincipalName: "alice@contoso.com",
+		CreatedDateTime: time.Now().UTC().Add(time.Second), IPAddress: "203.0.113.9", AppDisplayName: "Office 365 Exchange Online"})
+	e.start(nil)
+	e.waitThread(card, "goes on, on replica", "Successful sign-in after the revocation", "The sign-in watch ended: 1 successful sign-in")
+	if n := strings.Count(e.thread(card), "203.0.113.9"); n != 1 {
+		t.Errorf("the alarm was raised %d times:\n%s", n, e.thread(card))
 	}
 }
