@@ -39,9 +39,8 @@ func (d *deliverer) run(ctx context.Context) {
 	t := time.NewTicker(outboxPoll)
 	defer t.Stop()
 	for {
-		n := d.deliverDue(ctx)
-		if n == outboxParallel {
-			continue // more may be waiting
+		if d.deliverDue(ctx) > 0 {
+			continue // the next message of a key is due now
 		}
 		select {
 		case <-ctx.Done():
@@ -163,11 +162,13 @@ func storeErr(err error) error {
 }
 
 // backoff is how long a message waits after its attempt-th failure: what
-// Slack asked for, else 1 s doubling to a minute.
+// Slack asked for, else half a second doubling to 5 s, so that everything
+// waiting goes out within seconds of Slack's return. One message per key is
+// tried at a time, so an outage costs a few requests a second at most.
 func backoff(attempts int, se *SendError) time.Duration {
 	if se != nil && se.RetryAfter > 0 {
 		return se.RetryAfter
 	}
-	d := time.Second << min(attempts, 6)
-	return min(d, time.Minute)
+	d := 500 * time.Millisecond << min(attempts, 4)
+	return min(d, 5*time.Second)
 }

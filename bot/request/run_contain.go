@@ -178,22 +178,45 @@ const readBackTries = 3
 
 // proofs reads each user back once the actions are done: the words, per
 // user, of what Graph now says ("" without a Prover). Entra ID replicates
-// writes with a delay, so a read that does not show an action yet is tried
-// again a little later before the thread says so.
+// writes with a delay, so users whose read does not show an action yet are
+// read again a little later, all in one round, before the thread says so;
+// users are read a few at a time, so ten lagging users cost a round's wait,
+// not ten.
 func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
 	words := make([]string, len(outs))
 	if b.cfg.Prover == nil {
 		return words
 	}
-	for i, o := range outs {
-		var p revoke.Proof
-		var err error
-		for try := 1; ; try++ {
-			p, err = b.cfg.Prover.ReadBack(ctx, o.User.ID)
-			if err != nil || o.shows(p) || try == readBackTries || revoke.SleepContext(ctx, b.cfg.ReadBackWait) != nil {
-				break
+	proofs := make([]revoke.Proof, len(outs))
+	errs := make([]error, len(outs))
+	todo := make([]int, len(outs))
+	for i := range outs {
+		todo[i] = i
+	}
+	for try := 1; len(todo) > 0; try++ {
+		if try > 1 && revoke.SleepContext(ctx, b.cfg.ReadBackWait) != nil {
+			break
+		}
+		sem := make(chan struct{}, containParallel)
+		var wg sync.WaitGroup
+		for _, i := range todo {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				proofs[i], errs[i] = b.cfg.Prover.ReadBack(ctx, outs[i].User.ID)
+			})
+		}
+		wg.Wait()
+		var again []int
+		for _, i := range todo {
+			if errs[i] == nil && !outs[i].shows(proofs[i]) && try < readBackTries {
+				again = append(again, i)
 			}
 		}
+		todo = again
+	}
+	for i, o := range outs {
+		p, err := proofs[i], errs[i]
 		if err != nil {
 			words[i] = ":grey_question: Could not read the user back: " + describe(err)
 			continue

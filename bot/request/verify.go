@@ -14,9 +14,12 @@ import (
 // watchKind is the store's kind of a sign-in watch task.
 const watchKind = "watch"
 
-// watchLease is how long a replica holds a watch between looks; a watch
-// whose replica died is carried on by another after it.
-const watchLease = 30 * time.Second
+// watchLease is how long a replica holds a watch between looks (three
+// looks' worth, at least 2 s); a watch whose replica died is carried on by
+// another after it. verify.every is 10 s or more, so 30 s in practice.
+func (b *watcher) watchLease() time.Duration {
+	return max(3*b.policy.Verify.Every, 2*time.Second)
+}
 
 // watchState is a sign-in watch's checkpoint in the store: whom it
 // watches, until when, and what it has already said.
@@ -103,7 +106,7 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 	log := b.log.With("request_id", req.ID)
 	claim := func() (watchState, bool) {
 		var st watchState
-		t, err := b.store.ClaimTask(ctx, id, b.cfg.Replica, time.Now(), time.Now().Add(watchLease))
+		t, err := b.store.ClaimTask(ctx, id, b.cfg.Replica, time.Now(), time.Now().Add(b.watchLease()))
 		if err != nil {
 			return st, false // another replica holds it, or it is done
 		}

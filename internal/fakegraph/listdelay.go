@@ -2,10 +2,10 @@ package fakegraph
 
 import "time"
 
-// SetListDelay holds every page of GET /users (the first and each nextLink,
-// alone or inside $batch) back by d before answering it, so a test can make
+// SetListDelay holds every page of an unfiltered GET /users (the first and
+// each nextLink, alone or inside $batch: a walk of the tenant) back by d before answering it, so a test can make
 // listing a big tenant as slow as it is against Graph (seconds per page of
-// 999) while GET /users/$count and reads of one user stay fast. 0 removes
+// 999) while GET /users/$count, filtered lookups and reads of one user stay fast. 0 removes
 // the delay. A page already waiting keeps the delay it started with; Close
 // cuts every wait short.
 func (s *Server) SetListDelay(d time.Duration) {
