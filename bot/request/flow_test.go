@@ -347,3 +347,30 @@ func TestFlowStartAndDrain(t *testing.T) {
 		t.Fatalf("the command was not told:\n%s", f.msg.text(chAudit))
 	}
 }
+
+// TestFlowCommandEdges: a mention resolved through the profile, a target
+// not found beside one found, an action this bot lacks, and a card Slack
+// will not take.
+func TestFlowCommandEdges(t *testing.T) {
+	f := newFlow(t, func(c *Config) { c.SharePoint = nil })
+	f.command(uReq, chInc, "<@UALICE> nobody@contoso.com")
+	r := f.newest()
+	if len(r.Subjects) != 1 || r.Subjects[0] != alice.ID {
+		t.Fatalf("subjects %v", r.Subjects)
+	}
+	if got := f.msg.private(uReq); !strings.Contains(got, "No Entra ID user matches `nobody@contoso.com`") {
+		t.Errorf("told %q", got)
+	}
+	f.command(uReq, chInc, "<@UNOBODY>")
+	f.command(uReq, chInc, "alice --sharepoint")
+	if got := f.msg.private(uReq); !strings.Contains(got, "Slack could not tell who") || !strings.Contains(got, "SHAREPOINT_ADMIN_URL") {
+		t.Errorf("told %q", got)
+	}
+	f.msg.failWith(&SendError{Code: "not_in_channel"})
+	f.command(uReq, chInc, "carol")
+	f.msg.failWith(nil)
+	failed, err := f.st.InState(f.ctx, store.StateFailed)
+	if err != nil || len(failed) != 1 || !strings.Contains(f.msg.private(uReq), "/invite @revokebot") {
+		t.Errorf("a card Slack refused: %d failed (%v), told %q", len(failed), err, f.msg.private(uReq))
+	}
+}

@@ -219,7 +219,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // flow is a workflow under test with its fakes.
 type flow struct {
-	t       *testing.T
+	t       testing.TB
 	w       *Workflow
 	st      store.Store
 	msg     *recorder
@@ -260,7 +260,7 @@ func testPolicy() authz.Policy {
 
 // newFlow builds a workflow on a fresh SQLite store; tune adjusts its
 // configuration before it is built.
-func newFlow(t *testing.T, tune func(*Config)) *flow {
+func newFlow(t testing.TB, tune func(*Config)) *flow {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
@@ -349,7 +349,8 @@ func (f *flow) command(user, channel, text string) {
 	}
 }
 
-// newest is the newest request in the store.
+// newest is the newest request of the first state, in lifecycle order,
+// that has any.
 func (f *flow) newest() store.Request {
 	f.t.Helper()
 	for _, s := range []store.State{store.StatePending, store.StateRunning, store.StateSucceeded, store.StateFailed,

@@ -1,0 +1,219 @@
+package request
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// tenant is a Lister of n synthetic users in pages of 10: every 5th a guest.
+type tenant struct{ n int }
+
+func (t tenant) users() []revoke.User {
+	out := make([]revoke.User, t.n)
+	for i := range out {
+		out[i] = revoke.User{ID: fmt.Sprintf("c0000000-0000-4000-8000-%012d", i), UPN: fmt.Sprintf("u%d@contoso.com", i),
+			UserType: "Member", AccountEnabled: true}
+		if i%5 == 4 {
+			out[i].UserType = "Guest"
+		}
+	}
+	return out
+}
+
+func (t tenant) ListUsers(_ context.Context, cursor string) (revoke.Page, error) {
+	start := 0
+	if cursor != "" {
+		fmt.Sscan(cursor, &start)
+	}
+	all := t.users()
+	end := min(start+10, len(all))
+	p := revoke.Page{Users: all[start:end]}
+	if end < len(all) {
+		p.Next = fmt.Sprint(end)
+	}
+	return p, nil
+}
+
+// counter counts the synthetic tenant as Graph's $count would.
+type counter struct{ t tenant }
+
+func (c counter) CountUsers(_ context.Context, filter string) (int, error) {
+	n := 0
+	for _, u := range c.t.users() {
+		ok := true
+		if strings.Contains(filter, "userType eq 'Member'") {
+			ok = ok && u.UserType == "Member"
+		}
+		if strings.Contains(filter, "userType eq 'Guest'") {
+			ok = ok && u.UserType == "Guest"
+		}
+		if strings.Contains(filter, "accountEnabled eq true") {
+			ok = ok && u.AccountEnabled
+		}
+		if strings.Contains(filter, "accountEnabled eq false") {
+			ok = ok && !u.AccountEnabled
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func allFlow(t *testing.T, n int, withCounter bool) *flow {
+	tn := tenant{n: n}
+	return newFlow(t, func(c *Config) {
+		c.Lister, c.BulkRevoker = tn, c.Revoker
+		if withCounter {
+			c.Counter = counter{tn}
+		}
+		c.Policy.Protected = nil // the directory's boss is not in this tenant
+		c.Bulk = BulkTuning{ProgressEvery: 20 * time.Millisecond, Flush: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
+	})
+}
+
+// waitState waits for a request to reach a state.
+func (f *flow) waitState(id string, s store.State) store.Request {
+	f.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := f.get(id)
+		if r.State == s {
+			return r
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("request %s is %s, want %s", id, r.State, s)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestFlowRevokeAll: the card counted, the two-person rule, the job run to
+// its end, its summary recorded, then told.
+func TestFlowRevokeAll(t *testing.T) {
+	for _, withCounter := range []bool{true, false} {
+		t.Run(fmt.Sprintf("counter=%v", withCounter), func(t *testing.T) {
+			f := allFlow(t, 50, withCounter)
+			f.command(uReq, chInc, "all")
+			r := f.newest()
+			if !strings.Contains(string(r.Target), `"eligible":40`) {
+				t.Fatalf("preview %s", r.Target)
+			}
+			f.click(uReq, ActionApprove, r)
+			if f.get(r.ID).State != store.StatePending {
+				t.Fatal("self-approval moved the request")
+			}
+			ctx, cancel := context.WithCancel(f.ctx)
+			defer cancel()
+			f.w.runs.open(ctx)
+			f.click(uApp, ActionApprove, r)
+			r = f.waitState(r.ID, store.StateSucceeded)
+			f.w.runs.wait()
+			if n := f.revoker.count(); n != 40 {
+				t.Fatalf("%d revoked, want 40", n)
+			}
+			f.deliver()
+			if th := f.msg.text(chInc); !strings.Contains(th, "Finished in") || !strings.Contains(th, "40 users revoked, 0 failed, 10 skipped (10 guests)") {
+				t.Errorf("thread:\n%s", th)
+			}
+		})
+	}
+}
+
+// TestFlowRevokeAllFailuresAndStop: failures listed and attached; a stop
+// by a stranger is refused, by the requester taken.
+func TestFlowRevokeAllFailuresAndStop(t *testing.T) {
+	f := allFlow(t, 300, true)
+	f.revoker.err, f.revoker.failN = &revoke.Error{Kind: revoke.KindNotFound}, 30
+	f.command(uReq, chInc, "all")
+	r := f.newest()
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.w.runs.open(ctx)
+	f.click(uApp, ActionApprove, r)
+	r = f.waitState(r.ID, store.StateFailed)
+	f.w.runs.wait()
+	f.deliver()
+	th := f.msg.text(chInc)
+	if !strings.Contains(th, "30 failed") || !strings.Contains(th, "…and 10 more.") || len(f.msg.uploads) != 1 {
+		t.Fatalf("%d files, thread:\n%s", len(f.msg.uploads), th)
+	}
+
+	f.command(uReq, chInc, "all")
+	r2 := f.newest()
+	f.click(uStr, ActionStop, r2)
+	if got := f.msg.private(uStr); !strings.Contains(got, "stop") {
+		t.Errorf("a stop on a pending request: %q", got)
+	}
+	if _, err := f.st.Transition(f.ctx, r2.ID, store.StatePending, store.StateRunning, store.Change{DecidedBy: uApp, CreateJob: true}); err != nil {
+		t.Fatal(err)
+	}
+	r2 = f.get(r2.ID)
+	f.click(uStr, ActionStop, r2)
+	f.click(uReq, ActionStop, r2)
+	f.click(uApp, ActionStop, r2)
+	if job, err := f.st.Job(f.ctx, r2.ID); err != nil || job.StopBy != uReq {
+		t.Fatalf("job %+v, %v", job, err)
+	}
+	if got := f.msg.private(uApp); !strings.Contains(got, "already stopped") {
+		t.Errorf("second stop: %q", got)
+	}
+	f.command(uReq, chInc, "status "+r2.ID)
+	if got := f.msg.private(uReq); !strings.Contains(got, "every eligible user") {
+		t.Errorf("status: %q", got)
+	}
+}
+
+// sightings is a sign-in log with one successful sign-in after any time.
+type sightings struct{}
+
+func (sightings) SignIns(_ context.Context, id string, since time.Time) ([]revoke.SignIn, error) {
+	if id == carol.ID {
+		return nil, &revoke.Error{Kind: revoke.KindUnlicensed, Status: 403}
+	}
+	return []revoke.SignIn{{ID: "s1", At: since.Add(time.Second), IP: "203.0.113.9", App: "Outlook", Success: true},
+		{ID: "s0", At: since.Add(-time.Hour), Success: true}}, nil
+}
+
+// TestFlowWatch: the watch is a task: it raises one alarm per sign-in,
+// says when a log cannot be read, ends, and a paused one is carried on.
+func TestFlowWatch(t *testing.T) {
+	f := newFlow(t, func(c *Config) {
+		c.SignIns = sightings{}
+		c.Policy.Verify.For, c.Policy.Verify.Every = 300*time.Millisecond, 50*time.Millisecond
+	})
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.w.runs.open(ctx)
+	f.command(uReq, chInc, "alice carol")
+	r := f.newest()
+	f.click(uReq, ActionConfirm, r)
+	f.w.runs.wait()
+	ev := f.events(r.ID)
+	if strings.Count(ev, "alarm") != 1 || !strings.Contains(ev, "unverified") || !strings.HasSuffix(ev, "verified") {
+		t.Fatalf("events %s", ev)
+	}
+	tasks, err := f.st.OpenTasks(f.ctx, watchKind)
+	if err != nil || len(tasks) != 0 {
+		t.Fatalf("open watches %v %v", tasks, err)
+	}
+
+	// A watch left by a replica that stopped is carried on by the sweep.
+	f.command(uReq, chInc, "alice")
+	r = f.newest()
+	f.w.runs.shutdown()
+	f.click(uReq, ActionConfirm, r)
+	f.w.runs = newBulkRuns()
+	f.w.runs.open(ctx)
+	f.w.watch.resumeWatches(f.ctx)
+	f.w.runs.wait()
+	if ev := f.events(r.ID); !strings.Contains(ev, "alarm") || !strings.HasSuffix(ev, "verified") {
+		t.Fatalf("the resumed watch: %s", ev)
+	}
+}
