@@ -77,5 +77,5 @@ func (b *decider) stop(ctx context.Context, c ClickEvent, req store.Request, rep
 		return
 	}
 	b.m.Decision(c.Action, "accepted")
-	_, _ = b.tell.audit(ctx, req, EvStopping, c.Actor, fmt.Sprintf("<@%s> stopped the job: revocations in flight finish, no new ones start.", c.Actor))
+	b.tell.auditOrSay(ctx, req, EvStopping, c.Actor, fmt.Sprintf("<@%s> stopped the job: revocations in flight finish, no new ones start.", c.Actor))
 }

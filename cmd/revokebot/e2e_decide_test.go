@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/revokebot/revokebot/internal/fakeslack"
 )
@@ -97,5 +98,26 @@ func TestLateAndForeignClicksAudited(t *testing.T) {
 		if strings.Contains(m.Text, uStranger) {
 			t.Errorf("a late or foreign click reached the thread: %s", m.Text)
 		}
+	}
+}
+
+// TestRevokeAllStartsWhenSlackIsSlow: with chat.update taking a second,
+// the sweeper never gets to an approved job before its approving click:
+// the job is created in the approval's own write, and the thread says it
+// started, never that it resumed after a restart.
+func TestRevokeAllStartsWhenSlackIsSlow(t *testing.T) {
+	e := startEnv(t, withPolicy(allPolicy(3000, "1s")))
+	bulkTenant(e.sb.Graph, 200)
+	card := e.request(uRequester, "all")
+	id := e.requestID(card)
+	e.sb.Slack.SetLatency(time.Second)
+	e.click(uApprover, card, "revoke_approve")
+	e.waitWithin(30*time.Second, "the job's end", func(*fakeslack.Server) bool { return strings.Contains(e.thread(card), "Finished in") })
+	th := e.thread(card)
+	if !strings.Contains(th, "Listing the tenant and revoking") || strings.Contains(th, "Resumed") {
+		t.Errorf("a fresh job is not told as started:\n%s", th)
+	}
+	if lines := e.auditLines("*resumed*", id); len(lines) != 0 {
+		t.Errorf("recorded as resumed: %v", lines)
 	}
 }

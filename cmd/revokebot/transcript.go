@@ -184,7 +184,9 @@ var (
 	emoji          = strings.NewReplacer(":white_check_mark:", "✅", ":x:", "❌", ":no_entry_sign:", "🚫",
 		":ballot_box_with_check:", "☑️", ":hourglass_flowing_sand:", "⏳", ":memo:", "📝",
 		":heavy_multiplication_x:", "✖️", ":alarm_clock:", "⏰", ":warning:", "⚠️", ":lock:", "🔒",
-		":no_entry:", "⛔", ":octagonal_sign:", "🛑")
+		":no_entry:", "⛔", ":octagonal_sign:", "🛑", ":mag:", "🔍", ":heavy_check_mark:", "✔️",
+		":grey_question:", "❔", ":eyes:", "👀", ":rotating_light:", "🚨", ":shield:", "🛡️",
+		":arrows_counterclockwise:", "🔄", ":pause_button:", "⏸️")
 	entities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 )
 
