@@ -69,6 +69,7 @@ func (b *decider) stop(ctx context.Context, c ClickEvent, req store.Request, rep
 	job, err := b.store.RequestStop(ctx, req.ID, c.Actor, b.now())
 	if errors.Is(err, store.ErrConflict) {
 		b.m.Decision(c.Action, "late")
+		_ = b.tell.refuse(ctx, &req, c.Actor, fmt.Sprintf("<@%s> tried to stop the job, which was already stopped.", c.Actor), false, false)
 		reply(fmt.Sprintf("<@%s> already stopped this job. Nothing changed.", job.StopBy))
 		return
 	}

@@ -213,7 +213,9 @@ func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Reque
 		reply(fmt.Sprintf("revokebot could not post its card in this channel (%s). %s Nothing was revoked.", code, hint))
 		return
 	}
-	if err := b.store.SetRootTS(ctx, req.ID, ts); err != nil {
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	if err := retryRecord(rctx, func() error { return b.store.SetRootTS(rctx, req.ID, ts) }); err != nil {
 		log.Error("could not store the card's ts", "error", err)
 	}
 	b.m.Command("accepted")

@@ -69,7 +69,7 @@ func (w *Workflow) Command(cmd CommandEvent) Ack {
 		if !w.offer(w.outs, "refusal", func(ctx context.Context) { _ = w.tell.refuse(ctx, nil, cmd.User, detail, false, outsider) }) {
 			w.fold.count(cmd.User, detail)
 		}
-		return Ack{Text: "You cannot do that: " + reason + " This attempt is recorded."}
+		return Ack{Text: "You cannot do that: " + reason + " This attempt will be recorded."}
 	case InGroup:
 		if !w.offer(w.jobs, "command", run) {
 			return w.busy(cmd.User)

@@ -21,8 +21,9 @@ var errFolded = errors.New("refusal counted with the person's recent ones")
 // folder counts repeated refusals. It keeps the wall clock: it paces
 // records, as the outbox paces messages.
 type folder struct {
-	mu   sync.Mutex
-	open map[string]*window
+	mu     sync.Mutex
+	open   map[string]*window
+	closed []*window // ran their minute, not yet recorded
 }
 
 // window is one person's refusals since the first one was recorded.
@@ -51,10 +52,15 @@ func (f *folder) add(actor string, req *store.Request, detail string, inThread b
 	now := time.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if w, ok := f.open[key]; ok && now.Sub(w.start) < foldFor {
-		w.count++
-		w.last = detail
-		return true
+	if w, ok := f.open[key]; ok {
+		if now.Sub(w.start) < foldFor {
+			w.count++
+			w.last = detail
+			return true
+		}
+		if w.count > 0 {
+			f.closed = append(f.closed, w)
+		}
 	}
 	if len(f.open) < maxWindows {
 		f.open[key] = &window{start: now, actor: actor, req: req, inThread: inThread}
@@ -85,7 +91,8 @@ func (f *folder) due(all bool) []*window {
 	now := time.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []*window
+	out := f.closed
+	f.closed = nil
 	for k, w := range f.open {
 		if all || now.Sub(w.start) >= foldFor {
 			delete(f.open, k)

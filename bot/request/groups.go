@@ -25,10 +25,19 @@ type membership struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	entries map[string]groupEntry
+	loading map[string]chan struct{} // one lookup of a group at a time
 }
 
 func newMembership(src GroupMembers, now func() time.Time) *membership {
-	return &membership{src: src, now: now, entries: map[string]groupEntry{}}
+	return &membership{src: src, now: now, entries: map[string]groupEntry{}, loading: map[string]chan struct{}{}}
+}
+
+// warm loads the groups, so that the dispatcher can place the policy's
+// people from the first command after a start.
+func (c *membership) warm(ctx context.Context, groups []string) {
+	for _, g := range groups {
+		_, _ = c.members(ctx, g)
+	}
 }
 
 // MemberOf returns the groups among groups that userID is in. A group that
@@ -53,17 +62,38 @@ func (c *membership) MemberOf(ctx context.Context, userID string, groups []strin
 }
 
 func (c *membership) members(ctx context.Context, group string) (map[string]bool, error) {
-	c.mu.Lock()
-	e, ok := c.entries[group]
-	c.mu.Unlock()
-	if ok && c.now().Sub(e.at) < groupTTL {
-		return e.members, nil
+	for {
+		c.mu.Lock()
+		e, ok := c.entries[group]
+		if ok && c.now().Sub(e.at) < groupTTL {
+			c.mu.Unlock()
+			return e.members, nil
+		}
+		wait, busy := c.loading[group]
+		if !busy {
+			done := make(chan struct{})
+			c.loading[group] = done
+			c.mu.Unlock()
+			defer func() {
+				c.mu.Lock()
+				delete(c.loading, group)
+				c.mu.Unlock()
+				close(done)
+			}()
+			break
+		}
+		c.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-wait:
+		}
 	}
 	ids, err := c.src.Members(ctx, group)
 	if err != nil {
 		return nil, fmt.Errorf("usergroups.users.list %s: %s", group, sendCode(err))
 	}
-	e = groupEntry{members: make(map[string]bool, len(ids)), at: c.now()}
+	e := groupEntry{members: make(map[string]bool, len(ids)), at: c.now()}
 	for _, id := range ids {
 		e.members[id] = true
 	}

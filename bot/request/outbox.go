@@ -25,12 +25,11 @@ type deliverer struct {
 // are worked on at once, and the store is looked at this often when
 // nothing wakes the loop (messages of other replicas, retries due).
 const (
-	outboxLease    = 30 * time.Second
+	outboxLease    = 20 * time.Second // over one delivery's worst case: Slack's 15 s HTTP timeout
 	outboxParallel = 8
 	outboxPoll     = 250 * time.Millisecond
-	// A message Slack refuses for good (a channel the bot was removed
-	// from, say) is tried this many times before it is given up, so that
-	// it does not hold up its thread or the audit channel for ever.
+	// A message Slack refuses for what it is (see undeliverable) is tried
+	// this many times before it is given up.
 	outboxPermanentTries = 5
 )
 
@@ -93,23 +92,41 @@ func (d *deliverer) deliverOne(ctx context.Context, m store.Message) {
 		return
 	}
 	var se *SendError
-	permanent := errors.As(err, &se) && !se.Temporary
-	if permanent && m.Attempts+1 >= outboxPermanentTries {
-		d.log.Error("slack keeps refusing a message; giving it up", "seq", m.Seq, "kind", string(m.Kind),
+	errors.As(err, &se)
+	if se != nil && undeliverable[se.Code] && m.Attempts+1 >= outboxPermanentTries {
+		d.log.Error("slack refuses this message for good; giving it up", "seq", m.Seq, "kind", string(m.Kind),
 			"request_id", m.RequestID, "audit_seq", m.AuditSeq, "error", sendCode(err))
 		_ = d.store.Delivered(rctx, m.Seq, d.cfg.Replica)
 		return
 	}
-	next := time.Now().Add(backoff(m.Attempts, se))
-	if err == errNoCard {
-		next = time.Now().Add(100 * time.Millisecond)
+	wait := backoff(m.Attempts, se)
+	if se != nil && !se.Temporary && !undeliverable[se.Code] {
+		// A channel the bot left, a token refused: nothing a retry mends
+		// soon, and nothing to give up on either. Someone must act.
+		wait = max(wait, min(time.Duration(m.Attempts+1)*5*time.Second, time.Minute))
 	}
-	if err := d.store.Retry(rctx, m.Seq, d.cfg.Replica, next, sendCode(err)); err != nil && !errors.Is(err, store.ErrConflict) {
+	if err == errNoCard {
+		wait = 100 * time.Millisecond
+	}
+	if err := d.store.Retry(rctx, m.Seq, d.cfg.Replica, time.Now().Add(wait), sendCode(err)); err != nil && !errors.Is(err, store.ErrConflict) {
 		d.log.Warn("could not record an outbox retry", "seq", m.Seq, "error", err)
 	}
-	if m.Attempts == 0 {
+	switch {
+	case m.Attempts == 0:
 		d.log.Warn("could not deliver to slack; will try again", "kind", string(m.Kind), "request_id", m.RequestID, "error", sendCode(err))
+	case m.Attempts%20 == 19:
+		d.log.Error("slack still refuses a message; it waits in the outbox", "kind", string(m.Kind), "request_id", m.RequestID,
+			"attempts", m.Attempts+1, "error", sendCode(err))
 	}
+}
+
+// undeliverable are Slack's answers about a message itself, which no
+// retry mends: such a message is given up after a few tries, so that it
+// does not hold up its thread or the audit channel for ever. Every other
+// failure is retried until Slack takes the message.
+var undeliverable = map[string]bool{
+	"msg_too_long": true, "invalid_blocks": true, "invalid_blocks_format": true, "no_text": true,
+	"message_not_found": true, "cant_update_message": true, "edit_window_closed": true,
 }
 
 // errGone marks a message that has nothing left to deliver to.

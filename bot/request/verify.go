@@ -135,7 +135,9 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 	}
 	for {
 		last := !time.Now().Before(st.End)
-		b.look(ctx, req, &st)
+		if !b.look(ctx, id, req, &st) {
+			return // another replica carries it on
+		}
 		if ctx.Err() != nil {
 			b.pause(req, id)
 			return
@@ -154,18 +156,24 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 			return
 		}
 	}
+	if !b.renew(ctx, id) {
+		return
+	}
 	switch {
 	case st.Alarms > 0:
 		b.tell.auditOrSay(ctx, req, EvVerified, systemActor, fmt.Sprintf("The sign-in watch ended: %s after the revocation (above). Block sign-in with `--disable` and reset the password if you have not.", plural(st.Alarms, "successful sign-in")))
 	case len(st.Unread) == len(st.Users):
+		b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, "The sign-in watch ended without reading any sign-in log (above): check the users' sign-ins by hand.")
 	default:
 		b.tell.auditOrSay(ctx, req, EvVerified, systemActor, fmt.Sprintf("The sign-in watch ended: no successful sign-in by %s after the revocation in %s.", strings.Join(who, ", "), duration(b.policy.Verify.For)))
 	}
 	b.save(ctx, id, st, true)
 }
 
-// look reads each user's sign-ins once and raises what is new.
-func (b *watcher) look(ctx context.Context, req store.Request, st *watchState) {
+// look reads each user's sign-ins once and raises what is new. Before each
+// user it renews the lease, so that a slow look is never taken over while
+// it runs; it reports false when the lease went to another replica.
+func (b *watcher) look(ctx context.Context, id string, req store.Request, st *watchState) bool {
 	seen := map[string]bool{}
 	for _, s := range st.Seen {
 		seen[s] = true
@@ -178,9 +186,12 @@ func (b *watcher) look(ctx context.Context, req store.Request, st *watchState) {
 		if unread[u.ID] {
 			continue
 		}
+		if !b.renew(ctx, id) {
+			return false
+		}
 		ins, err := b.cfg.SignIns.SignIns(ctx, u.ID, u.RevokedAt)
 		if ctx.Err() != nil {
-			return
+			return true
 		}
 		if err != nil {
 			st.Unread = append(st.Unread, u.ID)
@@ -199,6 +210,14 @@ func (b *watcher) look(ctx context.Context, req store.Request, st *watchState) {
 				Escape(u.UPN), clock(in.At), orDash(Escape(in.IP)), orDash(Escape(in.App)), clock(u.RevokedAt)))
 		}
 	}
+	return true
+}
+
+// renew extends this replica's lease on watch id; false when another
+// replica holds it now (or it is done), and this one must stop.
+func (b *watcher) renew(ctx context.Context, id string) bool {
+	_, err := b.store.ClaimTask(ctx, id, b.cfg.Replica, time.Now(), time.Now().Add(b.watchLease()))
+	return err == nil || ctx.Err() != nil
 }
 
 // save writes the watch's checkpoint; a watch that lost its lease stops

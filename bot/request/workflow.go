@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -96,6 +97,9 @@ type Workflow struct {
 	loops   sync.WaitGroup
 	telling sync.WaitGroup
 	stop    context.CancelFunc
+	// stopTelling ends the outbox loop, so that the last flush at shutdown
+	// is the only one delivering.
+	stopTelling context.CancelFunc
 }
 
 type job struct {
@@ -161,7 +165,10 @@ func (w *Workflow) Start(ctx context.Context) {
 		})
 	}
 	w.runs.open(workCtx)
-	w.telling.Go(func() { w.outbox.run(workCtx) })
+	tellCtx, stopTelling := context.WithCancel(workCtx)
+	w.stopTelling = stopTelling
+	w.telling.Go(func() { w.outbox.run(tellCtx) })
+	go w.groups.warm(workCtx, w.policyGroups())
 	w.exec.tendRunning(workCtx)
 	w.loops.Go(func() { w.sweep(ctx) })
 	w.loops.Go(func() { w.tell.foldLoop(ctx) })
@@ -184,11 +191,21 @@ func (w *Workflow) Drain(limit time.Duration) {
 		w.stop()
 		<-done
 	}
-	// What the work recorded is told before the process goes, when Slack
-	// lets it; the rest waits in the store for the next replica.
+	// Refusals counted by work that ran during the drain are recorded too;
+	// then what the work recorded is told before the process goes, when
+	// Slack lets it: the rest waits in the store for the next replica.
+	w.tell.recordFolded(context.Background(), true)
+	w.stopTelling()
+	w.telling.Wait()
 	w.outbox.flush(context.Background(), outboxFlush)
 	w.stop()
-	w.telling.Wait()
+}
+
+// policyGroups are the user groups the policy names.
+func (w *Workflow) policyGroups() []string {
+	gs := append(slices.Clone(w.policy.Requesters.Groups), w.policy.Approvers.Groups...)
+	slices.Sort(gs)
+	return slices.Compact(gs)
 }
 
 // jobTimeout bounds one command or click, Graph retries included.

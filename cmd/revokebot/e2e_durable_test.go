@@ -59,15 +59,17 @@ func TestOutcomeToldThroughSlackOutageAndKill(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the new bot meets the outage too
 	end()
 	back := time.Now()
-	// A message the killed bot held when it died waits for its lease (30 s).
-	e.waitWithin(45*time.Second, "the outcome in the thread", func(*fakeslack.Server) bool {
+	// A message the killed bot held when it died waits for its lease (20 s).
+	// The read-back is evidence after the outcome: the killed bot may not
+	// have got to it, and nobody takes it up.
+	e.waitWithin(50*time.Second, "the outcome in the thread", func(*fakeslack.Server) bool {
 		th := e.thread(card)
-		return strings.Contains(th, "<@"+uRequester+"> confirmed") && strings.Contains(th, "Graph accepted it at") && strings.Contains(th, "Read back from Graph")
+		return strings.Contains(th, "<@"+uRequester+"> confirmed") && strings.Contains(th, "Graph accepted it at")
 	})
-	e.waitWithin(45*time.Second, "every record in the audit channel", func(*fakeslack.Server) bool { return len(e.auditSeqs(id)) >= 5 })
+	e.waitWithin(50*time.Second, "every record in the audit channel", func(*fakeslack.Server) bool { return len(e.auditSeqs(id)) >= 4 })
 	took := time.Since(back)
-	if seqs := e.auditSeqs(id); strings.Join(seqs, ",") != "1,2,3,4,5" {
-		t.Errorf("audit channel shows records %v, want 1..5 in order", seqs)
+	if seqs := strings.Join(e.auditSeqs(id), ","); seqs != "1,2,3,4" && seqs != "1,2,3,4,5" {
+		t.Errorf("audit channel shows records %s, want 1 to 4 (and the read-back, 5) in order", seqs)
 	}
 	e.waitFor("the card to show the outcome", func(*fakeslack.Server) bool {
 		return len(e.sb.Slack.Buttons(e.current(card))) == 0 && strings.Contains(blocksOf(e.current(card)), "revoked")
@@ -248,7 +250,8 @@ func TestSignInWatchSurvivesSIGKILL(t *testing.T) {
 	e.sb.Graph.AddSignIns(fakegraph.SignIn{UserID: aliceID, UserPrincipalName: "alice@contoso.com",
 		CreatedDateTime: time.Now().UTC().Add(time.Second), IPAddress: "203.0.113.9", AppDisplayName: "Office 365 Exchange Online"})
 	e.start(nil)
-	e.waitWithin(30*time.Second, "the watch carried on and its end", func(*fakeslack.Server) bool {
+	// A thread message the killed bot held waits for its lease (20 s).
+	e.waitWithin(50*time.Second, "the watch carried on and its end", func(*fakeslack.Server) bool {
 		th := e.thread(card)
 		return strings.Contains(th, "Successful sign-in after the revocation") && strings.Contains(th, "The sign-in watch ended: 1 successful sign-in")
 	})

@@ -104,6 +104,17 @@ func TestUnknownRequestClick(t *testing.T) {
 
 func TestHelpAndMistakesAnsweredInAck(t *testing.T) {
 	e := startEnv(t)
+	// At start the bot loads the policy's user groups once; after that, an
+	// answer needing no lookup calls nothing.
+	e.waitFor("the groups loaded at start", func(s *fakeslack.Server) bool {
+		for _, c := range s.Calls() {
+			if c.Method == "usergroups.users.list" {
+				return true
+			}
+		}
+		return false
+	})
+	before := len(e.sb.Slack.Calls())
 	for text, want := range map[string]string{
 		"":                   "revokes every sign-in session",
 		"help":               "by mail alias",
@@ -125,9 +136,7 @@ func TestHelpAndMistakesAnsweredInAck(t *testing.T) {
 			t.Errorf("/revoke %q: ack echoes <!channel> unescaped: %s", text, reply.Text)
 		}
 	}
-	for _, c := range e.sb.Slack.Calls() {
-		if c.Method != "apps.connections.open" {
-			t.Errorf("an answer needing no lookup called %s", c.Method)
-		}
+	for _, c := range e.sb.Slack.Calls()[before:] {
+		t.Errorf("an answer needing no lookup called %s", c.Method)
 	}
 }
