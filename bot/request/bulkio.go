@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"strconv"
 	"strings"
 
+	"github.com/revokebot/revokebot/revoke"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -34,6 +36,9 @@ func (b *bulkRunner) showProgress(ctx context.Context, req store.Request, ts str
 	}
 	return ts
 }
+
+// uploadTries bounds the attempts at attaching a job's file.
+const uploadTries = 5
 
 // attachmentName is the name of a job's file of users not revoked.
 func attachmentName(req store.Request) string { return "revoke-all-" + req.ID + ".csv" }
@@ -65,8 +70,21 @@ func (b *bulkRunner) attachUsers(ctx context.Context, req store.Request, outcome
 	}
 	w.Flush()
 	name := attachmentName(req)
-	size := buf.Len()
-	err := b.msg.Upload(ctx, req.Channel, req.RootTS, File{Name: name, Title: "Users not revoked by " + req.ID, Body: &buf, Size: size})
+	body := buf.Bytes()
+	// The file is not in the outbox (it is not an audit event: the summary
+	// is, and says it is attached), so a Slack hiccup is waited out here.
+	var err error
+	for try := range uploadTries {
+		if try > 0 && revoke.SleepContext(ctx, backoff(try, nil)) != nil {
+			break
+		}
+		err = b.msg.Upload(ctx, req.Channel, req.RootTS, File{Name: name, Title: "Users not revoked by " + req.ID,
+			Body: bytes.NewReader(body), Size: len(body)})
+		var se *SendError
+		if err == nil || !errors.As(err, &se) || !se.Temporary {
+			break
+		}
+	}
 	if err != nil {
 		b.log.Warn("could not attach the list of users", "request_id", req.ID, "error", sendCode(err))
 		return false
