@@ -68,7 +68,7 @@ func testBulkUpgrade(t *testing.T, url string, exec func(...string)) {
 		t.Fatal(err)
 	}
 	s.Close()
-	exec(append(dropV4, `DROP TABLE request_subjects`, `DROP TABLE bulk_users`, `DROP TABLE bulk_jobs`, `UPDATE schema_version SET version = 1`)...)
+	exec(windBack(1)...)
 	if ro, err := store.OpenExisting(ctx, url); err == nil || !strings.Contains(err.Error(), "schema version 1") {
 		if ro != nil {
 			ro.Close()

@@ -13,10 +13,6 @@ import (
 	"github.com/revokebot/revokebot/store"
 )
 
-// dropV4 removes what schema version 4 made, for the upgrade tests that
-// wind a store back to an older version. outbox_head is PostgreSQL's only.
-var dropV4 = []string{`DROP TABLE tasks`, `DROP TABLE outbox`, `DROP TABLE IF EXISTS outbox_head`}
-
 // testOutboxUpgrade opens a store made before the outbox existed and
 // expects its tables to be added on open, and not by the read-only open.
 func testOutboxUpgrade(t *testing.T, url string, exec func(...string)) {
@@ -32,7 +28,7 @@ func testOutboxUpgrade(t *testing.T, url string, exec func(...string)) {
 		t.Fatal(err)
 	}
 	s.Close()
-	exec(append(dropV4, `UPDATE schema_version SET version = 3`)...)
+	exec(windBack(3)...)
 	if ro, err := store.OpenExisting(ctx, url); err == nil || !strings.Contains(err.Error(), "schema version 3") {
 		if ro != nil {
 			ro.Close()

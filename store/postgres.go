@@ -161,7 +161,7 @@ CREATE TABLE request_subjects (
 	PRIMARY KEY (subject, request_id)
 );
 CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
-`, pgSchemaV4}
+`, pgSchemaV4, pgSchemaV5}
 
 // pgBackfills[v] runs right after pgMigrations[v-1], in the same transaction
 // and under the same lock, for the data a migration cannot fill in SQL alone.

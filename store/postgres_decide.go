@@ -35,54 +35,22 @@ func (s *pgStore) Decide(ctx context.Context, id string, from, to State, c Chang
 		r   Request
 		rec Record
 	)
-	// The WHERE clause is the compare-and-set. Under READ COMMITTED a second
-	// UPDATE of the same row waits for the first to commit and then re-checks
-	// the WHERE clause against the new row, so exactly one wins; RETURNING
-	// reads the row this statement wrote.
-	cas := func(q pgQuerier) error {
-		rs, err := pgRequests(ctx, q, `UPDATE requests
-			SET state = $1, decided_by = COALESCE(NULLIF($2::text, ''), decided_by),
-				detail = COALESCE(NULLIF($3::text, ''), detail), updated_at = $4
-			WHERE id = $5 AND state = $6 AND (NOT $7::boolean OR expires_at IS NULL OR expires_at > $4)
-			RETURNING `+pgRequest, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired)
-		if err != nil {
-			return err
-		}
-		if len(rs) == 0 {
-			return errLost
-		}
-		r = rs[0]
-		return nil
-	}
-	if d.audit == nil && len(d.tells) == 0 && !c.CreateJob {
+	if d.audit == nil && len(d.tells) == 0 && !d.job {
 		// Nothing else to write: one statement, without the round trips of
 		// a transaction around it.
-		err = cas(s.pool)
+		r, err = pgCAS(ctx, s.pool, id, from, to, c)
 	} else {
 		// The request's row stays locked from the compare-and-set to the
 		// commit, and the chain head and outbox head are taken after it, in
 		// that order, as AppendAudit and Enqueue take them: no two writers
 		// can wait for each other in a circle.
 		err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
-			if err := cas(tx); err != nil {
+			var err error
+			if r, err = pgCAS(ctx, tx, id, from, to, c); err != nil {
 				return err
 			}
-			var err error
-			if d.audit != nil {
-				if rec, err = pgAppend(ctx, tx, *d.audit); err != nil {
-					return fmt.Errorf("append audit: %w", err)
-				}
-			}
-			if err := pgInsertTells(ctx, tx, d.tells, rec.Seq, c.At); err != nil {
-				return fmt.Errorf("tell: %w", err)
-			}
-			if c.CreateJob {
-				// As on SQLite: a job that exists already is left as it is.
-				if _, err := tx.Exec(ctx, pgNewJob+` ON CONFLICT DO NOTHING`, id, c.At); err != nil {
-					return fmt.Errorf("create job: %w", err)
-				}
-			}
-			return nil
+			rec, err = pgDecided(ctx, tx, id, d, c.At)
+			return err
 		})
 	}
 	if err == nil {
@@ -96,6 +64,53 @@ func (s *pgStore) Decide(ctx context.Context, id string, from, to State, c Chang
 		return Request{}, Record{}, err
 	}
 	return cur, Record{}, casConflict(cur, from)
+}
+
+// pgCAS is the compare-and-set of Decide and Approve, as sqliteCAS is
+// SQLite's: request id moves from `from` to `to` with c's fields only if it
+// is in `from` and, when c.Unexpired, unexpired at c.At; errLost when not.
+// Under READ COMMITTED a second UPDATE of the same row waits for the first
+// to commit and then re-checks the WHERE clause against the new row, so
+// exactly one wins; RETURNING reads the row this statement wrote.
+func pgCAS(ctx context.Context, q pgQuerier, id string, from, to State, c Change) (Request, error) {
+	rs, err := pgRequests(ctx, q, `UPDATE requests
+		SET state = $1, decided_by = COALESCE(NULLIF($2::text, ''), decided_by),
+			detail = COALESCE(NULLIF($3::text, ''), detail), updated_at = $4
+		WHERE id = $5 AND state = $6 AND (NOT $7::boolean OR expires_at IS NULL OR expires_at > $4)
+		RETURNING `+pgRequest, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired)
+	if err != nil {
+		return Request{}, err
+	}
+	if len(rs) == 0 {
+		return Request{}, errLost
+	}
+	return rs[0], nil
+}
+
+// pgDecided writes, in tx and after a won compare-and-set of request id,
+// what the change carries besides the state, as sqliteDecided does: d's
+// record, its messages and, when d.job, the bulk job. The request's row is
+// locked already; the chain head and the outbox head are taken after it.
+func pgDecided(ctx context.Context, tx pgx.Tx, id string, d decision, at time.Time) (Record, error) {
+	var (
+		rec Record
+		err error
+	)
+	if d.audit != nil {
+		if rec, err = pgAppend(ctx, tx, *d.audit); err != nil {
+			return Record{}, fmt.Errorf("append audit: %w", err)
+		}
+	}
+	if err := pgInsertTells(ctx, tx, d.tells, rec.Seq, at); err != nil {
+		return Record{}, fmt.Errorf("tell: %w", err)
+	}
+	if d.job {
+		// As on SQLite: a job that exists already is left as it is.
+		if _, err := tx.Exec(ctx, pgNewJob+` ON CONFLICT DO NOTHING`, id, at); err != nil {
+			return Record{}, fmt.Errorf("create job: %w", err)
+		}
+	}
+	return rec, nil
 }
 
 // pgAppend appends e, which prepareEvent made, to the chain inside tx.

@@ -185,7 +185,7 @@ CREATE TABLE request_subjects (
 	PRIMARY KEY (subject, request_id)
 ) WITHOUT ROWID;
 CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
-`, sqliteSchemaV4}
+`, sqliteSchemaV4, sqliteSchemaV5}
 
 // sqliteBackfills[v] runs right after sqliteMigrations[v-1], in the same
 // transaction, for the data a migration cannot fill in SQL alone.

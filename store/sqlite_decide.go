@@ -33,36 +33,12 @@ func (s *sqliteStore) Decide(ctx context.Context, id string, from, to State, c C
 	// One immediate transaction (see sqliteParams) for the state, its record,
 	// its messages and its job: all of them or none.
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// The WHERE clause is the compare-and-set; RETURNING reads the row the
-		// same statement wrote, so no other change can slip in between.
 		var err error
-		r, err = scanRequest(tx.QueryRowContext(ctx, `UPDATE requests
-			SET state = ?, decided_by = COALESCE(NULLIF(?, ''), decided_by),
-				detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?
-			WHERE id = ? AND state = ? AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
-			RETURNING `+sqliteRequest, to, c.DecidedBy, c.Detail, micros(c.At), id, from, c.Unexpired, micros(c.At)))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errLost
-		}
-		if err != nil {
+		if r, err = sqliteCAS(ctx, tx, id, from, to, c); err != nil {
 			return err
 		}
-		if d.audit != nil {
-			if rec, err = sqliteAppend(ctx, tx, *d.audit); err != nil {
-				return fmt.Errorf("append audit: %w", err)
-			}
-		}
-		if err := sqliteInsertTells(ctx, tx, d.tells, rec.Seq, c.At); err != nil {
-			return fmt.Errorf("tell: %w", err)
-		}
-		if c.CreateJob {
-			// The job of a request that has one already is that one: a
-			// decision retried after a crash must not fail on it.
-			if _, err := tx.ExecContext(ctx, sqliteNewJob+` ON CONFLICT DO NOTHING`, micros(c.At), id); err != nil {
-				return fmt.Errorf("create job: %w", err)
-			}
-		}
-		return nil
+		rec, err = sqliteDecided(ctx, tx, id, d, c.At)
+		return err
 	})
 	if err == nil {
 		return r, rec, nil
@@ -75,6 +51,51 @@ func (s *sqliteStore) Decide(ctx context.Context, id string, from, to State, c C
 		return Request{}, Record{}, err
 	}
 	return cur, Record{}, casConflict(cur, from)
+}
+
+// sqliteCAS is the compare-and-set of Decide and Approve: it moves request
+// id from `from` to `to` with c's fields, which prepareChange made, only if
+// it is in `from` and, when c.Unexpired, its ExpiresAt is after c.At. It
+// returns errLost when the request is not so. The WHERE clause is the
+// compare; RETURNING reads the row the same statement wrote, so no other
+// change can slip in between.
+func sqliteCAS(ctx context.Context, tx *sql.Tx, id string, from, to State, c Change) (Request, error) {
+	r, err := scanRequest(tx.QueryRowContext(ctx, `UPDATE requests
+		SET state = ?, decided_by = COALESCE(NULLIF(?, ''), decided_by),
+			detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?
+		WHERE id = ? AND state = ? AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
+		RETURNING `+sqliteRequest, to, c.DecidedBy, c.Detail, micros(c.At), id, from, c.Unexpired, micros(c.At)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Request{}, errLost
+	}
+	return r, err
+}
+
+// sqliteDecided writes, in tx and after a won compare-and-set of request id,
+// what the change carries besides the state: d's record, its messages (which
+// tell of that record) and, when d.job, the request's bulk job, all created
+// at `at`. It returns the record, zero without one.
+func sqliteDecided(ctx context.Context, tx *sql.Tx, id string, d decision, at time.Time) (Record, error) {
+	var (
+		rec Record
+		err error
+	)
+	if d.audit != nil {
+		if rec, err = sqliteAppend(ctx, tx, *d.audit); err != nil {
+			return Record{}, fmt.Errorf("append audit: %w", err)
+		}
+	}
+	if err := sqliteInsertTells(ctx, tx, d.tells, rec.Seq, at); err != nil {
+		return Record{}, fmt.Errorf("tell: %w", err)
+	}
+	if d.job {
+		// The job of a request that has one already is that one: a
+		// decision retried after a crash must not fail on it.
+		if _, err := tx.ExecContext(ctx, sqliteNewJob+` ON CONFLICT DO NOTHING`, micros(at), id); err != nil {
+			return Record{}, fmt.Errorf("create job: %w", err)
+		}
+	}
+	return rec, nil
 }
 
 // casConflict explains a lost compare-and-set with the request as it is now.

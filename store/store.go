@@ -151,6 +151,8 @@ type Store interface {
 	Outbox
 	// Tasks keeps the checkpoints of long-running work, such as sign-in watches.
 	Tasks
+	// Quorum counts the approvals of requests that need N of them.
+	Quorum
 
 	// Ping reports whether the store answers (for /readyz).
 	Ping(ctx context.Context) error

@@ -52,7 +52,7 @@ func testSubjectsUpgrade(t *testing.T, url string, exec func(...string)) {
 		}
 	}
 	s.Close()
-	exec(append(dropV4, `DROP TABLE request_subjects`, `UPDATE schema_version SET version = 2`)...)
+	exec(windBack(2)...)
 	if ro, err := store.OpenExisting(ctx, url); err == nil || !strings.Contains(err.Error(), "schema version 2") {
 		if ro != nil {
 			ro.Close()

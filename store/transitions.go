@@ -53,19 +53,20 @@ func checkTransition(id string, from, to State) error {
 	return nil
 }
 
-// decision is what Decide writes besides the new state, checked and cleaned
-// before the database is asked, so that a bad event or message fails the
-// call rather than the transaction half way.
+// decision is what Decide and Approve write besides the new state, checked
+// and cleaned before the database is asked, so that a bad event or message
+// fails the call rather than the transaction half way.
 type decision struct {
 	audit *Event // nil: no record
 	tells []Tell
+	job   bool // start the request's bulk job (Change.CreateJob)
 }
 
 // prepareDecision cleans the Audit and Tell of c, which prepareChange made.
 // A zero Time of the event is the transition's At, so the record and the
 // request agree on when it happened.
 func prepareDecision(c Change) (decision, error) {
-	var d decision
+	d := decision{job: c.CreateJob}
 	if c.Audit != nil {
 		e, err := prepareEvent(*c.Audit, func() time.Time { return c.At })
 		if err != nil {

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, transitionTests...)
 	tests = append(tests, outboxTests...)
 	tests = append(tests, taskTests...)
+	tests = append(tests, approvalTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}
