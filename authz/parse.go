@@ -26,7 +26,7 @@ func ParsePolicy(data []byte) (Policy, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return Policy{}, fmt.Errorf("not valid YAML: %s", oneLine(err.Error()))
 	}
-	p := Policy{ConfirmTimeout: DefaultConfirmTimeout, ApprovalTimeout: DefaultApprovalTimeout,
+	p := Policy{ConfirmTimeout: DefaultConfirmTimeout, ApprovalTimeout: DefaultApprovalTimeout, ApprovalsRequired: 1,
 		Actions: []string{"sessions"}, Verify: Verify{Every: time.Minute},
 		RevokeAll: RevokeAll{Writes: DefaultWrites, Per: DefaultPer, Concurrency: DefaultConcurrency}}
 	if len(doc.Content) == 0 { // an empty file: every default
@@ -57,6 +57,9 @@ func ParsePolicy(data []byte) (Policy, error) {
 			})
 		},
 		"actions": func(n *yaml.Node, key string) error { return actions(n, key, &p.Actions) },
+		"approvals_required": func(n *yaml.Node, key string) error {
+			return count(n, key, &p.ApprovalsRequired, 1, MaxApprovals)
+		},
 		"verify": func(n *yaml.Node, key string) error {
 			return walkMap(n, key, map[string]func(*yaml.Node, string) error{
 				"for":   func(n *yaml.Node, key string) error { return duration(n, key, &p.Verify.For, false) },
@@ -72,6 +75,10 @@ func ParsePolicy(data []byte) (Policy, error) {
 	}
 	if p.Requesters.Empty() {
 		return Policy{}, errors.New("requesters: name at least one user or group, or nobody can use /revoke")
+	}
+	if p.ApprovalsRequired > 1 && len(p.Approvers.Groups) == 0 && p.ApprovalsRequired > len(p.Approvers.Users) {
+		return Policy{}, fmt.Errorf("approvals_required: %d, but the policy names only %d approvers (approvers.users), so no request could ever be approved",
+			p.ApprovalsRequired, len(p.Approvers.Users))
 	}
 	return p, nil
 }

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,43 @@ func TestParsePolicyErrors(t *testing.T) {
 		if strings.Contains(err.Error(), "\n") {
 			t.Errorf("%q: error is not one line: %q", tc.yaml, err)
 		}
+	}
+}
+
+func TestParseApprovalsRequired(t *testing.T) {
+	base := "requesters:\n  users: [U01]\napprovers:\n  users: [U02, U03, U04]\n"
+	p, err := ParsePolicy([]byte(base))
+	if err != nil || p.Quorum() != 1 {
+		t.Fatalf("default: %d %v", p.Quorum(), err)
+	}
+	if p, err = ParsePolicy([]byte(base + "approvals_required: 2\n")); err != nil || p.Quorum() != 2 {
+		t.Fatalf("2 of 3: %d %v", p.Quorum(), err)
+	}
+	for text, want := range map[string]string{
+		"approvals_required: 4\n":   "approvals_required: 4, but the policy names only 3 approvers",
+		"approvals_required: 0\n":   "approvals_required: 0 is not between 1 and 20",
+		"approvals_required: two\n": "approvals_required: want a whole number",
+	} {
+		if _, err := ParsePolicy([]byte(base + text)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", text, err, want)
+		}
+	}
+	// With a group of approvers, the policy cannot count them: allowed.
+	if _, err := ParsePolicy([]byte(base + "approvals_required: 5\n")); err == nil {
+		t.Error("5 of 3 named users accepted")
+	}
+	if _, err := ParsePolicy([]byte("requesters:\n  users: [U01]\napprovers:\n  groups: [S01]\napprovals_required: 5\n")); err != nil {
+		t.Errorf("5 of a group: %v", err)
+	}
+}
+
+// TestExamplePolicyParses keeps the example policy in deploy/ true.
+func TestExamplePolicyParses(t *testing.T) {
+	data, err := os.ReadFile("../deploy/revokebot.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParsePolicy(data); err != nil {
+		t.Fatalf("deploy/revokebot.example.yaml: %v", err)
 	}
 }

@@ -55,7 +55,17 @@ type Policy struct {
 	RevokeAll       RevokeAll
 	Actions         []string
 	Verify          Verify
+	// ApprovalsRequired is how many different approvers, none of them the
+	// requester, must approve a request that needs approval; 1 is the
+	// two-person rule.
+	ApprovalsRequired int
 }
+
+// MaxApprovals bounds approvals_required.
+const MaxApprovals = 20
+
+// Quorum is how many approvals a request that needs approval waits for.
+func (p Policy) Quorum() int { return max(p.ApprovalsRequired, 1) }
 
 // Defaults applied to settings the policy file leaves out.
 const (

@@ -51,9 +51,12 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 		for _, u := range targetsOf(req).Users {
 			facts.Protected = facts.Protected || b.policy.IsProtected(u.UPN, u.Mail, u.ID)
 		}
+		if req.NeedsApproval && req.State == store.StatePending && lookupErr == nil {
+			facts.Approvals, lookupErr = b.approvers(ctx, req.ID)
+		}
 	}
 	d := Decide(b.policy, facts)
-	if lookupErr != nil && (d.Verdict == Move || d.Verdict == Stop || d.Verdict == Refuse) {
+	if lookupErr != nil && (d.Verdict == Move || d.Verdict == Approve || d.Verdict == Stop || d.Verdict == Refuse) {
 		// A decision made without the groups could be wrong either way.
 		log.Error("could not check user-group membership", "error", lookupErr)
 		b.m.Decision(c.Action, "refused")
@@ -70,7 +73,11 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 		reply(d.Reason)
 	case Late:
 		b.m.Decision(c.Action, "late")
-		b.refused(ctx, facts, fmt.Sprintf("<@%s> clicked %s on a request that is %s.", c.Actor, verb, stateWords(req.State)), false)
+		detail := fmt.Sprintf("<@%s> clicked %s on a request that is %s.", c.Actor, verb, stateWords(req.State))
+		if req.State == store.StatePending {
+			detail = fmt.Sprintf("<@%s> approved again; an approval counts once.", c.Actor)
+		}
+		b.refused(ctx, facts, detail, false)
 		reply(d.Reason)
 	case Expire:
 		b.expire(ctx, req)
@@ -85,6 +92,8 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 		reply("You cannot " + what + ": " + d.Reason + recordedWords(err))
 	case Stop:
 		b.stop(ctx, c, req, reply)
+	case Approve:
+		b.approve(ctx, log, c, req, d, len(facts.Approvals), reply)
 	case Move:
 		b.move(ctx, log, c, req, d, reply)
 	}
@@ -127,6 +136,60 @@ func (b *decider) move(ctx context.Context, log interface{ Error(string, ...any)
 	default:
 		b.exec.execute(ctx, req)
 	}
+}
+
+// approve counts one approval in the store, with its audit record and the
+// card's redraw; the store moves the request to running, in the same write,
+// when this approval completes the quorum.
+func (b *decider) approve(ctx context.Context, log interface{ Error(string, ...any) }, c ClickEvent, req store.Request, d Decision, before int, reply func(string)) {
+	need := b.policy.Quorum()
+	words := fmt.Sprintf("<@%s> approved.", c.Actor)
+	if need > 1 {
+		words = fmt.Sprintf("<@%s> approved (%d of %d).", c.Actor, before+1, need)
+	}
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	e := b.tell.event(req, EvApproved, c.Actor, words)
+	change := store.Change{DecidedBy: c.Actor, At: b.now(), Unexpired: true, CreateJob: req.Kind == store.KindAll,
+		Audit: &e, Tell: b.tell.tells(&req, true, true)}
+	var cur store.Request
+	var approvals []store.Approval
+	err := retryRecord(rctx, func() error {
+		var err error
+		cur, approvals, _, err = b.store.Approve(rctx, req.ID, c.Actor, need, change)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		b.m.Decision(c.Action, "late")
+		reply(fmt.Sprintf("You have already approved this request; it waits for %s more. Nothing changed.", plural(need-len(approvals), "approver")))
+		return
+	case err != nil:
+		b.m.Decision(c.Action, "late")
+		b.lost(ctx, log, reply, cur, err)
+		return
+	}
+	b.tell.kick()
+	b.m.Decision(c.Action, "accepted")
+	if cur.State != store.StateRunning {
+		reply(fmt.Sprintf("Your approval is recorded: %d of %d; it waits for %s more.", len(approvals), need, plural(need-len(approvals), "approver")))
+		return
+	}
+	if cur.Kind == store.KindAll {
+		b.bulk.startBulk(cur)
+		return
+	}
+	b.exec.execute(ctx, cur)
+}
+
+// approvers are who approved a request so far.
+func (b *env) approvers(ctx context.Context, id string) ([]string, error) {
+	as, err := b.store.Approvals(ctx, id)
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Approver
+	}
+	return out, err
 }
 
 // groupsFor names the sets whose user groups a click's decision needs, so

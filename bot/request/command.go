@@ -200,7 +200,7 @@ func (b *intake) authorize(ctx context.Context, cmd CommandEvent, reply func(str
 // showCard posts a new request's card and records its ts; when Slack refuses
 // the post, the request fails and the caller learns why.
 func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Request, reply func(string)) {
-	ts, postErr := b.post(ctx, req.Channel, "", cardMessage(cardOf(req, targetOf(req))))
+	ts, postErr := b.post(ctx, req.Channel, "", cardMessage(b.cardFor(ctx, req)))
 	if postErr != nil {
 		code := sendCode(postErr)
 		log.Error("could not post the card", "error", code)

@@ -1,6 +1,8 @@
 package request
 
 import (
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/revokebot/revokebot/authz"
@@ -19,6 +21,7 @@ const (
 	Late                   // the request is no longer pending: nothing changes; audited
 	Expire                 // its deadline passed: the request expires, nothing runs
 	Unknown                // no such request in this channel: audited, reveals nothing
+	Approve                // count one approval; the store moves it on when the quorum is in
 )
 
 // Click is everything a decision depends on, gathered before it is made.
@@ -33,6 +36,8 @@ type Click struct {
 	// Protected says a user of the request is protected under the policy
 	// in force now, whatever it was when the card was posted.
 	Protected bool
+	// Approvals are the approvers who approved it so far.
+	Approvals []string
 	Now       time.Time
 }
 
@@ -51,7 +56,6 @@ var moves = map[string]struct {
 	event Event
 }{
 	ActionConfirm: {store.StateRunning, EvConfirmed},
-	ActionApprove: {store.StateRunning, EvApproved},
 	ActionCancel:  {store.StateCancelled, EvCancelled},
 	ActionDeny:    {store.StateDenied, EvDenied},
 }
@@ -99,6 +103,13 @@ func Decide(p authz.Policy, c Click) Decision {
 		reason, ok = p.MayApprove(pending, c.Actor)
 		if ok && !p.IsRequester(c.Requester) {
 			reason, ok = "the person who asked for it is no longer on revokebot's list of requesters, so it cannot be approved; it can still be denied or cancelled.", false
+		}
+		if ok && slices.Contains(c.Approvals, c.Actor.UserID) {
+			return Decision{Verdict: Late, Reason: fmt.Sprintf("You have already approved this request; it waits for %s more. Nothing changed.",
+				plural(p.Quorum()-len(c.Approvals), "approver"))}
+		}
+		if ok {
+			return Decision{Verdict: Approve, To: store.StateRunning, Event: EvApproved}
 		}
 	case ActionDeny:
 		reason, ok = p.MayDeny(pending, c.Actor)

@@ -47,7 +47,11 @@ func TestDecide(t *testing.T) {
 			Request: func() store.Request { r := pending; r.Requester = "UGRP"; return r }(), Found: true, Now: now}, Refuse, "", "no longer on revokebot's list"},
 		{"confirm after the target became protected", Click{Action: ActionConfirm, Actor: req, Channel: "CINC", Request: pending, Found: true, Protected: true, Now: now}, Refuse, "", "become protected"},
 		{"confirm where approval is needed", Click{Action: ActionConfirm, Actor: req, Channel: "CINC", Request: approval, Found: true, Now: now}, Refuse, "", "needs an approver"},
-		{"approve", Click{Action: ActionApprove, Actor: app, Requester: req, Channel: "CINC", Request: approval, Found: true, Now: now}, Move, store.StateRunning, ""},
+		{"approve", Click{Action: ActionApprove, Actor: app, Requester: req, Channel: "CINC", Request: approval, Found: true, Now: now}, Approve, store.StateRunning, ""},
+		{"approve again", Click{Action: ActionApprove, Actor: app, Requester: req, Channel: "CINC", Request: approval, Found: true,
+			Approvals: []string{"UAPP"}, Now: now}, Late, "", "already approved"},
+		{"a second approver", Click{Action: ActionApprove, Actor: who("UAPP2"), Requester: req, Channel: "CINC", Request: approval, Found: true,
+			Approvals: []string{"UAPP"}, Now: now}, Approve, store.StateRunning, ""},
 		{"approve own request", Click{Action: ActionApprove, Actor: req, Requester: req, Channel: "CINC", Request: approval, Found: true, Now: now}, Refuse, "", "your own request"},
 		{"approve by a non-approver", Click{Action: ActionApprove, Actor: stranger, Requester: req, Channel: "CINC", Request: approval, Found: true, Now: now}, Refuse, "", "not on revokebot's list of approvers"},
 		{"approve after the requester left", Click{Action: ActionApprove, Actor: app, Requester: who("UGONE"), Channel: "CINC",
@@ -71,7 +75,7 @@ func TestDecide(t *testing.T) {
 			if d.Verdict != tc.want || d.To != tc.to || !strings.Contains(d.Reason, tc.reason) {
 				t.Errorf("Decide = %+v, want verdict %d to %q with %q", d, tc.want, tc.to, tc.reason)
 			}
-			if d.Verdict == Move && d.Event == "" {
+			if (d.Verdict == Move || d.Verdict == Approve) && d.Event == "" {
 				t.Error("a move without its audit event")
 			}
 			// A refusal names nobody but the clicker.

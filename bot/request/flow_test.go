@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -383,5 +384,49 @@ func TestFlowCommandEdges(t *testing.T) {
 	failed, err := f.st.InState(f.ctx, store.StateFailed)
 	if err != nil || len(failed) != 1 || !strings.Contains(f.msg.private(uReq), "/invite @revokebot") {
 		t.Errorf("a card Slack refused: %d failed (%v), told %q", len(failed), err, f.msg.private(uReq))
+	}
+}
+
+// TestFlowQuorum: two of three approvers, none the requester; the same
+// approver twice counts once; a deny after one approval ends it.
+func TestFlowQuorum(t *testing.T) {
+	f := newFlow(t, func(c *Config) {
+		c.Policy.Approvers.Users = []string{uApp, "UAPP2", "UAPP3"}
+		c.Policy.ApprovalsRequired = 2
+	})
+	f.command(uReq, chInc, "boss@contoso.com")
+	r := f.newest()
+	f.click(uReq, ActionApprove, r)
+	f.click(uApp, ActionApprove, r)
+	f.click(uApp, ActionApprove, r)
+	if r = f.get(r.ID); r.State != store.StatePending || f.revoker.count() != 0 {
+		t.Fatalf("after one approver: %s, %d revocations", r.State, f.revoker.count())
+	}
+	if got := f.msg.private(uApp); !strings.Contains(got, "1 of 2") || !strings.Contains(got, "already approved") {
+		t.Errorf("the approver was told %q", got)
+	}
+	f.deliver()
+	shown := false
+	for _, p := range f.msg.posts {
+		shown = shown || (p.Update && strings.Contains(fmt.Sprint(p.Msg.Blocks), "approved by <@UAPP> (1 of 2), 1 approver more needed"))
+	}
+	if !shown {
+		t.Errorf("the card never showed the approval so far: %+v", f.msg.posts)
+	}
+	f.click("UAPP2", ActionApprove, r)
+	if r = f.get(r.ID); r.State != store.StateSucceeded || f.revoker.count() != 1 {
+		t.Fatalf("after two approvers: %s, %d revocations", r.State, f.revoker.count())
+	}
+	if got := f.events(r.ID); got != "requested,refused,approved,refused,approved,started,succeeded" {
+		t.Errorf("events %s", got)
+	}
+
+	f.command(uReq, chInc, "boss@contoso.com")
+	r = f.newest()
+	f.click(uApp, ActionApprove, r)
+	f.click("UAPP3", ActionDeny, r)
+	f.click("UAPP2", ActionApprove, r)
+	if r = f.get(r.ID); r.State != store.StateDenied || f.revoker.count() != 1 {
+		t.Fatalf("deny after one approval: %s, %d revocations", r.State, f.revoker.count())
 	}
 }

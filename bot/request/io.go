@@ -38,9 +38,21 @@ func (b *env) updateCard(ctx context.Context, req store.Request) {
 	if req.RootTS == "" {
 		return
 	}
-	if err := b.update(ctx, req.Channel, req.RootTS, cardMessage(cardOf(req, targetOf(req)))); err != nil {
+	if err := b.update(ctx, req.Channel, req.RootTS, cardMessage(b.cardFor(ctx, req))); err != nil {
 		b.log.Warn("could not update the card", "request_id", req.ID, "error", sendCode(err))
 	}
+}
+
+// cardFor is what a request's card shows now, its approvals included.
+func (b *env) cardFor(ctx context.Context, req store.Request) card {
+	c := cardOf(req, targetOf(req))
+	if req.NeedsApproval {
+		c.Need = b.policy.Quorum()
+		if c.Need > 1 {
+			c.Approvals, _ = b.approvers(ctx, req.ID)
+		}
+	}
+	return c
 }
 
 // private answers only the person who acted.

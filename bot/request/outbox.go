@@ -157,7 +157,7 @@ func (d *deliverer) send(ctx context.Context, m store.Message) error {
 			return errNoCard
 		}
 		if m.Kind == store.DeliverCard {
-			return d.msg.Update(ctx, req.Channel, req.RootTS, cardMessage(cardOf(req, targetOf(req))))
+			return d.msg.Update(ctx, req.Channel, req.RootTS, cardMessage(d.cardFor(ctx, req)))
 		}
 		rec, err := d.store.AuditRecord(ctx, m.AuditSeq)
 		if err != nil {

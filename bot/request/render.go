@@ -30,6 +30,28 @@ type card struct {
 	ExpiresAt     time.Time
 	All           *preview // set on a /revoke all request
 	Target        requestTarget
+	// Approvals are who approved so far, and Need how many must; both zero
+	// for the two-person rule's single approval.
+	Approvals []string
+	Need      int
+}
+
+// approvalNote is the card's line on who must approve: the words of the
+// two-person rule, or of N approvers with those who have approved so far.
+func approvalNote(c card, lead string) Block {
+	if c.Need <= 1 {
+		return note("approval_note", lead+"an approver other than the requester must approve.")
+	}
+	text := fmt.Sprintf("%s%d approvers other than the requester must approve", lead, c.Need)
+	if len(c.Approvals) > 0 {
+		who := make([]string, len(c.Approvals))
+		for i, a := range c.Approvals {
+			who[i] = "<@" + a + ">"
+		}
+		text += fmt.Sprintf("; approved by %s (%d of %d), %s more needed", strings.Join(who, ", "), len(c.Approvals), c.Need,
+			plural(c.Need-len(c.Approvals), "approver"))
+	}
+	return note("approval_note", text+".")
 }
 
 // cardMessage is a request's root message.
@@ -70,7 +92,7 @@ func renderCard(c card) (string, []Block) {
 		blocks = append(blocks, note("guest_warning", (":warning: This is a B2B guest: revoking sessions here has no effect on the guest's sign-ins in their home tenant.")))
 	}
 	if c.NeedsApproval {
-		blocks = append(blocks, note("approval_note", (":lock: This account is protected: an approver other than the requester must approve.")))
+		blocks = append(blocks, approvalNote(c, ":lock: This account is protected: "))
 	}
 	blocks = append(blocks, reasonAndUnresolved(c.Target)...)
 	return fallback, append(blocks, cardEnd(c, buttons)...)

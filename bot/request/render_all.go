@@ -50,7 +50,7 @@ func renderAllCard(c card) (string, []Block) {
 			"*Estimated duration*\n"+duration(p.Estimate),
 			fmt.Sprintf("*Pace*\nup to %s writes per %s (Graph's throttling ceiling)", count(p.Writes), duration(p.Per)),
 		),
-		note("approval_note", (":lock: Two-person rule: an approver other than the requester must approve. " + countedWords(p))),
+		allApprovalNote(c, p),
 	}
 	if c.State == store.StatePending {
 		blocks = append(blocks, actions("decision", buttons(c)...))
@@ -60,6 +60,16 @@ func renderAllCard(c card) (string, []Block) {
 		blocks = append(blocks, note("footer", (fmt.Sprintf("Request `%s`", c.RequestID))))
 	}
 	return fallback, blocks
+}
+
+// allApprovalNote is the /revoke all card's line on approval and counts.
+func allApprovalNote(c card, p *preview) Block {
+	b := approvalNote(c, ":lock: Two-person rule: ")
+	if c.Need > 1 {
+		b = approvalNote(c, ":lock: ")
+	}
+	b.Text += " " + countedWords(p)
+	return b
 }
 
 func willBeRevoked(p *preview) string {

@@ -37,7 +37,7 @@ func renderContainCard(c card) (string, []Block) {
 		}
 	}
 	if c.NeedsApproval {
-		blocks = append(blocks, note("approval_note", (":lock: A protected account is among them: an approver other than the requester must approve.")))
+		blocks = append(blocks, approvalNote(c, ":lock: A protected account is among them: "))
 	}
 	blocks = append(blocks, reasonAndUnresolved(t)...)
 	return fallback, append(blocks, cardEnd(c, containButtons)...)

@@ -52,6 +52,7 @@ func TestOutcomeToldThroughSlackOutageAndKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = child.Wait()
+	e.waitFor("the killed bot's connection to close", func(s *fakeslack.Server) bool { return s.OpenConnections() == 0 })
 	if strings.Contains(e.thread(card), "Graph accepted it at") {
 		t.Fatalf("the outcome reached Slack during the outage\n%s", out.String())
 	}
@@ -247,6 +248,7 @@ func TestSignInWatchSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = child.Wait()
+	e.waitFor("the killed bot's connection to close", func(s *fakeslack.Server) bool { return s.OpenConnections() == 0 })
 	e.sb.Graph.AddSignIns(fakegraph.SignIn{UserID: aliceID, UserPrincipalName: "alice@contoso.com",
 		CreatedDateTime: time.Now().UTC().Add(time.Second), IPAddress: "203.0.113.9", AppDisplayName: "Office 365 Exchange Online"})
 	e.start(nil)

@@ -52,10 +52,10 @@ func postgresStore(t testing.TB) string {
 
 // replicas starts n bots sharing one fake Slack (each with its own Socket
 // Mode connection, envelopes spread at random) and one PostgreSQL schema.
-func replicas(t testing.TB, n int) (*env, []*syncBuffer) {
+func replicas(t testing.TB, n int, opts ...envOption) (*env, []*syncBuffer) {
 	t.Helper()
 	dbURL := postgresStore(t)
-	e := startEnv(t, withStore(dbURL))
+	e := startEnv(t, append(opts, withStore(dbURL))...)
 	logs := []*syncBuffer{e.logs}
 	for range n - 1 {
 		e.sb.Env["REVOKEBOT_LISTEN"] = freeAddr()
