@@ -80,27 +80,9 @@ func (s *Server) listUsers(c *call) response {
 	return jsonResponse(http.StatusOK, body)
 }
 
-// nextLink repeats the request's query with a new $skiptoken, the way Graph
-// builds its links, so filter, select and page size carry over when the
-// client requests the link verbatim. Keys keep a literal '$' and spaces are
-// %20, matching Graph's links; the order is fixed for reproducible logs.
+// nextLink is the link to the page after the user numbered lastSeq.
 func (s *Server) nextLink(query url.Values, lastSeq int64) string {
-	keys := make([]string, 0, len(query))
-	for k := range query {
-		if !strings.EqualFold(k, "$skiptoken") {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(s.base + "/users?")
-	for _, k := range keys {
-		for _, v := range query[k] {
-			b.WriteString(escapeQuery(k) + "=" + escapeQuery(v) + "&")
-		}
-	}
-	b.WriteString("$skiptoken=" + escapeQuery(encodeSkiptoken(lastSeq)))
-	return b.String()
+	return s.pageLink("/users", query, encodeSkiptoken(lastSeq))
 }
 
 func escapeQuery(s string) string {

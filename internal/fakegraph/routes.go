@@ -17,6 +17,9 @@ type route struct {
 
 var routes []route
 
+// memberOptions are the query options a group's member listing accepts.
+var memberOptions = []string{"$select", "$top", "$count", "$skiptoken"}
+
 // init fills routes because $batch dispatches its items through routes, a
 // cycle Go refuses in a package-level initialiser.
 func init() {
@@ -31,6 +34,12 @@ func init() {
 		// signIns documents $filter, $top and $skiptoken only; $orderby is
 		// refused because the answer is always newest first.
 		{http.MethodGet, "auditLogs/signIns", []string{"$filter", "$top", "$skiptoken"}, (*Server).listSignIns},
+		{http.MethodGet, "roleManagement/directory/roleAssignments", []string{"$expand", "$skiptoken"}, (*Server).listRoleAssignments},
+		{http.MethodGet, "roleManagement/directory/roleEligibilitySchedules", []string{"$expand", "$skiptoken"}, (*Server).listRoleEligibilitySchedules},
+		// Graph's documentation writes the cast microsoft.graph.user; the
+		// SDK's builders write graph.user. Both name the same type.
+		{http.MethodGet, "groups/{id}/transitiveMembers/microsoft.graph.user", memberOptions, (*Server).listTransitiveUsers},
+		{http.MethodGet, "groups/{id}/transitiveMembers/graph.user", memberOptions, (*Server).listTransitiveUsers},
 		{http.MethodPost, "$batch", nil, (*Server).batch},
 	}
 }
@@ -60,8 +69,13 @@ func (s *Server) route(c *call) response {
 			"Specified HTTP method is not allowed for the request target.")
 	}
 	seg := ""
-	if best < len(c.segs) {
+	switch {
+	case best < len(c.segs):
 		seg = c.segs[best]
+	case len(c.segs) > 0:
+		// The path is the start of a known one (GET /groups): name its
+		// last segment, the resource the fake does not serve.
+		seg = c.segs[len(c.segs)-1]
 	}
 	return badRequest("Resource not found for the segment '%s'.", seg)
 }

@@ -27,8 +27,10 @@ type Options struct {
 	// different token gets 401 InvalidAuthenticationToken. Empty accepts any
 	// bearer token, but a request without an Authorization header still fails.
 	Token string
-	// PageSize caps the entries per page of GET /users and GET
-	// /auditLogs/signIns when $top is absent or larger. Default 100.
+	// PageSize caps the entries per page of GET /users, GET
+	// /auditLogs/signIns and a group's transitive members when $top is
+	// absent or larger, and of the role assignment and eligibility
+	// listings, which take no $top. Default 100.
 	PageSize int
 	// Now is the clock that stamps signInSessionsValidFromDateTime and error
 	// dates. Default time.Now. Request.At always uses the wall clock, because
@@ -49,7 +51,9 @@ type Options struct {
 	WriteLimit  int
 	WriteWindow time.Duration
 	// NoP2 models a tenant without a Microsoft Entra ID P2 licence: Identity
-	// Protection's confirmCompromised is refused with 403.
+	// Protection's confirmCompromised is refused with 403, and Privileged
+	// Identity Management's roleEligibilitySchedules with 400
+	// AadPremiumLicenseRequired.
 	NoP2 bool
 	// CompromisedWindow is the shortest spacing Identity Protection accepts
 	// between two confirmCompromised calls (1 request/s per tenant): a call
@@ -92,6 +96,12 @@ type Server struct {
 	nextSignIn  int64
 	log         []*Request
 	onRequest   func(Request)
+	// Directory roles and who holds them (roles.go, groups.go); the maps
+	// are made on first use and keyed by lower-cased object id.
+	groups            map[string]*groupRecord
+	servicePrincipals map[string]*ServicePrincipal
+	roleAssignments   []*roleRecord // active assignments, in insertion order
+	roleEligibilities []*roleRecord // PIM eligibility schedules, in insertion order
 	// Replication lag (lag.go): which reads trail the writes, and the
 	// state a lagging replica still has of each user.
 	lagAll  bool

@@ -115,26 +115,10 @@ func newerFirst(a, b *signInRecord) int {
 	return cmp.Compare(b.seq, a.seq)
 }
 
-// signInsNextLink repeats the request's query with a new $skiptoken, as
-// nextLink does for users.
+// signInsNextLink is the link to the page after last.
 func (s *Server) signInsNextLink(c *call, last *signInRecord) string {
-	keys := make([]string, 0, len(c.query))
-	for k := range c.query {
-		if !strings.EqualFold(k, "$skiptoken") {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	b.WriteString(s.base + "/auditLogs/signIns?")
-	for _, k := range keys {
-		for _, v := range c.query[k] {
-			b.WriteString(escapeQuery(k) + "=" + escapeQuery(v) + "&")
-		}
-	}
 	tok := signInsPrefix + strconv.FormatInt(last.CreatedDateTime.UnixNano(), 10) + ":" + strconv.FormatInt(last.seq, 10)
-	b.WriteString("$skiptoken=" + base64.RawURLEncoding.EncodeToString([]byte(tok)))
-	return b.String()
+	return s.pageLink("/auditLogs/signIns", c.query, base64.RawURLEncoding.EncodeToString([]byte(tok)))
 }
 
 func decodeSignInToken(tok string) (*signInRecord, bool) {
