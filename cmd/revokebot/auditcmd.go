@@ -33,6 +33,14 @@ func auditVerify(ctx context.Context, getenv func(string) string, stdout, stderr
 		fmt.Fprintln(stderr, "revokebot: read audit log:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "audit log intact: %d records, hash chain verified\n", n)
+	head := ""
+	if n > 0 {
+		// The head, to hold against the audit channel's last line (#N and
+		// the hash's first 12 digits) or a copy kept elsewhere.
+		if rec, err := st.AuditRecord(ctx, int64(n)); err == nil {
+			head = fmt.Sprintf("; head #%d %s", rec.Seq, rec.Hash)
+		}
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d records, hash chain verified%s\n", n, head)
 	return 0
 }

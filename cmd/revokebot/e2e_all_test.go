@@ -191,6 +191,8 @@ func TestRevokeAllStop(t *testing.T) {
 	if !strings.Contains(th, "Stopped by <@"+uRequester+">") || !strings.Contains(th, "not revoked") {
 		t.Errorf("summary does not say who stopped it and what was left:\n%s", th)
 	}
+	// The file is attached after the summary is recorded.
+	e.waitFor("the file of users not revoked", func(s *fakeslack.Server) bool { return len(s.Files()) > 0 })
 	files := e.sb.Slack.Files()
 	if len(files) != 1 || files[0].ThreadTS != card.TS || !strings.HasSuffix(files[0].Name, ".csv") {
 		t.Fatalf("want one CSV file in the thread, got %+v", files)
@@ -263,6 +265,8 @@ func TestRevokeAllReportsFailures(t *testing.T) {
 	if !strings.Contains(th, "25 failed") || strings.Count(th, "not found (deleted?)") != 20 || !strings.Contains(th, "…and 5 more.") {
 		t.Errorf("summary does not list 20 failures and count the rest:\n%s", th)
 	}
+	// The file is attached after the summary is recorded.
+	e.waitFor("the file of users not revoked", func(s *fakeslack.Server) bool { return len(s.Files()) > 0 })
 	files := e.sb.Slack.Files()
 	if len(files) != 1 || strings.Count(string(files[0].Content), ",failed,") != 25 {
 		t.Fatalf("want a CSV with the 25 failed users, got %+v", files)

@@ -25,7 +25,7 @@ func TestAuditVerifySubcommand(t *testing.T) {
 		code := run(context.Background(), []string{"audit", "verify"}, e.sb.getenv, &out, &errs)
 		return code, out.String() + errs.String()
 	}
-	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 5 records") {
+	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 5 records") || !strings.Contains(out, "head #5 ") {
 		t.Fatalf("intact log: exit %d, %q", code, out)
 	}
 
