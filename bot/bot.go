@@ -46,6 +46,8 @@ type Config struct {
 	BulkRevoker Revoker
 	// Counter counts the tenant for /revoke all's card (Graph's $count).
 	Counter request.Counter
+	// RoleHolders finds the privileged accounts /revoke all takes first.
+	RoleHolders request.RoleLister
 	// The other containment actions; a nil one is refused with a reason.
 	Disabler    Disabler
 	SharePoint  SharePointRevoker
@@ -96,7 +98,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	flow, err := request.New(request.Config{
 		Policy: cfg.Policy, Store: cfg.Store, Messenger: a, Groups: a, Profiles: a,
-		Directory: cfg.Directory, Revoker: cfg.Revoker, Lister: cfg.Lister, BulkRevoker: cfg.BulkRevoker, Counter: cfg.Counter,
+		Directory: cfg.Directory, Revoker: cfg.Revoker, Lister: cfg.Lister, BulkRevoker: cfg.BulkRevoker, Counter: cfg.Counter, RoleHolders: cfg.RoleHolders,
 		Disabler: cfg.Disabler, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
 		Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
 		Log: cfg.Log, Now: cfg.Now, Metrics: cfg.Metrics,

@@ -153,12 +153,13 @@ func (b *bulkRunner) runBulk(ctx context.Context, req store.Request) {
 	res, err := bulk.Run(ctx, bulk.Config{
 		RequestID: req.ID, Owner: b.cfg.Replica, Store: b.store,
 		Lister: b.cfg.Lister, Revoker: b.cfg.BulkRevoker,
-		Skip: b.skipReason, Describe: describeShort,
+		Skip: b.skipReason, Describe: describeShort, First: b.firstUsers(req),
 		Writes: ra.Writes, Per: ra.Per, Workers: ra.Concurrency,
 		Lease: lease, Flush: b.cfg.Bulk.Flush, Poll: b.cfg.Bulk.Poll, ProgressEvery: b.cfg.Bulk.ProgressEvery,
 		OnProgress: func(p bulk.Progress) {
 			b.bulkMetrics(p.Counts)
-			show(progress{Counts: p.Counts, Listed: p.Listed, Rate: p.Rate, Running: true})
+			left, total := b.privilegedLeft(ctx, req)
+			show(progress{Counts: p.Counts, Listed: p.Listed, Rate: p.Rate, Running: true, PrivilegedLeft: left, Privileged: total})
 		},
 		Now: b.now, Log: b.log,
 	})
@@ -197,6 +198,7 @@ func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, res bulk
 	}
 
 	s := summary{Counts: res.Counts, Elapsed: b.now().Sub(started), StopBy: res.StopBy, StopAt: res.StopAt, Listed: res.Listed}
+	_, s.Privileged = b.privilegedLeft(ctx, req)
 	s.Failed, _ = b.store.UsersWith(ctx, req.ID, []store.Outcome{store.OutcomeFailed}, 0, inlineFailures)
 	listed := []store.Outcome{store.OutcomeFailed}
 	if res.Stopped {

@@ -59,6 +59,16 @@ func (b *intake) count(ctx context.Context) (*preview, error) {
 		return p, nil // the tenant is too large, or Graph too slow, to count in time
 	}
 	p.Estimate = bulk.Estimate(p.Eligible, ra.Writes, ra.Per)
+	if b.cfg.RoleHolders != nil {
+		if h, err := b.cfg.RoleHolders.RoleHolders(ctx); err == nil {
+			us := holderUsers(h)
+			p.ProtectedHolders = b.protectedHolders(us)
+			p.Privileged = len(us) - p.ProtectedHolders
+			p.PrivilegedKnown = true
+		} else {
+			b.log.Warn("could not list the role holders for the card", "error", err)
+		}
+	}
 	return p, nil
 }
 

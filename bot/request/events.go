@@ -35,7 +35,7 @@ var eventIcons = map[Event]string{
 	EvExpired: ":alarm_clock:", EvStarted: ":hourglass_flowing_sand:", EvSucceeded: ":white_check_mark:",
 	EvFailed: ":x:", EvStopped: ":octagonal_sign:", EvStopping: ":octagonal_sign:", EvResumed: ":arrows_counterclockwise:",
 	EvWatching: ":eyes:", EvAlarm: ":rotating_light:", EvVerified: ":shield:", EvUnverified: ":grey_question:",
-	EvOutcome: ":heavy_check_mark:", EvReadBack: ":mag:",
+	EvOutcome: ":heavy_check_mark:", EvReadBack: ":mag:", EvPrivileged: ":crown:",
 }
 
 // Events the containment adds: one user's outcome as soon as it is known,
@@ -43,4 +43,7 @@ var eventIcons = map[Event]string{
 const (
 	EvOutcome  Event = "outcome"
 	EvReadBack Event = "readback"
+	// EvPrivileged says which accounts a /revoke all takes first, or why
+	// it cannot.
+	EvPrivileged Event = "privileged"
 )

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/revokebot/revokebot/revoke"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -53,11 +54,21 @@ func (d *deliverer) run(ctx context.Context) {
 // outboxFlush bounds how long a shutdown waits for the outbox.
 const outboxFlush = 5 * time.Second
 
-// flush delivers what is due until nothing is, or limit passes.
+// flush delivers until the outbox is empty, or limit passes: a message
+// whose attempt the stopping loop cut short is due again a moment later.
 func (d *deliverer) flush(ctx context.Context, limit time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	for ctx.Err() == nil && d.deliverDue(ctx) > 0 {
+	for ctx.Err() == nil {
+		if d.deliverDue(ctx) > 0 {
+			continue
+		}
+		if n, err := d.store.OutboxPending(ctx); err != nil || n == 0 {
+			return
+		}
+		if revoke.SleepContext(ctx, 100*time.Millisecond) != nil {
+			return
+		}
 	}
 }
 

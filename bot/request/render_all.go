@@ -20,6 +20,12 @@ type preview struct {
 	// Counted says how the numbers were made (countedBy…); empty: they are
 	// not known yet, and the job counts as it lists.
 	Counted string `json:"counted,omitempty"`
+	// Privileged is how many holders of directory roles go first, and
+	// ProtectedHolders how many protected accounts hold a role (they stay
+	// excluded); PrivilegedKnown is false when they could not be listed.
+	Privileged       int  `json:"privileged,omitempty"`
+	ProtectedHolders int  `json:"protectedHolders,omitempty"`
+	PrivilegedKnown  bool `json:"privilegedKnown,omitempty"`
 }
 
 // countsLine sums a preview up in a sentence.
@@ -49,6 +55,7 @@ func renderAllCard(c card) (string, []Block) {
 			"*Skipped*\n"+skippedLine(p.Skipped),
 			"*Estimated duration*\n"+duration(p.Estimate),
 			fmt.Sprintf("*Pace*\nup to %s writes per %s (Graph's throttling ceiling)", count(p.Writes), duration(p.Per)),
+			"*Privileged first*\n"+privilegedLine(p),
 		),
 		allApprovalNote(c, p),
 	}
@@ -70,6 +77,18 @@ func allApprovalNote(c card, p *preview) Block {
 	}
 	b.Text += " " + countedWords(p)
 	return b
+}
+
+// privilegedLine says which accounts go first.
+func privilegedLine(p *preview) string {
+	if !p.PrivilegedKnown {
+		return "role holders are looked up when the job starts"
+	}
+	line := plural(p.Privileged, "account") + " holding directory roles, before everyone else"
+	if p.ProtectedHolders > 0 {
+		line += fmt.Sprintf("; %s holding roles stay excluded", plural(p.ProtectedHolders, "protected account"))
+	}
+	return line
 }
 
 func willBeRevoked(p *preview) string {
@@ -120,6 +139,8 @@ type progress struct {
 	Elapsed   time.Duration
 	Running   bool // still going: the stop button is shown
 	Final     string
+	// Privileged accounts go first: how many, and how many are left.
+	Privileged, PrivilegedLeft int
 }
 
 // renderProgress draws the one progress message of a /revoke all job. It is pure.
@@ -141,6 +162,9 @@ func renderProgress(p progress) (string, []Block) {
 	text := fmt.Sprintf("`%s` %s\n*Done* %s · *Failed* %s · *Skipped* %s · *Remaining* %s\n*Rate* %.1f/s · *Time left* %s · *Running for* %s",
 		bar(done, total, 20), percent(done, total), count(c.Revoked), count(c.Failed), count(skippedTotal(c.Skipped)),
 		remaining, p.Rate, left, duration(p.Elapsed))
+	if p.PrivilegedLeft > 0 {
+		text = fmt.Sprintf(":crown: *Privileged accounts first:* %s of %s revoked\n", count(p.Privileged-p.PrivilegedLeft), count(p.Privileged)) + text
+	}
 	blocks := []Block{section((text))}
 	if p.Final != "" {
 		blocks = append(blocks, note("final", (p.Final)))
@@ -164,6 +188,9 @@ type summary struct {
 	Failed   []store.BulkUser // the first few failures
 	Attached string           // the name of the attached list, if any
 	Listed   bool             // the whole tenant had been listed
+	// Privileged is how many first places of the job are privileged
+	// accounts: their failures come first and are marked.
+	Privileged int
 }
 
 // renderSummary writes the thread reply that ends a job. It is pure.
@@ -186,7 +213,11 @@ func renderSummary(s summary) string {
 	if len(s.Failed) > 0 {
 		b.WriteString("\n*Failed:*")
 		for _, u := range s.Failed {
-			fmt.Fprintf(&b, "\n• %s (`%s`) — %s", escapeClip(u.UPN, 120), Escape(u.ID), escapeClip(u.Detail, 300))
+			mark := ""
+			if u.Seq <= int64(s.Privileged) {
+				mark = " :crown: *privileged*"
+			}
+			fmt.Fprintf(&b, "\n• %s (`%s`)%s — %s", escapeClip(u.UPN, 120), Escape(u.ID), mark, escapeClip(u.Detail, 300))
 		}
 		if more := c.Failed - len(s.Failed); more > 0 {
 			fmt.Fprintf(&b, "\n…and %s more.", count(more))

@@ -32,6 +32,9 @@ type Config struct {
 	// Counter counts the tenant for /revoke all's card; without it the card
 	// lists the tenant if that ends in seconds.
 	Counter Counter
+	// RoleHolders finds the privileged accounts /revoke all takes first;
+	// without it the job revokes in listing order.
+	RoleHolders RoleLister
 	// The other containment actions; a nil one is refused with a reason.
 	Disabler    Disabler
 	SharePoint  SharePointRevoker

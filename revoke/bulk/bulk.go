@@ -57,6 +57,14 @@ type Config struct {
 	Lease        time.Duration // default 30s; renewed every Lease/3
 	Flush        time.Duration // outcomes are written at least this often; default 250ms
 	Poll         time.Duration // how often a stop is looked for; default 1s
+	// First, when set, gives the users to revoke before the tenant is
+	// listed (the holders of directory roles). It is asked once, on a job
+	// that has listed nothing yet; its users take the first places of the
+	// checkpoint, so they are revoked first and keep that order through a
+	// restart, and the listing that finds them again revokes nobody twice.
+	// An error is logged and the job goes on in listing order.
+	First func(ctx context.Context) ([]revoke.User, error)
+
 	// OnProgress, when set, gets the durable counts every ProgressEvery
 	// (default 3s) and once at the end.
 	OnProgress    func(Progress)

@@ -19,15 +19,25 @@ func (r *run) list(ctx context.Context, cursor string) {
 		r.mu.Unlock()
 		r.poke()
 	}()
+	if cursor == "" && r.cfg.First != nil {
+		if !r.addFirst(ctx) {
+			return
+		}
+		cursor = FirstDone
+	}
 	restarted := false
 	for ctx.Err() == nil {
-		page, err := r.listPage(ctx, cursor)
-		if err != nil && cursor != "" && !restarted && revoke.KindOf(err) == revoke.KindBadRequest {
+		from := cursor
+		if from == FirstDone {
+			from = ""
+		}
+		page, err := r.listPage(ctx, from)
+		if err != nil && from != "" && !restarted && revoke.KindOf(err) == revoke.KindBadRequest {
 			// Graph no longer takes the saved position (skip tokens do not
 			// live for ever): list again from the start. Users already in the
 			// job keep their row, so nobody is counted or revoked twice.
 			r.cfg.Log.Warn("saved listing position refused; listing from the start", "request_id", r.cfg.RequestID)
-			cursor, restarted = "", true
+			cursor, restarted = FirstDone, true
 			continue
 		}
 		if err != nil {
@@ -36,13 +46,7 @@ func (r *run) list(ctx context.Context, cursor string) {
 			}
 			return
 		}
-		users := make([]store.BulkUser, len(page.Users))
-		for i, u := range page.Users {
-			users[i] = store.BulkUser{ID: u.ID, UPN: u.UPN, Outcome: store.OutcomePending}
-			if why := r.cfg.Skip(u); why != "" {
-				users[i].Outcome, users[i].Detail = store.OutcomeSkipped, why
-			}
-		}
+		users := r.checkpointUsers(page.Users)
 		last := page.Next == ""
 		if err := r.cfg.Store.AddPage(ctx, r.cfg.RequestID, r.cfg.Owner, users, page.Next, last); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -62,6 +66,47 @@ func (r *run) list(ctx context.Context, cursor string) {
 		}
 		cursor = page.Next
 	}
+}
+
+// FirstDone is the listing position of a job whose First users are in its
+// checkpoint and whose tenant listing starts from the first page.
+const FirstDone = "revokebot:first-done"
+
+// addFirst puts the First users at the head of the checkpoint, with the
+// position FirstDone; false when the run must end (its lease is lost, or
+// it was stopped).
+func (r *run) addFirst(ctx context.Context) bool {
+	first, err := r.cfg.First(ctx)
+	if err != nil {
+		r.cfg.Log.Warn("could not read the users to revoke first; going on in listing order", "request_id", r.cfg.RequestID, "error", err)
+	}
+	for ctx.Err() == nil {
+		err := r.cfg.Store.AddPage(ctx, r.cfg.RequestID, r.cfg.Owner, r.checkpointUsers(first), FirstDone, false)
+		if err == nil {
+			r.poke()
+			return true
+		}
+		if errors.Is(err, store.ErrConflict) {
+			r.cancel(ErrLeaseLost)
+			return false
+		}
+		r.cfg.Log.Warn("could not record the users to revoke first; trying again", "request_id", r.cfg.RequestID, "error", err)
+		r.idle(ctx, time.Second)
+	}
+	return false
+}
+
+// checkpointUsers are users as the checkpoint keeps them: pending, or
+// skipped with the reason.
+func (r *run) checkpointUsers(us []revoke.User) []store.BulkUser {
+	users := make([]store.BulkUser, len(us))
+	for i, u := range us {
+		users[i] = store.BulkUser{ID: u.ID, UPN: u.UPN, Outcome: store.OutcomePending}
+		if why := r.cfg.Skip(u); why != "" {
+			users[i].Outcome, users[i].Detail = store.OutcomeSkipped, why
+		}
+	}
+	return users
 }
 
 // listPage reads one page, waiting out throttling and outages for a few
