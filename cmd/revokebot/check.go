@@ -130,6 +130,19 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 			needed = append(needed, "sign-in watch")
 		}
 	}
+	// /revoke all's privileged-first order: without it the job runs in
+	// listing order and says so, so it is reported, never a failure.
+	var missing []string
+	for _, r := range graph.RoleHoldersRoles {
+		if !slices.ContainsFunc(roles, func(have string) bool { return strings.EqualFold(have, r) }) {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) == 0 {
+		yes = append(yes, "privileged accounts first")
+	} else {
+		no = append(no, "privileged accounts first, in full (needs "+strings.Join(missing, " + ")+")")
+	}
 	detail := "can: " + orNone(yes) + "; cannot: " + orNone(no)
 	if len(needed) > 0 {
 		return bot.CheckResult{Name: "graph actions", Detail: detail + "; the policy makes " + strings.Join(needed, ", ") + " a default",
