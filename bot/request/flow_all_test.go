@@ -217,3 +217,21 @@ func TestFlowWatch(t *testing.T) {
 		t.Fatalf("the resumed watch: %s", ev)
 	}
 }
+
+// TestPrivilegedWords: the progress message shows the privileged accounts
+// until they are done, and the summary marks a privileged failure.
+func TestPrivilegedWords(t *testing.T) {
+	_, blocks := renderProgress(progress{Counts: store.Counts{Revoked: 3, Pending: 97}, Privileged: 5, PrivilegedLeft: 2, Running: true})
+	if !strings.Contains(blocks[0].Text, "Privileged accounts first:* 3 of 5 revoked") {
+		t.Errorf("progress: %s", blocks[0].Text)
+	}
+	_, blocks = renderProgress(progress{Counts: store.Counts{Revoked: 6, Pending: 94}, Privileged: 5, Running: true})
+	if strings.Contains(blocks[0].Text, "Privileged") {
+		t.Errorf("privileged shown after they were done: %s", blocks[0].Text)
+	}
+	text := renderSummary(summary{Counts: store.Counts{Revoked: 8, Failed: 2}, Privileged: 5,
+		Failed: []store.BulkUser{{Seq: 2, ID: "a", UPN: "admin@contoso.com", Detail: "x"}, {Seq: 40, ID: "b", UPN: "user@contoso.com", Detail: "y"}}})
+	if !strings.Contains(text, "admin@contoso.com (`a`) :crown: *privileged*") || strings.Contains(text, "user@contoso.com (`b`) :crown:") {
+		t.Errorf("summary:\n%s", text)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,5 +92,59 @@ func TestRevokeAllWithoutRoleManagementRead(t *testing.T) {
 	e.waitWithin(60*time.Second, "the job's end", func(*fakeslack.Server) bool { return strings.Contains(e.thread(card), "Finished in") })
 	if th := e.thread(card); !strings.Contains(th, "RoleManagement.Read.Directory") || !strings.Contains(th, "listing order") {
 		t.Errorf("the thread does not say why privileged accounts were not first:\n%s", th)
+	}
+}
+
+// TestRevokeAllPrivilegedPhaseSurvivesAKill: a replica killed in the
+// middle of the privileged phase; the next one resumes from the checkpoint,
+// and still no other user is revoked before every role holder.
+func TestRevokeAllPrivilegedPhaseSurvivesAKill(t *testing.T) {
+	tune := func(c *botConfig) { c.Bulk.ProgressEvery = 100 * time.Millisecond }
+	e := startEnv(t, withPolicy(allPolicy(20, "1s")), withTune(tune))
+	eligible, _ := bulkTenant(e.sb.Graph, 200)
+	holders := map[string]bool{}
+	for i := 0; len(holders) < 30; i += 5 {
+		u := eligible[len(eligible)-1-i] // from the end of the listing
+		holders[u] = true
+		e.sb.Graph.AddRoleAssignments(fakegraph.RoleAssignment{RoleDefinitionID: globalAdmin, PrincipalID: u})
+	}
+	child, _ := startChild(t, e)
+	card := e.request(uRequester, "all")
+	id := e.requestID(card)
+	e.click(uApprover, card, "revoke_approve")
+	e.waitWithin(30*time.Second, "the child in its privileged phase", func(*fakeslack.Server) bool { return e.sb.Graph.TotalRevocations() >= 10 })
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	if n := e.sb.Graph.TotalRevocations(); n >= len(holders) {
+		t.Fatalf("the privileged phase was over (%d revocations) before the kill", n)
+	}
+	e.waitFor("the killed bot's connection to close", func(s *fakeslack.Server) bool { return s.OpenConnections() == 0 })
+	e.clock.Advance(2 * time.Minute) // past the dead replica's lease
+	e.start(tune)
+	e.waitAudit(id, "resumed")
+	e.waitWithin(90*time.Second, "the job's end", func(*fakeslack.Server) bool { return strings.Contains(e.thread(card), "Finished in") })
+	firstOther := -1
+	lastHolder := -1
+	seen := map[string]bool{}
+	for i, u := range revocationOrder(e.sb.Graph) {
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		if holders[u] {
+			lastHolder = i
+		} else if firstOther < 0 {
+			firstOther = i
+		}
+	}
+	if firstOther >= 0 && lastHolder > firstOther {
+		t.Errorf("after the resume a user was revoked (position %d) before the last role holder (%d)", firstOther, lastHolder)
+	}
+	for u := range holders {
+		if !seen[u] {
+			t.Errorf("role holder %s never revoked", u)
+		}
 	}
 }
