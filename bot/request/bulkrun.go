@@ -198,7 +198,7 @@ func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, res bulk
 	}
 
 	s := summary{Counts: res.Counts, Elapsed: b.now().Sub(started), StopBy: res.StopBy, StopAt: res.StopAt, Listed: res.Listed}
-	_, s.Privileged = b.privilegedLeft(ctx, req)
+	s.Privileged = b.privilegedPlaces(ctx, req)
 	s.Failed, _ = b.store.UsersWith(ctx, req.ID, []store.Outcome{store.OutcomeFailed}, 0, inlineFailures)
 	listed := []store.Outcome{store.OutcomeFailed}
 	if res.Stopped {

@@ -29,9 +29,10 @@ const privilegedFor = 2 * time.Minute
 // privilegedSet is a job's privileged accounts, as its checkpoint keeps
 // them: they hold the checkpoint's first Count places.
 type privilegedSet struct {
-	Users []revoke.User `json:"users"`
-	Count int           `json:"count"`
-	Notes []string      `json:"notes,omitempty"`
+	Users   []revoke.User `json:"users"`
+	Count   int           `json:"count"`
+	Skipped int           `json:"skipped,omitempty"` // of them, left out by the policy (protected)
+	Notes   []string      `json:"notes,omitempty"`
 }
 
 // holderUsers are the role holders as the bulk engine takes them. Graph's
@@ -80,6 +81,11 @@ func (b *bulkRunner) firstUsers(req store.Request) func(ctx context.Context) ([]
 		// not: the first len(Users) places are theirs.
 		set := privilegedSet{Users: holderUsers(holders)}
 		set.Count = len(set.Users)
+		for _, u := range set.Users {
+			if b.skipReason(u) != "" {
+				set.Skipped++
+			}
+		}
 		for _, n := range holders.Notes {
 			set.Notes = append(set.Notes, n.String())
 		}
@@ -115,7 +121,8 @@ func (b *env) protectedHolders(us []revoke.User) int {
 }
 
 // privilegedLeft is how many of a job's privileged accounts are still to
-// be revoked, and how many there are; (0, 0) when the job has none.
+// be revoked, and how many are to be revoked at all (the policy's skips
+// left out); (0, 0) when the job has none.
 func (b *bulkRunner) privilegedLeft(ctx context.Context, req store.Request) (left, total int) {
 	t, err := b.store.Task(ctx, privilegedKind+":"+req.ID)
 	if err != nil {
@@ -125,14 +132,29 @@ func (b *bulkRunner) privilegedLeft(ctx context.Context, req store.Request) (lef
 	if json.Unmarshal(t.State, &set) != nil || set.Count == 0 {
 		return 0, 0
 	}
+	total = set.Count - set.Skipped
 	pending, err := b.store.UsersWith(ctx, req.ID, []store.Outcome{store.OutcomePending}, 0, set.Count)
 	if err != nil {
-		return 0, set.Count
+		return 0, total
 	}
 	for _, u := range pending {
 		if u.Seq <= int64(set.Count) {
 			left++
 		}
 	}
-	return left, set.Count
+	return left, total
+}
+
+// privilegedPlaces is how many first places of a job its privileged set
+// holds (0 for none): a failure there is a privileged account's.
+func (b *bulkRunner) privilegedPlaces(ctx context.Context, req store.Request) int {
+	t, err := b.store.Task(ctx, privilegedKind+":"+req.ID)
+	if err != nil {
+		return 0
+	}
+	var set privilegedSet
+	if json.Unmarshal(t.State, &set) != nil {
+		return 0
+	}
+	return set.Count
 }
