@@ -75,7 +75,13 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 		fakegraph.User{ID: "7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", DisplayName: "Bob Brown", UserPrincipalName: "bob@contoso.com",
 			Mail: "bob@contoso.com", MailNickname: "bob", UserType: "Member", AccountEnabled: true, JobTitle: "Engineer", Department: "R&D"},
 	)
-	sb.Graph.AddUsers(fakegraph.Tenant(3000, 42)...)
+	tenant := fakegraph.Tenant(3000, 42)
+	sb.Graph.AddUsers(tenant...)
+	// Three administrators deep in the listing, so that /revoke all shows
+	// them going first.
+	for _, i := range []int{1500, 2200, 2900} {
+		sb.Graph.AddRoleAssignments(fakegraph.RoleAssignment{RoleDefinitionID: "62e90394-69f5-4237-9190-012177145e10", PrincipalID: tenant[i].ID})
+	}
 	tr := newTranscript(out, demoNames)
 	sb.Slack.OnEvent(tr.event)
 
