@@ -85,14 +85,15 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.BotToken == "" || cfg.AppToken == "" || cfg.Store == nil || cfg.Directory == nil || cfg.Revoker == nil {
 		return nil, errors.New("bot: tokens, store, directory and revoker are required")
 	}
-	if cfg.Metrics == nil {
-		cfg.Metrics = noMetrics{}
-	}
 	if cfg.Drain <= 0 {
 		cfg.Drain = 30 * time.Second
 	}
+	var reconnected func()
+	if cfg.Metrics != nil {
+		reconnected = cfg.Metrics.Reconnect
+	}
 	a, err := slack.New(slack.Config{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL,
-		HTTPClient: cfg.HTTPClient, Log: cfg.Log, Now: cfg.Now, Reconnected: cfg.Metrics.Reconnect})
+		HTTPClient: cfg.HTTPClient, Log: cfg.Log, Now: cfg.Now, Reconnected: reconnected})
 	if err != nil {
 		return nil, err
 	}
@@ -125,14 +126,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.flow.Drain(b.drain)
 	return err
 }
-
-type noMetrics struct{}
-
-func (noMetrics) Command(string)          {}
-func (noMetrics) Decision(string, string) {}
-func (noMetrics) Revocation(string)       {}
-func (noMetrics) Reconnect()              {}
-func (noMetrics) BulkUsers(string, int)   {}
 
 // Slack's side of `revokebot check`.
 type (

@@ -26,7 +26,7 @@ type BulkTuning struct {
 func (b *intake) handleAll(ctx context.Context, cmd CommandEvent, _ Command) {
 	log := b.log.With("actor", cmd.User, "channel", cmd.Channel)
 	reply := func(text string) { b.private(ctx, cmd.recipient(), text) }
-	if !b.mayRequest(ctx, cmd, log, reply) {
+	if !b.mayRequest(ctx, cmd, reply) {
 		return
 	}
 	if b.cfg.Lister == nil || b.cfg.BulkRevoker == nil {

@@ -44,7 +44,9 @@ func BenchmarkOutboxLatency(b *testing.B) {
 		f.w.Start(ctx)
 		via := make([]time.Duration, 0, records)
 		for i := range records {
+			f.msg.mu.Lock()
 			before := len(f.msg.posts)
+			f.msg.mu.Unlock()
 			start := time.Now()
 			if _, err := f.w.tell.append(f.ctx, f.w.tell.event(req, EvAlarm, systemActor, fmt.Sprint(i)), f.w.tell.tells(nil, false, false)); err != nil {
 				b.Fatal(err)

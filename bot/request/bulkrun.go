@@ -150,6 +150,7 @@ func (b *bulkRunner) runBulk(ctx context.Context, req store.Request) {
 	}
 	show(progress{Running: true})
 
+	priv := &privileged{b: b, req: req}
 	res, err := bulk.Run(ctx, bulk.Config{
 		RequestID: req.ID, Owner: b.cfg.Replica, Store: b.store,
 		Lister: b.cfg.Lister, Revoker: b.cfg.BulkRevoker,
@@ -158,18 +159,18 @@ func (b *bulkRunner) runBulk(ctx context.Context, req store.Request) {
 		Lease: lease, Flush: b.cfg.Bulk.Flush, Poll: b.cfg.Bulk.Poll, ProgressEvery: b.cfg.Bulk.ProgressEvery,
 		OnProgress: func(p bulk.Progress) {
 			b.bulkMetrics(p.Counts)
-			left, total := b.privilegedLeft(ctx, req)
+			left, total := priv.left(ctx)
 			show(progress{Counts: p.Counts, Listed: p.Listed, Rate: p.Rate, Running: true, PrivilegedLeft: left, Privileged: total})
 		},
 		Now: b.now, Log: b.log,
 	})
-	b.finishBulk(ctx, req, res, err, func(final string) {
+	b.finishBulk(ctx, req, priv, res, err, func(final string) {
 		show(progress{Counts: res.Counts, Listed: res.Listed, Final: final})
 	}, started)
 }
 
 // finishBulk records how a run ended and tells the thread.
-func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, res bulk.Result, runErr error, final func(string), started time.Time) {
+func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, priv *privileged, res bulk.Result, runErr error, final func(string), started time.Time) {
 	log := b.log.With("request_id", req.ID, "target", "all")
 	// Shutdown may have ended ctx: the end of the job is still written.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -198,7 +199,7 @@ func (b *bulkRunner) finishBulk(ctx context.Context, req store.Request, res bulk
 	}
 
 	s := summary{Counts: res.Counts, Elapsed: b.now().Sub(started), StopBy: res.StopBy, StopAt: res.StopAt, Listed: res.Listed}
-	s.Privileged = b.privilegedPlaces(ctx, req)
+	s.Privileged = priv.get(ctx).Count
 	s.Failed, _ = b.store.UsersWith(ctx, req.ID, []store.Outcome{store.OutcomeFailed}, 0, inlineFailures)
 	listed := []store.Outcome{store.OutcomeFailed}
 	if res.Stopped {

@@ -74,7 +74,7 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 	case Late:
 		b.m.Decision(c.Action, "late")
 		detail := fmt.Sprintf("<@%s> clicked %s on a request that is %s.", c.Actor, verb, stateWords(req.State))
-		if req.State == store.StatePending {
+		if c.Action == ActionApprove && req.State == store.StatePending {
 			detail = fmt.Sprintf("<@%s> approved again; an approval counts once.", c.Actor)
 		}
 		b.refused(ctx, facts, detail, false)

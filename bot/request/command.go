@@ -24,7 +24,7 @@ import (
 func (b *intake) handleRevoke(ctx context.Context, cmd CommandEvent, parsed Command) {
 	log := b.log.With("actor", cmd.User, "channel", cmd.Channel)
 	reply := func(text string) { b.private(ctx, cmd.recipient(), text) }
-	if !b.mayRequest(ctx, cmd, log, reply) {
+	if !b.mayRequest(ctx, cmd, reply) {
 		return
 	}
 	actions := actionsFor(b.policy.Actions, parsed)
@@ -163,7 +163,7 @@ func (b *intake) createRequest(ctx context.Context, log *slog.Logger, req store.
 
 // mayRequest checks that the caller may ask for anything in this channel; a
 // refusal is audited and explained to the caller only.
-func (b *intake) mayRequest(ctx context.Context, cmd CommandEvent, log *slog.Logger, reply func(string)) bool {
+func (b *intake) mayRequest(ctx context.Context, cmd CommandEvent, reply func(string)) bool {
 	return b.authorize(ctx, cmd, reply, func(a authz.Actor) (string, bool) { return b.policy.MayRequest(a, cmd.Channel) },
 		b.policy.Requesters)
 }

@@ -235,3 +235,61 @@ func TestPrivilegedWords(t *testing.T) {
 		t.Errorf("summary:\n%s", text)
 	}
 }
+
+// roles is a RoleLister of fixed holders, or of an error.
+type roles struct {
+	holders []revoke.RoleHolder
+	err     error
+}
+
+func (r roles) RoleHolders(context.Context) (revoke.RoleHolders, error) {
+	return revoke.RoleHolders{Users: r.holders}, r.err
+}
+
+// TestFlowPrivilegedFirst: role holders deep in the listing are revoked
+// before anyone else, once each, the card counts them, and a lister that
+// is refused leaves the job in listing order, saying why.
+func TestFlowPrivilegedFirst(t *testing.T) {
+	all := tenant{n: 50}.users()
+	holders := []revoke.RoleHolder{{ID: all[45].ID, UPN: all[45].UPN}, {ID: all[30].ID, UPN: all[30].UPN}}
+	for _, tc := range []struct {
+		name  string
+		lst   roles
+		first []string
+		words string
+	}{
+		{"holders", roles{holders: holders}, []string{all[45].ID, all[30].ID}, "Revoking the 2 privileged accounts"},
+		{"refused", roles{err: &revoke.Error{Kind: revoke.KindForbidden, Status: 403}}, []string{all[0].ID, all[1].ID}, "RoleManagement.Read.Directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tn := tenant{n: 50}
+			f := newFlow(t, func(c *Config) {
+				c.Lister, c.BulkRevoker, c.Counter, c.RoleHolders = tn, c.Revoker, counter{tn}, tc.lst
+				c.Policy.Protected = nil
+				c.Policy.RevokeAll.Concurrency = 1 // one call at a time: the order is the calls' order
+				c.Bulk = BulkTuning{ProgressEvery: 20 * time.Millisecond, Flush: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
+			})
+			f.command(uReq, chInc, "all")
+			r := f.newest()
+			if tc.lst.err == nil && !strings.Contains(string(r.Target), `"privileged":2`) {
+				t.Errorf("the card does not count the holders: %s", r.Target)
+			}
+			ctx, cancel := context.WithCancel(f.ctx)
+			defer cancel()
+			f.w.runs.open(ctx)
+			f.click(uApp, ActionApprove, r)
+			f.waitState(r.ID, store.StateSucceeded)
+			f.w.runs.wait()
+			f.revoker.mu.Lock()
+			calls := append([]string(nil), f.revoker.calls...)
+			f.revoker.mu.Unlock()
+			if len(calls) != 40 || calls[0] != tc.first[0] || calls[1] != tc.first[1] {
+				t.Fatalf("%d calls, first %v, want %v", len(calls), calls[:min(2, len(calls))], tc.first)
+			}
+			f.deliver()
+			if th := f.msg.text(chInc); !strings.Contains(th, tc.words) {
+				t.Errorf("thread lacks %q:\n%s", tc.words, th)
+			}
+		})
+	}
+}

@@ -104,14 +104,12 @@ func TestFlowRefusals(t *testing.T) {
 		t.Errorf("repeats not folded: %q", got)
 	}
 	f.w.tell.recordFolded(f.ctx, true)
-	trail, _ := f.st.AuditTrail(f.ctx, "")
-	_ = trail
 	f.deliver()
 	audit := f.msg.text(chAudit)
 	if n := strings.Count(audit, "*refused*"); n != 3 {
 		t.Errorf("%d refusals in the audit channel, want 3 (two, then one folded record):\n%s", n, audit)
 	}
-	if !strings.Contains(audit, "was refused 5 times more") && !strings.Contains(audit, "refused 5 more times") && !strings.Contains(audit, "5 times") {
+	if !strings.Contains(audit, "was refused 5 times more in the minute after") {
 		t.Errorf("the folded record lacks its count:\n%s", audit)
 	}
 
@@ -141,12 +139,20 @@ func TestFlowProtected(t *testing.T) {
 	if f.revoker.count() != 0 {
 		t.Fatal("revoked without an approver")
 	}
+	f.click(uReq, ActionStop, r) // no job to stop: audited, and not as an approval
 	f.click(uApp, ActionApprove, r)
 	if r = f.get(r.ID); r.State != store.StateSucceeded || r.DecidedBy != uApp {
 		t.Fatalf("state %s by %s", r.State, r.DecidedBy)
 	}
-	if got := f.events(r.ID); got != "requested,refused,refused,refused,approved,started,succeeded" {
+	if got := f.events(r.ID); got != "requested,refused,refused,refused,refused,approved,started,succeeded" {
 		t.Fatalf("events %s", got)
+	}
+	trail, err := f.st.AuditTrail(f.ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := trail[4].Detail; !strings.Contains(d, "clicked stop") || strings.Contains(d, "approved again") {
+		t.Errorf("the stop on a pending request is recorded as %q", d)
 	}
 }
 

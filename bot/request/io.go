@@ -32,17 +32,6 @@ func (b *env) update(ctx context.Context, channel, ts string, m Message) error {
 	return retrySend(ctx, func() error { return b.msg.Update(ctx, channel, ts, m) })
 }
 
-// updateCard redraws a request's root message from its stored state; buttons
-// disappear once it is no longer pending.
-func (b *env) updateCard(ctx context.Context, req store.Request) {
-	if req.RootTS == "" {
-		return
-	}
-	if err := b.update(ctx, req.Channel, req.RootTS, cardMessage(b.cardFor(ctx, req))); err != nil {
-		b.log.Warn("could not update the card", "request_id", req.ID, "error", sendCode(err))
-	}
-}
-
 // cardFor is what a request's card shows now, its approvals included.
 func (b *env) cardFor(ctx context.Context, req store.Request) card {
 	c := cardOf(req, targetOf(req))

@@ -60,11 +60,8 @@ func (b *bulkRunner) firstUsers(req store.Request) func(ctx context.Context) ([]
 			return nil, nil
 		}
 		id := privilegedKind + ":" + req.ID
-		if t, err := b.store.Task(ctx, id); err == nil {
-			var set privilegedSet
-			if err := json.Unmarshal(t.State, &set); err == nil {
-				return set.Users, nil
-			}
+		if set, ok := b.loadPrivileged(ctx, req); ok {
+			return set.Users, nil
 		}
 		lctx, cancel := context.WithTimeout(ctx, privilegedFor)
 		holders, err := b.cfg.RoleHolders.RoleHolders(lctx)
@@ -120,20 +117,43 @@ func (b *env) protectedHolders(us []revoke.User) int {
 	return n
 }
 
-// privilegedLeft is how many of a job's privileged accounts are still to
-// be revoked, and how many are to be revoked at all (the policy's skips
-// left out); (0, 0) when the job has none.
-func (b *bulkRunner) privilegedLeft(ctx context.Context, req store.Request) (left, total int) {
-	t, err := b.store.Task(ctx, privilegedKind+":"+req.ID)
-	if err != nil {
-		return 0, 0
-	}
+// loadPrivileged reads a job's privileged set from the store; false when
+// it has none (yet).
+func (b *bulkRunner) loadPrivileged(ctx context.Context, req store.Request) (privilegedSet, bool) {
 	var set privilegedSet
-	if json.Unmarshal(t.State, &set) != nil || set.Count == 0 {
+	t, err := b.store.Task(ctx, privilegedKind+":"+req.ID)
+	if err != nil || json.Unmarshal(t.State, &set) != nil {
+		return privilegedSet{}, false
+	}
+	return set, true
+}
+
+// privileged keeps one run's privileged set once the store has it: it does
+// not change after the job's first run made it.
+type privileged struct {
+	b    *bulkRunner
+	req  store.Request
+	set  privilegedSet
+	have bool
+}
+
+func (p *privileged) get(ctx context.Context) privilegedSet {
+	if !p.have && p.b.cfg.RoleHolders != nil {
+		p.set, p.have = p.b.loadPrivileged(ctx, p.req)
+	}
+	return p.set
+}
+
+// left is how many of the job's privileged accounts are still to be
+// revoked, and how many are to be revoked at all (the policy's skips left
+// out); (0, 0) when the job has none.
+func (p *privileged) left(ctx context.Context) (left, total int) {
+	set := p.get(ctx)
+	if set.Count == 0 {
 		return 0, 0
 	}
 	total = set.Count - set.Skipped
-	pending, err := b.store.UsersWith(ctx, req.ID, []store.Outcome{store.OutcomePending}, 0, set.Count)
+	pending, err := p.b.store.UsersWith(ctx, p.req.ID, []store.Outcome{store.OutcomePending}, 0, set.Count)
 	if err != nil {
 		return 0, total
 	}
@@ -143,18 +163,4 @@ func (b *bulkRunner) privilegedLeft(ctx context.Context, req store.Request) (lef
 		}
 	}
 	return left, total
-}
-
-// privilegedPlaces is how many first places of a job its privileged set
-// holds (0 for none): a failure there is a privileged account's.
-func (b *bulkRunner) privilegedPlaces(ctx context.Context, req store.Request) int {
-	t, err := b.store.Task(ctx, privilegedKind+":"+req.ID)
-	if err != nil {
-		return 0
-	}
-	var set privilegedSet
-	if json.Unmarshal(t.State, &set) != nil {
-		return 0
-	}
-	return set.Count
 }

@@ -152,9 +152,6 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 			return
 		case <-time.After(min(b.policy.Verify.Every, max(time.Until(st.End), 0))):
 		}
-		if _, ok := claim(); !ok {
-			return
-		}
 	}
 	if !b.renew(ctx, id) {
 		return
@@ -182,13 +179,18 @@ func (b *watcher) look(ctx context.Context, id string, req store.Request, st *wa
 	for _, u := range st.Unread {
 		unread[u] = true
 	}
+	if !b.renew(ctx, id) {
+		return false
+	}
+	renewed := true // just now, for the first user read
 	for _, u := range st.Users {
 		if unread[u.ID] {
 			continue
 		}
-		if !b.renew(ctx, id) {
+		if !renewed && !b.renew(ctx, id) {
 			return false
 		}
+		renewed = false
 		ins, err := b.cfg.SignIns.SignIns(ctx, u.ID, u.RevokedAt)
 		if ctx.Err() != nil {
 			return true
