@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,12 +109,16 @@ func TestRenderHistory(t *testing.T) {
 }
 
 // replicaLag is a directory that shows a write only from its n-th read on.
+// Users are read back several at a time, hence the lock.
 type replicaLag struct {
+	mu       sync.Mutex
 	reads, n int
 	at       time.Time
 }
 
 func (r *replicaLag) ReadBack(context.Context, string) (revoke.Proof, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.reads++
 	if r.reads < r.n {
 		return revoke.Proof{AccountEnabled: true, SessionsValidFrom: r.at.Add(-24 * time.Hour)}, nil

@@ -116,7 +116,8 @@ func TestFlowRevokeAll(t *testing.T) {
 			r = f.waitState(r.ID, store.StateSucceeded)
 			f.w.runs.wait()
 			if n := f.revoker.count(); n != 40 {
-				t.Fatalf("%d revoked, want 40", n)
+				f.deliver()
+				t.Fatalf("%d revoked, want 40; thread:\n%s", n, f.msg.text(chInc))
 			}
 			f.deliver()
 			if th := f.msg.text(chInc); !strings.Contains(th, "Finished in") || !strings.Contains(th, "40 users revoked, 0 failed, 10 skipped (10 guests)") {

@@ -136,7 +136,12 @@ func (r *run) dispatch(ctx context.Context) {
 	after := int64(0)
 	for ctx.Err() == nil {
 		it := r.takeRetry()
+		// Whether the listing was complete is read before the store is
+		// asked for pending users: a last page recorded between the query
+		// and the check would otherwise end the job with its users pending.
+		complete := false
 		if it == nil && len(batch) == 0 {
+			complete = r.listingComplete()
 			var err error
 			batch, err = r.cfg.Store.PendingUsers(ctx, r.cfg.RequestID, after, 512)
 			if err != nil {
@@ -153,7 +158,7 @@ func (r *run) dispatch(ctx context.Context) {
 			batch = batch[1:]
 		}
 		if it == nil {
-			if r.finished() {
+			if complete && r.settled() {
 				return
 			}
 			r.idle(ctx, r.cfg.Flush)
@@ -176,12 +181,18 @@ func (r *run) dispatch(ctx context.Context) {
 	}
 }
 
-// finished reports whether the listing is complete and no user is in flight
-// or waiting for a retry.
-func (r *run) finished() bool {
+// listingComplete reports whether the whole tenant is in the checkpoint.
+func (r *run) listingComplete() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.listerDone && r.listed && r.outstanding == 0 && len(r.retries) == 0
+	return r.listerDone && r.listed
+}
+
+// settled reports whether no user is in flight or waiting for a retry.
+func (r *run) settled() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.outstanding == 0 && len(r.retries) == 0
 }
 
 func (r *run) takeRetry() *item {

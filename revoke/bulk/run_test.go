@@ -1,0 +1,100 @@
+package bulk_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/revoke/bulk"
+	"github.com/revokebot/revokebot/store"
+)
+
+// pages lists n users, 10 a page.
+type pages struct{ n int }
+
+func (p pages) ListUsers(_ context.Context, cursor string) (revoke.Page, error) {
+	start := 0
+	fmt.Sscan(cursor, &start)
+	end := min(start+10, p.n)
+	var page revoke.Page
+	for i := start; i < end; i++ {
+		page.Users = append(page.Users, revoke.User{ID: fmt.Sprintf("u%03d", i), UPN: fmt.Sprintf("u%d@contoso.com", i),
+			UserType: "Member", AccountEnabled: true})
+	}
+	if end < p.n {
+		page.Next = fmt.Sprint(end)
+	}
+	return page, nil
+}
+
+type counting struct{ n atomic.Int64 }
+
+func (c *counting) RevokeSessions(context.Context, string) (revoke.Result, error) {
+	c.n.Add(1)
+	return revoke.Result{At: time.Now()}, nil
+}
+
+// lateLastPage holds the listing's last page until the dispatcher has found
+// nothing pending, then lets it land before the dispatcher looks again:
+// the moment a job used to end with that page's users never revoked.
+type lateLastPage struct {
+	store.Store
+	empty   chan struct{} // closed when PendingUsers first answers nothing
+	landed  chan struct{} // closed when the last page is recorded
+	once    sync.Once
+	onceEnd sync.Once
+}
+
+func (s *lateLastPage) AddPage(ctx context.Context, id, owner string, users []store.BulkUser, next string, listed bool) error {
+	if listed {
+		<-s.empty
+		defer s.onceEnd.Do(func() { close(s.landed) })
+	}
+	return s.Store.AddPage(ctx, id, owner, users, next, listed)
+}
+
+func (s *lateLastPage) PendingUsers(ctx context.Context, id string, after int64, limit int) ([]store.BulkUser, error) {
+	us, err := s.Store.PendingUsers(ctx, id, after, limit)
+	if err == nil && len(us) == 0 {
+		first := false
+		s.once.Do(func() { close(s.empty); first = true })
+		if first {
+			<-s.landed // the page lands between this answer and the check after it
+			// and the lister marks the listing complete; a moment lets it.
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return us, err
+}
+
+// TestRunRevokesALastPageRecordedLate: the job ends only once the listing
+// was complete before the store said nothing is pending.
+func TestRunRevokesALastPageRecordedLate(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateRequest(ctx, store.Request{ID: "rb-1", Kind: store.KindAll, Requester: "U0", Channel: "C0", State: store.StateRunning}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateJob(ctx, "rb-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	late := &lateLastPage{Store: st, empty: make(chan struct{}), landed: make(chan struct{})}
+	rev := &counting{}
+	res, err := bulk.Run(ctx, bulk.Config{RequestID: "rb-1", Owner: "a", Store: late, Lister: pages{n: 10}, Revoker: rev,
+		Skip: func(revoke.User) string { return "" }, Writes: 1000, Per: time.Second, Flush: 10 * time.Millisecond, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rev.n.Load() != 10 || res.Counts.Revoked != 10 || res.Counts.Pending != 0 {
+		t.Fatalf("%d revoked, counts %+v", rev.n.Load(), res.Counts)
+	}
+}
