@@ -167,55 +167,136 @@ CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
 // and under the same lock, for the data a migration cannot fill in SQL alone.
 var pgBackfills = map[int]func(context.Context, pgx.Tx) error{3: pgBackfillSubjects}
 
-// migrate runs in one transaction holding pgMigrateLock, so two processes
-// starting on an empty schema do not both create it: the second waits, then
-// finds the first one's schema. DDL is transactional in PostgreSQL, so a
-// failed migration leaves nothing half made.
+// migrate brings the schema up to date, first with a plain read: a schema
+// that is current needs no DDL, so a runtime role without CREATE on the
+// schema (see Migrate) opens it. Only a schema behind (or missing) takes
+// the lock and migrates.
 func (s *pgStore) migrate(ctx context.Context) error {
-	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgMigrateLock); err != nil {
-			return fmt.Errorf("lock the schema: %w", err)
-		}
+	v, err := pgSchemaVersion(ctx, s.pool)
+	switch {
+	case pgCode(err) == pgInsufficientPrivilege:
+		return fmt.Errorf("this role may not read schema_version: run `revokebot migrate` as the schema's owner, "+
+			"granting this role what it needs (%w)", err)
+	case err != nil:
+		return err // most likely the connection: said as pgx says it
+	case v > len(pgMigrations):
+		return pgNewerError(v)
+	case v == len(pgMigrations):
+		return nil
+	}
+	// The version is read again under the lock: another process may have
+	// migrated while this one waited, and then nothing is left to do.
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		return s.migrateLocked(ctx, tx, &v)
+	})
+	if err != nil {
+		return pgMigrateError(v, err)
+	}
+	return nil
+}
+
+// migrateLocked runs in one transaction holding pgMigrateLock, so two
+// processes starting on an empty schema do not both create it: the second
+// waits, then finds the first one's schema. DDL is transactional in
+// PostgreSQL, so a failed migration leaves nothing half made. *v is the
+// version the schema is at, for the error when this role cannot migrate.
+func (s *pgStore) migrateLocked(ctx context.Context, tx pgx.Tx, v *int) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgMigrateLock); err != nil {
+		return fmt.Errorf("lock the schema: %w", err)
+	}
+	// to_regclass, not CREATE TABLE IF NOT EXISTS: that one needs CREATE on
+	// the schema even when the table is there, which a runtime role that
+	// lost the race to the owner's `revokebot migrate` does not have.
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return fmt.Errorf("schema: %w", err)
+	}
+	if !exists {
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)`); err != nil {
 			return fmt.Errorf("schema: %w", err)
 		}
-		var v int
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v); err != nil {
-			return fmt.Errorf("schema version: %w", err)
-		}
-		if v > len(pgMigrations) {
-			return fmt.Errorf("schema version %d is newer than this revokebot knows (%d)", v, len(pgMigrations))
-		}
-		if v == len(pgMigrations) {
-			return nil
-		}
-		for ; v < len(pgMigrations); v++ {
-			if _, err := tx.Exec(ctx, pgMigrations[v]); err != nil {
-				return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
-			}
-			if backfill := pgBackfills[v+1]; backfill != nil {
-				if err := backfill(ctx, tx); err != nil {
-					return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
-				}
-			}
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM schema_version`); err != nil {
-			return fmt.Errorf("schema version: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v); err != nil {
-			return fmt.Errorf("schema version: %w", err)
-		}
+	}
+	var err error
+	if *v, err = pgSchemaVersion(ctx, tx); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if *v > len(pgMigrations) {
+		return pgNewerError(*v)
+	}
+	if *v == len(pgMigrations) {
 		return nil
-	})
+	}
+	for w := *v; w < len(pgMigrations); w++ {
+		if _, err := tx.Exec(ctx, pgMigrations[w]); err != nil {
+			return fmt.Errorf("migrate to schema version %d: %w", w+1, err)
+		}
+		if backfill := pgBackfills[w+1]; backfill != nil {
+			if err := backfill(ctx, tx); err != nil {
+				return fmt.Errorf("migrate to schema version %d: %w", w+1, err)
+			}
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM schema_version`); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, len(pgMigrations)); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	return nil
+}
+
+// pgSchemaVersion reads the schema's version; a schema without the
+// schema_version table is at version 0. It only reads, so it is the check
+// that lets a role which may not migrate open a current schema.
+func pgSchemaVersion(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) (int, error) {
+	var v int
+	err := q.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v)
+	if pgCode(err) == pgUndefinedTable {
+		return 0, nil
+	}
+	return v, err
+}
+
+func pgNewerError(v int) error {
+	return fmt.Errorf("schema version %d is newer than this revokebot knows (%d)", v, len(pgMigrations))
+}
+
+// SQLSTATEs the store tells apart. They are matched on the code, never on
+// the message, which the server words in its own language (lc_messages).
+const (
+	pgInsufficientPrivilege = "42501"
+	pgUndefinedTable        = "42P01" // also what a role sees of a table in a schema it may not use
+	pgInvalidSchemaName     = "3F000" // no schema on the search_path this role may create in
+)
+
+// pgCode is the SQLSTATE of a server error, or "" for any other error.
+func pgCode(err error) string {
+	if e, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return e.Code
+	}
+	return ""
+}
+
+// pgMigrateError is err, or, when it is this role lacking a privilege the
+// migration needs, one line that says what to do: a runtime role with only
+// its grants cannot migrate, and should not be able to.
+func pgMigrateError(v int, err error) error {
+	switch pgCode(err) {
+	case pgInsufficientPrivilege, pgUndefinedTable, pgInvalidSchemaName:
+		return fmt.Errorf("the schema is at version %d and this revokebot needs %d, which this role may not migrate to: "+
+			"run `revokebot migrate` as the schema's owner (%w)", v, len(pgMigrations), err)
+	}
+	return err
 }
 
 // checkSchema is OpenExisting's check: a current schema, found and not made.
 func (s *pgStore) checkSchema(ctx context.Context) error {
 	var v int
 	err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v)
-	var pgErr *pgconn.PgError
 	switch {
-	case errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined_table
+	case pgCode(err) == pgUndefinedTable:
 		return errors.New("not a revokebot store: no schema_version table on the search_path")
 	case err != nil:
 		return err

@@ -144,6 +144,17 @@ type Store interface {
 	// VerifyAudit recomputes the whole chain; it returns how many records it checked, and a *ChainError
 	// on the first altered, reordered, inserted or missing record (including records cut off the end).
 	VerifyAudit(ctx context.Context) (int, error)
+	// ExportAudit calls fn with every record whose Time is at or after since (a
+	// zero since: every record), in Seq order, streaming from one read-only
+	// snapshot so memory stays flat however long the log; it stops at fn's first
+	// error and returns it unwrapped.
+	ExportAudit(ctx context.Context, since time.Time, fn func(Record) error) error
+	// AuditHead returns the chain head: the Seq of the last record and its hash
+	// (0 and the genesis hash of 64 zeros for an empty log).
+	AuditHead(ctx context.Context) (seq int64, hash string, err error)
+	// AuditHashes returns the hash of each record numbered in seqs that the log
+	// holds; numbers it lacks are absent from the map. At most 1,000 seqs a call.
+	AuditHashes(ctx context.Context, seqs []int64) (map[int64]string, error)
 
 	// Bulk keeps the checkpoints of /revoke all jobs.
 	Bulk

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, outboxTests...)
 	tests = append(tests, taskTests...)
 	tests = append(tests, approvalTests...)
+	tests = append(tests, exportTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}
