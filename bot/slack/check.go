@@ -21,8 +21,11 @@ type CheckResult struct {
 	Fix    string // what to do when not OK
 }
 
-// RequiredScopes are the bot token scopes revokebot uses.
-var RequiredScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "files:write"}
+// RequiredScopes are the bot token scopes revokebot uses; the history
+// scopes serve `audit verify --slack`, which reads the audit channel back
+// (channels:history for a public channel, groups:history for a private one).
+var RequiredScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "files:write",
+	"channels:history", "groups:history"}
 
 // SlackCheck is what CheckSlack verifies.
 type SlackCheck struct {

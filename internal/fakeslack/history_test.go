@@ -15,7 +15,7 @@ import (
 )
 
 // historyScopes are the default scopes plus the one conversations.history needs.
-var historyScopes = append(slices.Clone(DefaultScopes), historyScope)
+var historyScopes = DefaultScopes
 
 // pageAll reads a channel's whole history with the real client, page by
 // page, handing each message to see (slack.Message is over a kilobyte:
@@ -162,7 +162,7 @@ func TestConversationsHistoryParameters(t *testing.T) {
 		t.Errorf("GET = %+v", c[len(c)-1])
 	}
 
-	noScope := newServer(t, Options{})
+	noScope := newServer(t, Options{Scopes: slices.DeleteFunc(slices.Clone(DefaultScopes), func(s string) bool { return s == historyScope })})
 	_, err = apiClient(noScope).GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: "C1"})
 	if err == nil || err.Error() != "missing_scope" {
 		t.Errorf("without channels:history: %v", err)

@@ -48,8 +48,7 @@ type Options struct {
 	// Scopes are the bot token's scopes, sent as X-OAuth-Scopes on every Web
 	// API answer to the bot token, as Slack does. Nil: DefaultScopes. Only
 	// the files.* upload methods (files:write) and conversations.history
-	// (channels:history, which DefaultScopes lacks as the app manifest does)
-	// enforce theirs, answering missing_scope without it.
+	// (channels:history) enforce theirs, answering missing_scope without it.
 	Scopes []string
 	// Channels, when set, are the only channels conversations.info knows,
 	// each mapped to whether the bot is a member; files.completeUploadExternal
@@ -64,7 +63,8 @@ type Options struct {
 }
 
 // DefaultScopes are the bot scopes revokebot's app manifest asks for.
-var DefaultScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "files:write"}
+var DefaultScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "files:write",
+	"channels:history", "groups:history"}
 
 // User is a person (or bot) in the fake directory.
 type User struct {
