@@ -31,17 +31,10 @@ func ParseAction(s string) (Action, error) {
 }
 
 // Permission is the application permission an action needs, beyond
-// User.Read.All to resolve the user.
+// User.Read.All to resolve the user (Needs says which).
 func (a Action) Permission() string {
-	switch a {
-	case ActionDisable:
-		return "User.EnableDisableAccount.All"
-	case ActionSessions:
-		return "User.RevokeSessions.All"
-	case ActionSharePoint:
-		return "Sites.FullControl.All" // a SharePoint permission, not a Graph one
-	case ActionCompromised:
-		return "IdentityRiskyUser.ReadWrite.All"
+	if n, ok := NeedOf(string(a)); ok && len(n.Permissions) > 0 {
+		return n.Permissions[0].Name
 	}
 	return ""
 }

@@ -18,12 +18,12 @@ func ActionRoles(a revoke.Action) []string {
 	if !slices.Contains(graphActions, a) {
 		return nil
 	}
-	return []string{a.Permission(), "User.Read.All"}
+	return []string{a.Permission(), revoke.PermUserRead.Name}
 }
 
 // WatchRoles are the application permissions reading a user's sign-ins
 // after the actions needs (the verify watch).
-func WatchRoles() []string { return []string{"AuditLog.Read.All"} }
+func WatchRoles() []string { return []string{revoke.PermAuditLogRead.Name} }
 
 // impliedBy lists the broader permissions Graph also accepts in place of a
 // least-privileged one, so a deployer who granted those is not told an
@@ -47,6 +47,10 @@ func CanDo(roles []string) map[revoke.Action]bool {
 
 // CanWatch reports whether a token with these roles can read sign-ins.
 func CanWatch(roles []string) bool { return holdsAll(roles, WatchRoles()) }
+
+// CanDoWith reports whether a token with these roles holds one permission,
+// or a broader one Graph accepts in its place.
+func CanDoWith(roles []string, permission string) bool { return holds(roles, permission) }
 
 func holdsAll(roles, needed []string) bool {
 	for _, n := range needed {

@@ -9,7 +9,7 @@ import (
 )
 
 // RequiredRoles are the application permissions single-user revocation needs.
-var RequiredRoles = []string{"User.RevokeSessions.All", "User.Read.All"}
+var RequiredRoles = []string{revoke.PermRevokeSessions.Name, revoke.PermUserRead.Name}
 
 // Roles obtains a token as the bot would and returns the application
 // permissions in its roles claim. The token itself is never returned.

@@ -13,12 +13,15 @@ import (
 
 // The reads RoleHolders makes and the application permission each needs.
 const (
-	opRoleAssignments     = "list role holders"
-	permRoleAssignments   = "RoleManagement.Read.Directory"
-	opRoleEligibilities   = "list eligible role holders"
-	permRoleEligibilities = "RoleEligibilitySchedule.Read.Directory"
-	opGroupMembers        = "list a role group's members"
-	permGroupMembers      = "GroupMember.Read.All"
+	opRoleAssignments   = "list role holders"
+	opRoleEligibilities = "list eligible role holders"
+	opGroupMembers      = "list a role group's members"
+)
+
+var (
+	permRoleAssignments   = revoke.PermRoleAssignmentsRead.Name
+	permRoleEligibilities = revoke.PermRoleEligibilitiesRead.Name
+	permGroupMembers      = revoke.PermGroupMembersRead.Name
 )
 
 // RoleHoldersRoles are the application permissions RoleHolders uses: the

@@ -1,0 +1,100 @@
+package revoke
+
+import "strings"
+
+// The resource applications whose application permissions revokebot asks for.
+const (
+	GraphAppID      = "00000003-0000-0000-c000-000000000000" // Microsoft Graph
+	SharePointAppID = "00000003-0000-0ff1-ce00-000000000000" // Office 365 SharePoint Online
+)
+
+// Permission is an application permission (an app role of a resource
+// application), named as tokens carry it in their roles claim and numbered
+// as an app registration's manifest asks for it.
+type Permission struct {
+	Name     string
+	ID       string // the app role's ID, from Microsoft's permissions reference
+	Resource string // the resource application's appId
+}
+
+// String names the permission with its ID, as `revokebot check` reports a
+// missing one: the ID is what a manifest or `az` command takes.
+func (p Permission) String() string { return p.Name + " (" + p.ID + ")" }
+
+// The application permissions revokebot uses, least privileged for each call.
+var (
+	PermUserRead              = Permission{"User.Read.All", "df021288-bdef-4463-88db-98f22de89214", GraphAppID}
+	PermRevokeSessions        = Permission{"User.RevokeSessions.All", "77f3a031-c388-4f99-b373-dc68676a979e", GraphAppID}
+	PermEnableDisable         = Permission{"User.EnableDisableAccount.All", "3011c876-62b7-4ada-afa2-506cbbecc68c", GraphAppID}
+	PermRiskyUserWrite        = Permission{"IdentityRiskyUser.ReadWrite.All", "656f6061-f9fe-4807-9708-6a2e0934df76", GraphAppID}
+	PermAuditLogRead          = Permission{"AuditLog.Read.All", "b0afded3-3588-46d8-8b3d-9842eff778da", GraphAppID}
+	PermRoleAssignmentsRead   = Permission{"RoleManagement.Read.Directory", "483bed4a-2ad3-4361-a73b-c83ccdbdc53c", GraphAppID}
+	PermRoleEligibilitiesRead = Permission{"RoleEligibilitySchedule.Read.Directory", "ff278e11-4a33-4d0c-83d2-d01dc58929a5", GraphAppID}
+	PermGroupMembersRead      = Permission{"GroupMember.Read.All", "98830695-27a2-44f7-8c18-0c3ebc9698f6", GraphAppID}
+	PermSharePointFullControl = Permission{"Sites.FullControl.All", "678536fe-1083-478a-9c59-b99265e6b0d3", SharePointAppID}
+)
+
+// RolePrivilegedAuthAdmin is the role that lets an app disable, or reset the
+// password of, a user who holds an admin role.
+var RolePrivilegedAuthAdmin = DirectoryRole{"Privileged Authentication Administrator", "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"}
+
+// DirectoryRole is an Entra built-in role the app's service principal must
+// hold for some targets, beyond its application permissions.
+type DirectoryRole struct {
+	Name       string
+	TemplateID string // the role definition's ID, the same in every tenant
+}
+
+// Need is one thing revokebot does and what it needs from Entra: the
+// application permissions, and the directory role some targets call for.
+// Needs is the one table the Entra app manifest, the README and `check`
+// are held against.
+type Need struct {
+	Feature     string // an Action's name, or a feature outside the actions
+	Permissions []Permission
+	Role        *DirectoryRole // nil: none
+	RoleFor     string         // which targets need Role
+}
+
+// The features outside the containment actions.
+const (
+	FeatureResolve    = "resolve"          // find the user a target names
+	FeatureWatch      = "sign-in watch"    // policy verify
+	FeaturePrivileged = "privileged first" // /revoke all takes role holders first
+)
+
+// Needs lists every feature with its permissions, in the order the
+// README's table shows them.
+var Needs = []Need{
+	{Feature: FeatureResolve, Permissions: []Permission{PermUserRead}},
+	{Feature: string(ActionDisable), Permissions: []Permission{PermEnableDisable},
+		Role: &RolePrivilegedAuthAdmin, RoleFor: "users who hold an admin role"},
+	{Feature: string(ActionSessions), Permissions: []Permission{PermRevokeSessions}},
+	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
+	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},
+	{Feature: FeatureWatch, Permissions: []Permission{PermAuditLogRead}},
+	{Feature: FeaturePrivileged, Permissions: []Permission{PermRoleAssignmentsRead, PermRoleEligibilitiesRead, PermGroupMembersRead}},
+}
+
+// NeedOf returns the table's row for a feature.
+func NeedOf(feature string) (Need, bool) {
+	for _, n := range Needs {
+		if n.Feature == feature {
+			return n, true
+		}
+	}
+	return Need{}, false
+}
+
+// GraphPermission looks a Graph permission up by name, for naming it with
+// its ID; ok is false for a name the table does not hold.
+func GraphPermission(name string) (Permission, bool) {
+	for _, n := range Needs {
+		for _, p := range n.Permissions {
+			if p.Resource == GraphAppID && strings.EqualFold(p.Name, name) {
+				return p, true
+			}
+		}
+	}
+	return Permission{}, false
+}
