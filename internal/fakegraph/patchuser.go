@@ -57,7 +57,8 @@ var readOnlyUserProperties = map[string]bool{
 
 // patchUser serves PATCH /users/{id}: 204 No Content on success. The body is
 // checked as a whole before anything changes, so a refused update changes
-// nothing, as in Graph.
+// nothing, as in Graph. A passwordProfile resets the password under the
+// rules of password.go; the fake counts the reset and forgets the password.
 func (s *Server) patchUser(c *call) response {
 	var body map[string]any
 	dec := json.NewDecoder(bytes.NewReader(c.body))
@@ -69,6 +70,7 @@ func (s *Server) patchUser(c *call) response {
 		return graphError(http.StatusBadRequest, "Request_BadRequest", "Invalid request body: unexpected data after the JSON object.")
 	}
 	updates := make(map[string]any, len(body))
+	var pc *passwordChange // passwordProfile, handled apart: it is never stored (password.go)
 	for name, v := range body {
 		if strings.HasPrefix(name, "@") {
 			// The SDK annotates every entity it sends with its type.
@@ -78,6 +80,13 @@ func (s *Server) patchUser(c *call) response {
 			return graphError(http.StatusBadRequest, "Request_BadRequest", "Invalid property '"+name+"'.")
 		}
 		canon, ok := userProperties[strings.ToLower(name)]
+		if canon == "passwordProfile" {
+			var resp response
+			if pc, resp, ok = parsePasswordProfile(v); !ok {
+				return resp
+			}
+			continue
+		}
 		switch {
 		case !ok:
 			return graphError(http.StatusBadRequest, "Request_BadRequest", "Invalid property '"+name+"'.")
@@ -96,6 +105,11 @@ func (s *Server) patchUser(c *call) response {
 	if u == nil {
 		return notFound(key)
 	}
+	if pc != nil {
+		if resp, ok := s.checkPasswordChange(u, pc); !ok {
+			return resp
+		}
+	}
 	if u.OnPremisesSyncEnabled && len(updates) > 0 {
 		return graphError(http.StatusBadRequest, "Request_BadRequest", msgOnPremisesMastered)
 	}
@@ -108,5 +122,8 @@ func (s *Server) patchUser(c *call) response {
 	}
 	s.noteWrite(u)
 	*u = next
+	if pc != nil {
+		s.recordPasswordChange(u, pc)
+	}
 	return response{status: http.StatusNoContent}
 }

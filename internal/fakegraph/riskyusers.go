@@ -33,7 +33,7 @@ func (s *Server) confirmCompromised(c *call) response {
 	if s.opts.NoP2 {
 		return graphError(http.StatusForbidden, "Forbidden", msgNotLicensed)
 	}
-	ids, resp, ok := parseUserIDs(c.body)
+	ids, resp, ok := parseUserIDs(c.body, "confirmCompromised")
 	if !ok {
 		return resp
 	}
@@ -54,20 +54,22 @@ func (s *Server) confirmCompromised(c *call) response {
 	}
 	for _, id := range ids {
 		s.compromised[strings.ToLower(id)] = true
+		s.noteCompromised(strings.ToLower(id)) // risk.go
 	}
 	return response{status: http.StatusNoContent}
 }
 
-// parseUserIDs reads the action's only parameter, userIds, refusing others
-// as OData refuses unknown action parameters.
-func parseUserIDs(body []byte) ([]string, response, bool) {
+// parseUserIDs reads the only parameter of the action op (confirmCompromised,
+// dismiss), userIds, refusing others as OData refuses unknown action
+// parameters.
+func parseUserIDs(body []byte, op string) ([]string, response, bool) {
 	var params map[string]json.RawMessage
 	if err := json.Unmarshal(body, &params); err != nil || params == nil {
 		return nil, badRequest("Invalid request body: a JSON object with 'userIds' is expected."), false
 	}
 	for name := range params {
 		if name != "userIds" {
-			return nil, badRequest("The parameter '%s' in the request payload is not a valid parameter for the operation 'confirmCompromised'.", name), false
+			return nil, badRequest("The parameter '%s' in the request payload is not a valid parameter for the operation '%s'.", name, op), false
 		}
 	}
 	var ids []string

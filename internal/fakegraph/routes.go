@@ -42,6 +42,8 @@ func init() {
 		{http.MethodGet, "groups/{id}/transitiveMembers/graph.user", memberOptions, (*Server).listTransitiveUsers},
 		{http.MethodPost, "$batch", nil, (*Server).batch},
 	}
+	// Authentication methods, inbox rules, grants and risk (contain.go).
+	routes = append(routes, containRoutes()...)
 }
 
 // route dispatches c. When nothing matches it answers like Graph: 400 naming

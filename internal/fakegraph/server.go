@@ -112,6 +112,10 @@ type Server struct {
 	listDelay time.Duration
 	closing   chan struct{}
 	closeOnce sync.Once
+	// State of the containment endpoints beyond disabling and revoking:
+	// authentication methods, inbox rules, grants, password resets, risk
+	// (contain.go).
+	cs containState
 }
 
 // New starts a Server listening on 127.0.0.1. Call Close when done.
@@ -189,6 +193,9 @@ type call struct {
 	query  url.Values
 	header http.Header // the request's headers; a $batch item's own headers
 	body   []byte
+	// overMailbox marks a request that arrived while its mailbox already
+	// had the most concurrent requests Outlook allows (mailbox.go).
+	overMailbox bool
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -199,15 +206,21 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Path:   r.URL.Path,
 		Query:  r.URL.Query(),
 		Header: r.Header.Clone(),
-		Body:   body,
-		At:     time.Now(),
+		// The log never holds a password a client sent (redact.go); the
+		// handlers get the body as sent.
+		Body: redactSecrets(body),
+		At:   time.Now(),
 	}
+	// Taken before the hook, so a request a test holds in the hook counts
+	// as in flight against its mailbox, as it would against Outlook.
+	slot := s.enterMailbox(r.URL.EscapedPath())
+	defer s.leaveMailbox(slot)
 	hook := s.record(rec)
 	if hook != nil {
 		hook(*rec)
 	}
 
-	resp := s.answer(r, rec, bodyErr)
+	resp := s.answer(r, rec, body, bodyErr, slot.over)
 
 	s.mu.Lock()
 	rec.Status = resp.status
@@ -234,7 +247,7 @@ func (s *Server) record(rec *Request) func(Request) {
 
 // answer runs the checks in the order Graph applies them: authentication
 // before throttling, throttling before the request is even parsed.
-func (s *Server) answer(r *http.Request, rec *Request, bodyErr error) response {
+func (s *Server) answer(r *http.Request, rec *Request, body []byte, bodyErr error, overMailbox bool) response {
 	if resp, ok := s.authenticate(r.Header.Get("Authorization")); !ok {
 		return resp
 	}
@@ -249,12 +262,13 @@ func (s *Server) answer(r *http.Request, rec *Request, bodyErr error) response {
 		return badRequest("The request URI is not valid.")
 	}
 	c := &call{
-		method: r.Method,
-		path:   "/" + strings.Join(segs, "/"),
-		segs:   segs,
-		query:  rec.Query,
-		header: r.Header,
-		body:   rec.Body,
+		method:      r.Method,
+		path:        "/" + strings.Join(segs, "/"),
+		segs:        segs,
+		query:       rec.Query,
+		header:      r.Header,
+		body:        body,
+		overMailbox: overMailbox,
 	}
 	return s.dispatch(c, bodyErr)
 }
@@ -266,6 +280,9 @@ func (s *Server) answer(r *http.Request, rec *Request, bodyErr error) response {
 func (s *Server) dispatch(c *call, bodyErr error) response {
 	if resp, ok := s.takeFault(c.method, c.path); ok {
 		return resp
+	}
+	if c.overMailbox {
+		return mailboxThrottled()
 	}
 	if resp, ok := s.admit(c); !ok {
 		return resp

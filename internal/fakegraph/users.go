@@ -23,6 +23,10 @@ type User struct {
 	// OnPremisesSyncEnabled is served as null when false, as Graph does for
 	// cloud-only users.
 	OnPremisesSyncEnabled bool
+	// Federated marks a user of a federated domain, who signs in at an
+	// external identity provider: Entra holds no password to reset. It is
+	// not a Graph property (the domain's authenticationType is).
+	Federated bool
 	// SignInSessionsValidFrom is served with second precision; the zero time
 	// is served as null.
 	SignInSessionsValidFrom time.Time
