@@ -62,8 +62,16 @@ func ParsePolicy(data []byte) (Policy, error) {
 		},
 		"verify": func(n *yaml.Node, key string) error {
 			return walkMap(n, key, map[string]func(*yaml.Node, string) error{
-				"for":   func(n *yaml.Node, key string) error { return duration(n, key, &p.Verify.For, false) },
-				"every": func(n *yaml.Node, key string) error { return duration(n, key, &p.Verify.Every, true) },
+				"for": func(n *yaml.Node, key string) error { return duration(n, key, &p.Verify.For, false) },
+				"every": func(n *yaml.Node, key string) error {
+					if err := duration(n, key, &p.Verify.Every, true); err != nil {
+						return err
+					}
+					if p.Verify.Every < MinVerifyEvery {
+						return fmt.Errorf("%s: %q is too often: at least %s, line %d", key, n.Value, MinVerifyEvery, n.Line)
+					}
+					return nil
+				},
 			})
 		},
 	})

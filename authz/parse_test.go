@@ -70,6 +70,7 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"requesters:\n  users: U1AAAA\n", "requesters.users: want a list"},
 		{"requesters:\n  users: [U1AAAA]\nconfirm_timeout: 10 minutes\n", `confirm_timeout: "10 minutes" is not a duration`},
 		{"requesters:\n  users: [U1AAAA]\nconfirm_timeout: 0s\n", "confirm_timeout: \"0s\" must be more than zero"},
+		{"requesters:\n  users: [U1AAAA]\nverify:\n  for: 1h\n  every: 9s\n", `verify.every: "9s" is too often: at least 10s, line 5`},
 		{"requesters:\n  users: [U1AAAA]\nchannels: [general]\n", `channels[0]: "general" is not a channel ID`},
 		{"requesters:\n  users: [U1AAAA]\naudit_channel: [C1AAAA]\n", "audit_channel: want a string"},
 		{"requesters:\n  users: [U1AAAA]\nrevoke_all:\n  include_guests: maybe\n", "revoke_all.include_guests: want true or false"},

@@ -37,6 +37,12 @@ const (
 	DefaultConcurrency = 16
 )
 
+// MinVerifyEvery is the shortest verify.every the policy file may set: each
+// look queries the sign-in log, whose entries take minutes to appear anyway,
+// and a watch of many users looking more often would spend Graph's read
+// budget on nothing.
+const MinVerifyEvery = 10 * time.Second
+
 // Verify configures the sign-in watch after a revocation.
 type Verify struct {
 	For   time.Duration

@@ -3,19 +3,95 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"time"
 
+	"github.com/revokebot/revokebot/bot"
 	"github.com/revokebot/revokebot/store"
 )
 
-// auditVerify recomputes the audit log's hash chain: exit 0 intact, 1 broken
-// or unreadable, 2 misconfigured.
-func auditVerify(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) int {
+// auditCommand runs `audit verify [--slack]` and `audit export [--since]`:
+// exit 0 done, 1 broken or unreadable, 2 bad usage or configuration.
+func auditCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	fs := flag.NewFlagSet("revokebot audit "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	switch args[0] {
+	case "verify":
+		slack := fs.Bool("slack", false, "also hold the audit channel's history against the log")
+		if fs.Parse(args[1:]) != nil || fs.NArg() > 0 {
+			return 2
+		}
+		return auditVerify(ctx, getenv, *slack, stdout, stderr)
+	case "export":
+		since := fs.String("since", "", "only records at or after this time (RFC 3339)")
+		if fs.Parse(args[1:]) != nil || fs.NArg() > 0 {
+			return 2
+		}
+		var from time.Time
+		if *since != "" {
+			t, err := time.Parse(time.RFC3339, *since)
+			if err != nil {
+				fmt.Fprintf(stderr, "revokebot: --since %q: want an RFC 3339 time such as 2026-12-01T00:00:00Z\n", *since)
+				return 2
+			}
+			from = t
+		}
+		return auditExport(ctx, getenv, from, stdout, stderr)
+	}
+	fmt.Fprint(stderr, usage)
+	return 2
+}
+
+// anchorSettings are what `--slack` needs: the bot token to read the
+// channel with, and the policy's audit channel.
+type anchorSettings struct {
+	cfg     bot.HistoryConfig
+	channel string
+}
+
+func loadAnchorSettings(getenv func(string) string) (anchorSettings, error) {
+	a := anchorSettings{cfg: bot.HistoryConfig{
+		BotToken: getenv("SLACK_BOT_TOKEN"),
+		APIURL:   orDefault(getenv, "SLACK_API_URL", "https://slack.com/api/"),
+	}}
+	if err := checkBotToken(a.cfg.BotToken); err != nil {
+		return a, err
+	}
+	if err := checkSlackAPIURL(a.cfg.APIURL); err != nil {
+		return a, err
+	}
+	path := orDefault(getenv, "REVOKEBOT_CONFIG", "revokebot.yaml")
+	p, err := loadPolicy(path)
+	if err != nil {
+		return a, err
+	}
+	if p.AuditChannel == "" {
+		return a, &settingError{"REVOKEBOT_CONFIG", path + ": audit verify --slack needs an audit_channel in the policy"}
+	}
+	a.channel = p.AuditChannel
+	return a, nil
+}
+
+// auditVerify recomputes the audit log's hash chain and, with slack, holds
+// the audit channel against it.
+func auditVerify(ctx context.Context, getenv func(string) string, slack bool, stdout, stderr io.Writer) int {
 	url, err := loadStoreURL(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "revokebot:", err)
 		return 2
+	}
+	var anchor anchorSettings
+	if slack {
+		if anchor, err = loadAnchorSettings(getenv); err != nil {
+			fmt.Fprintln(stderr, "revokebot:", err)
+			return 2
+		}
 	}
 	st, err := store.OpenExisting(ctx, url)
 	if err != nil {
@@ -23,6 +99,16 @@ func auditVerify(ctx context.Context, getenv func(string) string, stdout, stderr
 		return 1
 	}
 	defer st.Close()
+	code := verifyChain(ctx, st, stdout, stderr)
+	if slack {
+		// The channel is read even after a break: it says how far back the
+		// log can still be trusted.
+		code = max(code, verifyChannel(ctx, st, anchor, stdout, stderr))
+	}
+	return code
+}
+
+func verifyChain(ctx context.Context, st store.Store, stdout, stderr io.Writer) int {
 	n, err := st.VerifyAudit(ctx)
 	var broken *store.ChainError
 	switch {
@@ -42,5 +128,49 @@ func auditVerify(ctx context.Context, getenv func(string) string, stdout, stderr
 		}
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d records, hash chain verified%s\n", n, head)
+	return 0
+}
+
+func verifyChannel(ctx context.Context, st store.Store, a anchorSettings, stdout, stderr io.Writer) int {
+	r, err := bot.CheckAuditChannel(ctx, a.cfg, a.channel, st)
+	if err != nil {
+		fmt.Fprintf(stderr, "revokebot: audit channel %s: %v\n", a.channel, err)
+		return 1
+	}
+	if r.Break != nil {
+		fmt.Fprintf(stdout, "audit log BROKEN against audit channel %s: %v\n", a.channel, r.Break)
+		return 1
+	}
+	switch {
+	case r.Lines == 0:
+		fmt.Fprintf(stdout, "audit channel %s shows no audit lines yet; log head #%d\n", a.channel, r.Head)
+	case r.Highest < r.Head:
+		fmt.Fprintf(stdout, "audit channel %s agrees with the log: %d lines, up to #%d; #%d to #%d are not in the channel yet (still being delivered, or posted while it was unreachable)\n",
+			a.channel, r.Lines, r.Highest, r.Highest+1, r.Head)
+	default:
+		fmt.Fprintf(stdout, "audit channel %s agrees with the log: %d lines, up to the head #%d %s\n", a.channel, r.Lines, r.Head, r.HeadHash)
+	}
+	return 0
+}
+
+// auditExport writes the audit log as JSON Lines on stdout, oldest first.
+func auditExport(ctx context.Context, getenv func(string) string, since time.Time, stdout, stderr io.Writer) int {
+	url, err := loadStoreURL(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot:", err)
+		return 2
+	}
+	st, err := store.OpenExisting(ctx, url)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot: open store:", err)
+		return 1
+	}
+	defer st.Close()
+	n, err := store.WriteJSONL(ctx, st, since, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "revokebot: audit export stopped after %d records: %v\n", n, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "revokebot: exported %d audit records\n", n)
 	return 0
 }

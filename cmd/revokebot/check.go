@@ -67,13 +67,13 @@ func checkStore(ctx context.Context, url string) bot.CheckResult {
 		err = st.Ping(ctx)
 	}
 	if err != nil {
-		return bot.CheckResult{Name: name, Detail: err.Error(), Fix: "check REVOKEBOT_STORE; revokebot run creates and migrates the schema"}
+		return bot.CheckResult{Name: name, Detail: err.Error(), Fix: "check REVOKEBOT_STORE; revokebot run creates and migrates the schema when its role may, else run revokebot migrate as the schema's owner"}
 	}
 	return bot.CheckResult{Name: name, OK: true, Detail: "reachable, schema current"}
 }
 
 func checkGraph(ctx context.Context, cfg config) []bot.CheckResult {
-	fix := "grant the application permissions User.RevokeSessions.All and User.Read.All to the app registration, with admin consent"
+	fix := "grant the application permissions User.RevokeSessions.All and User.Read.All to the app registration, with admin consent (deploy/entra-app-manifest.json lists every permission; see the README)"
 	gc, err := newGraph(cfg, nil)
 	if err != nil {
 		return []bot.CheckResult{{Name: "graph credentials", Detail: err.Error(), Fix: "set GRAPH_ACCESS_TOKEN or the AZURE_* variables"}}
@@ -85,7 +85,7 @@ func checkGraph(ctx context.Context, cfg config) []bot.CheckResult {
 	var missing []string
 	for _, r := range graph.RequiredRoles {
 		if !slices.Contains(roles, r) {
-			missing = append(missing, r)
+			missing = append(missing, withID(r))
 		}
 	}
 	out := []bot.CheckResult{{Name: "graph permissions", OK: len(missing) == 0,
@@ -117,7 +117,7 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 			yes = append(yes, string(a))
 			continue
 		}
-		no = append(no, fmt.Sprintf("%s (needs %s)", a, strings.Join(graph.ActionRoles(a), " + ")))
+		no = append(no, fmt.Sprintf("%s (needs %s)", a, missingOf(roles, graph.ActionRoles(a))))
 		if slices.Contains(p.Actions, string(a)) {
 			needed = append(needed, string(a))
 		}
@@ -125,7 +125,7 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 	if graph.CanWatch(roles) {
 		yes = append(yes, "sign-in watch")
 	} else {
-		no = append(no, "sign-in watch (needs "+strings.Join(graph.WatchRoles(), " + ")+")")
+		no = append(no, "sign-in watch (needs "+missingOf(roles, graph.WatchRoles())+")")
 		if p.Verify.For > 0 {
 			needed = append(needed, "sign-in watch")
 		}
@@ -135,7 +135,7 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 	var missing []string
 	for _, r := range graph.RoleHoldersRoles {
 		if !slices.ContainsFunc(roles, func(have string) bool { return strings.EqualFold(have, r) }) {
-			missing = append(missing, r)
+			missing = append(missing, withID(r))
 		}
 	}
 	if len(missing) == 0 {
@@ -169,6 +169,26 @@ func checkSharePoint(ctx context.Context, cfg config) bot.CheckResult {
 		}
 	}
 	return bot.CheckResult{Name: "sharepoint permissions", OK: true, Detail: "token roles include " + strings.Join(sharepoint.RequiredRoles, ", ") + "; --sharepoint can run"}
+}
+
+// withID names a Graph permission with its app role ID, which the app
+// registration's manifest and `az` take.
+func withID(name string) string {
+	if p, ok := revoke.GraphPermission(name); ok {
+		return p.String()
+	}
+	return name
+}
+
+// missingOf names, with their IDs, the permissions in needed the roles lack.
+func missingOf(roles, needed []string) string {
+	var out []string
+	for _, n := range needed {
+		if !graph.CanDoWith(roles, n) {
+			out = append(out, withID(n))
+		}
+	}
+	return strings.Join(out, " + ")
 }
 
 func orNone(ss []string) string {

@@ -73,20 +73,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SharePointToken: strings.TrimSpace(getenv("SHAREPOINT_ACCESS_TOKEN")),
 	}
 	// Token values never appear in these messages: only their names.
+	if err := checkBotToken(c.BotToken); err != nil {
+		return c, err
+	}
 	switch {
-	case c.BotToken == "":
-		return c, &settingError{"SLACK_BOT_TOKEN", "required (a bot token, xoxb-…)"}
-	case !strings.HasPrefix(c.BotToken, "xoxb-"):
-		return c, &settingError{"SLACK_BOT_TOKEN", "not a bot token: it must start with xoxb-"}
 	case c.AppToken == "":
 		return c, &settingError{"SLACK_APP_TOKEN", "required (an app-level token, xapp-…, with connections:write)"}
 	case !strings.HasPrefix(c.AppToken, "xapp-"):
 		return c, &settingError{"SLACK_APP_TOKEN", "not an app-level token: it must start with xapp-"}
 	}
-	if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.HasSuffix(u.Path, "/") {
-		return c, &settingError{"SLACK_API_URL", "want an absolute URL ending in /, such as https://slack.com/api/"}
-	} else if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return c, &settingError{"SLACK_API_URL", "plain http is allowed only for localhost: the bot token would cross the network in clear"}
+	if err := checkSlackAPIURL(c.SlackAPIURL); err != nil {
+		return c, err
 	}
 	if _, err := graph.CheckBaseURL(c.GraphBaseURL); err != nil {
 		return c, err
@@ -106,20 +103,47 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.StoreURL, err = loadStoreURL(getenv); err != nil {
 		return c, err
 	}
-	data, err := os.ReadFile(c.PolicyPath)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("policy file %s does not exist", c.PolicyPath)}
-		}
-		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("cannot read %s", c.PolicyPath)}
-	}
-	if c.Policy, err = authz.ParsePolicy(data); err != nil {
-		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %v", c.PolicyPath, err)}
+	if c.Policy, err = loadPolicy(c.PolicyPath); err != nil {
+		return c, err
 	}
 	if problem := unsupported(c.Policy, c.SharePointURL != ""); problem != "" {
 		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %s", c.PolicyPath, problem)}
 	}
 	return c, nil
+}
+
+func checkBotToken(token string) error {
+	switch {
+	case token == "":
+		return &settingError{"SLACK_BOT_TOKEN", "required (a bot token, xoxb-…)"}
+	case !strings.HasPrefix(token, "xoxb-"):
+		return &settingError{"SLACK_BOT_TOKEN", "not a bot token: it must start with xoxb-"}
+	}
+	return nil
+}
+
+func checkSlackAPIURL(v string) error {
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.HasSuffix(u.Path, "/") {
+		return &settingError{"SLACK_API_URL", "want an absolute URL ending in /, such as https://slack.com/api/"}
+	} else if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return &settingError{"SLACK_API_URL", "plain http is allowed only for localhost: the bot token would cross the network in clear"}
+	}
+	return nil
+}
+
+func loadPolicy(path string) (authz.Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return authz.Policy{}, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("policy file %s does not exist", path)}
+		}
+		return authz.Policy{}, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("cannot read %s", path)}
+	}
+	p, err := authz.ParsePolicy(data)
+	if err != nil {
+		return p, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %v", path, err)}
+	}
+	return p, nil
 }
 
 // unsupported refuses a policy this deployment cannot carry out: default

@@ -34,7 +34,7 @@ func TestCheckPasses(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	for _, want := range []string{"ok    policy file", "ok    store sqlite: ", "does not exist yet", "ok    slack bot token: @revokebot",
-		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write", "ok    slack app token",
+		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write, channels:history, groups:history", "ok    slack app token",
 		"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT", "ok    graph permissions: token roles include User.RevokeSessions.All and User.Read.All",
 		"ok    graph read", "ok    graph actions: can: disable, sessions, compromised, sign-in watch, privileged accounts first; cannot: nothing",
 		"ok    sharepoint permissions: token roles include Sites.FullControl.All"} {
@@ -84,12 +84,12 @@ func TestCheckFails(t *testing.T) {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
 	for _, want := range []string{
-		"FAIL  slack bot scopes: missing users:read.email, usergroups:read, files:write — fix: add the scopes",
+		"FAIL  slack bot scopes: missing users:read.email, usergroups:read, files:write, channels:history, groups:history — fix: add the scopes",
 		"FAIL  audit channel C0AUDIT: #",
 		"/invite @revokebot",
-		"FAIL  graph permissions: token roles: User.Read.All; missing User.RevokeSessions.All — fix: grant",
+		"FAIL  graph permissions: token roles: User.Read.All; missing User.RevokeSessions.All (77f3a031-c388-4f99-b373-dc68676a979e) — fix: grant",
 		"FAIL  graph read: read users: HTTP 401",
-		"FAIL  graph actions: can: nothing; cannot: disable (needs User.EnableDisableAccount.All + User.Read.All), sessions (needs User.RevokeSessions.All + User.Read.All)",
+		"FAIL  graph actions: can: nothing; cannot: disable (needs User.EnableDisableAccount.All (3011c876-62b7-4ada-afa2-506cbbecc68c)), sessions (needs User.RevokeSessions.All (77f3a031-c388-4f99-b373-dc68676a979e))",
 		"the policy makes sessions a default",
 		"FAIL  sharepoint token: ",
 		"ok    incident channel C0INCIDENT",

@@ -194,7 +194,7 @@ func TestContainRefusals(t *testing.T) {
 // raises an alarm with the IP and app; failed and older sign-ins do not.
 // A user with no such sign-in gets "none seen" at the end.
 func TestSignInWatch(t *testing.T) {
-	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 1500ms\n  every: 100ms\n"))
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 1500ms\n  every: 10s\n"), withWatchEvery(100*time.Millisecond))
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
 	e.click(uRequester, card, "revoke_confirm")
@@ -345,7 +345,7 @@ func TestContainOnAReplicaWithoutSharePoint(t *testing.T) {
 // in the thread, and revokebot started again carries it on from its
 // checkpoint: a sign-in made while it was down still raises the alarm, once.
 func TestSignInWatchSurvivesRestart(t *testing.T) {
-	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 3s\n  every: 100ms\n"))
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 3s\n  every: 10s\n"), withWatchEvery(100*time.Millisecond))
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
 	e.click(uRequester, card, "revoke_confirm")

@@ -238,7 +238,7 @@ func TestStoreFilesArePrivate(t *testing.T) {
 // TestSignInWatchSurvivesSIGKILL: the replica watching a user's sign-ins
 // is killed; the next bot carries the watch on and raises the alarm.
 func TestSignInWatchSurvivesSIGKILL(t *testing.T) {
-	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 6s\n  every: 100ms\n"))
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 6s\n  every: 10s\n"), withWatchEvery(100*time.Millisecond))
 	child, _ := startChild(t, e)
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)

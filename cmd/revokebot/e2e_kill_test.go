@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -17,13 +18,51 @@ import (
 // TestMain lets a test start this binary as a real revokebot process, to be
 // killed the way a node failure kills it.
 func TestMain(m *testing.M) {
+	if args := os.Getenv(childArgs); args != "" {
+		code := run(context.Background(), strings.Fields(args), os.Getenv, os.Stdout, os.Stderr)
+		// The peak resident set of this process since its exec, which the
+		// rusage a parent reads does not give (it may count the parent's).
+		if status, err := os.ReadFile("/proc/self/status"); err == nil {
+			for _, line := range strings.Split(string(status), "\n") {
+				if strings.HasPrefix(line, "VmHWM:") {
+					fmt.Fprintln(os.Stderr, line)
+				}
+			}
+		}
+		os.Exit(code)
+	}
 	if os.Getenv("REVOKEBOT_E2E_CHILD") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := run(ctx, []string{"run"}, os.Getenv, os.Stdout, os.Stderr)
+		code := childRun(ctx)
 		stop()
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
+}
+
+// childArgs makes the test binary run revokebot with these arguments.
+const childArgs = "REVOKEBOT_E2E_ARGS"
+
+// childWatchEvery tells a child its sign-in watch interval (withWatchEvery).
+const childWatchEvery = "REVOKEBOT_E2E_WATCH_EVERY"
+
+// childRun is `revokebot run`, with the watch interval of withWatchEvery.
+func childRun(ctx context.Context) int {
+	every, err := time.ParseDuration(os.Getenv(childWatchEvery))
+	if err != nil {
+		return run(ctx, []string{"run"}, os.Getenv, os.Stdout, os.Stderr)
+	}
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "revokebot:", err)
+		return 2
+	}
+	log := newLogger(os.Stderr, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken)
+	if err := serve(ctx, cfg, log, func(c *botConfig) { c.Policy.Verify.Every = every }); err != nil {
+		log.Error("revokebot stopped", "error", err)
+		return 1
+	}
+	return 0
 }
 
 // TestRevokeAllSurvivesAKilledProcess runs a /revoke all job in a child

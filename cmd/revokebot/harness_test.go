@@ -111,12 +111,15 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // env is one running revokebot against a sandbox.
 type env struct {
-	t     testing.TB
-	sb    *sandbox
-	logs  *syncBuffer
-	clock *fakeClock
-	stop  func() error
-	ctx   context.Context
+	t testing.TB
+	// watchEvery, when set, replaces the policy's verify.every (whose floor
+	// is 10 s) in every bot this env starts, children included.
+	watchEvery time.Duration
+	sb         *sandbox
+	logs       *syncBuffer
+	clock      *fakeClock
+	stop       func() error
+	ctx        context.Context
 }
 
 type envOption func(*envOptions)
@@ -126,9 +129,14 @@ type envOptions struct {
 	policy string
 	dir    string
 	tune   func(*bot.Config)
+	watch  time.Duration
 }
 
 func withPolicy(p string) envOption { return func(o *envOptions) { o.policy = p } }
+
+// withWatchEvery makes the sign-in watch look every d: faster than the
+// policy file may say, so the watch tests take seconds.
+func withWatchEvery(d time.Duration) envOption { return func(o *envOptions) { o.watch = d } }
 
 func withStore(url string) envOption { return func(o *envOptions) { o.store = url } }
 
@@ -160,7 +168,10 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	if o.store != "" {
 		sb.Env["REVOKEBOT_STORE"] = o.store
 	}
-	e := &env{t: t, sb: sb, logs: &syncBuffer{}, clock: newFakeClock()}
+	e := &env{t: t, sb: sb, logs: &syncBuffer{}, clock: newFakeClock(), watchEvery: o.watch}
+	if o.watch > 0 {
+		sb.Env[childWatchEvery] = o.watch.String()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	e.ctx = ctx
@@ -195,6 +206,9 @@ func (e *env) tuned(tune func(*bot.Config)) func(*bot.Config) {
 	return func(c *bot.Config) {
 		c.Now = e.clock.Now
 		c.SweepEvery = 20 * time.Millisecond
+		if e.watchEvery > 0 {
+			c.Policy.Verify.Every = e.watchEvery
+		}
 		if tune != nil {
 			tune(c)
 		}

@@ -21,12 +21,16 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-const usage = `usage: revokebot [run | demo | check | audit verify | version]
-  run            connect to Slack in Socket Mode and serve (the default)
-  demo           play an incident against in-process fakes; needs no credentials
-  check          verify configuration, store, Slack tokens and Graph permissions; changes nothing
-  audit verify   check the audit log's hash chain; exit 1 on any break
-  version        print the version
+const usage = `usage: revokebot [run | demo | check | migrate | audit verify | audit export | version]
+  run                    connect to Slack in Socket Mode and serve (the default)
+  demo                   play an incident against in-process fakes; needs no credentials
+  check                  verify configuration, store, Slack tokens and Graph permissions; changes nothing
+  migrate [--grant ROLE] create or migrate the store's schema (as its owner), and grant ROLE what run needs
+  audit verify [--slack] check the audit log's hash chain, and with --slack hold the audit
+                         channel's history against it; exit 1 on any break
+  audit export [--since RFC3339]
+                         write the audit log as JSON Lines on stdout, oldest first
+  version                print the version
 `
 
 // run dispatches a subcommand and returns the process's exit code: 0 done,
@@ -41,8 +45,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serveCommand(ctx, getenv, stderr)
 	case sub == "demo" && len(args) == 1:
 		return demo(ctx, stdout, stderr)
-	case sub == "audit" && len(args) == 2 && args[1] == "verify":
-		return auditVerify(ctx, getenv, stdout, stderr)
+	case sub == "audit":
+		return auditCommand(ctx, args[1:], getenv, stdout, stderr)
+	case sub == "migrate":
+		return migrateCommand(ctx, args[1:], getenv, stdout, stderr)
 	case sub == "version" && len(args) == 1:
 		fmt.Fprintln(stdout, "revokebot", version)
 		return 0

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/internal/fakeslack"
+	"github.com/revokebot/revokebot/store"
+)
+
+// exportLine is one line of `revokebot audit export`, as a SIEM reads it.
+type exportLine struct {
+	Seq       int64  `json:"seq"`
+	Time      string `json:"time"`
+	Event     string `json:"event"`
+	RequestID string `json:"request_id"`
+	Actor     string `json:"actor"`
+	Target    string `json:"target"`
+	Detail    string `json:"detail"`
+	PrevHash  string `json:"prev_hash"`
+	Hash      string `json:"hash"`
+}
+
+// outsideHash is the record hash as the README tells an outside verifier to
+// compute it, written here without the store's code: sha256 over the domain
+// tag and each field, every one preceded by its length as 8 bytes big-endian.
+func outsideHash(l exportLine) string {
+	h := sha256.New()
+	for _, f := range []string{"revokebot-audit-v1", strconv.FormatInt(l.Seq, 10), l.Time,
+		l.Event, l.RequestID, l.Actor, l.Target, l.Detail, l.PrevHash} {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(f))))
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// anchorEnv runs one revocation to its end, waits until every record is in
+// the audit channel, and stops the bot, leaving its log (a SQLite file,
+// opened for the test to tamper with) to be checked.
+func anchorEnv(t *testing.T) (*env, *sql.DB, int) {
+	e, n := anchorEnvWith(t)
+	db, err := sql.Open("sqlite", strings.TrimPrefix(e.sb.Env["REVOKEBOT_STORE"], "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return e, db, n
+}
+
+// anchorEnvWith is anchorEnv on any store; it returns the number of records.
+func anchorEnvWith(t *testing.T, opts ...envOption) (*env, int) {
+	e := startEnv(t, opts...)
+	card := e.request(uRequester, "alice")
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "readback")
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenExisting(context.Background(), e.sb.Env["REVOKEBOT_STORE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	head, _, err := st.AuditHead(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := len(e.auditLines(" · #")); int64(lines) != head {
+		t.Fatalf("%d records but %d audit channel lines", head, lines)
+	}
+	return e, int(head)
+}
+
+func (e *env) audit(args ...string) (int, string) {
+	var out, errs bytes.Buffer
+	code := run(context.Background(), append([]string{"audit"}, args...), e.sb.getenv, &out, &errs)
+	return code, out.String() + errs.String()
+}
+
+func sqlExec(t *testing.T, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// reseal rewrites record seq's detail and seals it and every later record
+// again, head included, as an attacker with the database would: the chain
+// alone then verifies.
+func reseal(t *testing.T, db *sql.DB, seq int64, detail string) {
+	t.Helper()
+	sqlExec(t, db, `DROP TRIGGER IF EXISTS audit_no_update`)
+	sqlExec(t, db, `UPDATE audit SET detail = ? WHERE seq = ?`, detail, seq)
+	rows, err := db.Query(`SELECT seq, time, event, request_id, actor, target, detail, prev_hash FROM audit WHERE seq >= ? ORDER BY seq`, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ls []exportLine
+	for rows.Next() {
+		var l exportLine
+		var micros int64 // the SQLite store keeps Unix microseconds
+		if err := rows.Scan(&l.Seq, &micros, &l.Event, &l.RequestID, &l.Actor, &l.Target, &l.Detail, &l.PrevHash); err != nil {
+			t.Fatal(err)
+		}
+		l.Time = time.UnixMicro(micros).UTC().Format(time.RFC3339Nano)
+		ls = append(ls, l)
+	}
+	rows.Close()
+	prev := ls[0].PrevHash
+	for _, l := range ls {
+		l.PrevHash = prev
+		l.Hash = outsideHash(l)
+		sqlExec(t, db, `UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?`, l.PrevHash, l.Hash, l.Seq)
+		prev = l.Hash
+	}
+	sqlExec(t, db, `UPDATE audit_head SET hash = ?`, prev)
+}
+
+// TestAuditVerifySlack: the audit channel anchors the log. A log cut short
+// with its head rewound, or rewritten and sealed again, passes the chain
+// check; held against the channel it fails, naming the first record.
+func TestAuditVerifySlack(t *testing.T) {
+	t.Run("intact", func(t *testing.T) {
+		e, _, n := anchorEnv(t)
+		code, out := e.audit("verify", "--slack")
+		if code != 0 || !strings.Contains(out, "audit log intact: "+strconv.Itoa(n)+" records") ||
+			!strings.Contains(out, "audit channel C0AUDIT agrees with the log: "+strconv.Itoa(n)+" lines, up to the head #"+strconv.Itoa(n)) {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		// What a person posts in the channel is not the bot's record.
+		e.sb.Slack.AddMessage(fakeslack.Message{Channel: chAudit, Author: uStranger,
+			Text: ":memo: *requested* · #999 `0123456789ab` · forged"})
+		if code, out := e.audit("verify", "--slack"); code != 0 {
+			t.Fatalf("a stranger's line counted: exit %d:\n%s", code, out)
+		}
+	})
+	t.Run("cut short, head rewound", func(t *testing.T) {
+		e, db, n := anchorEnv(t)
+		sqlExec(t, db, `DROP TRIGGER audit_no_delete`)
+		sqlExec(t, db, `DELETE FROM audit WHERE seq >= ?`, n-1)
+		sqlExec(t, db, `UPDATE audit_head SET seq = ?, hash = (SELECT hash FROM audit WHERE seq = ?)`, n-2, n-2)
+		if code, out := e.audit("verify"); code != 0 {
+			t.Fatalf("the chain alone should not see it (that is the point): exit %d:\n%s", code, out)
+		}
+		code, out := e.audit("verify", "--slack")
+		want := "audit log BROKEN against audit channel C0AUDIT: audit record " + strconv.Itoa(n-1) + ": the audit channel shows it"
+		if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "cut short") {
+			t.Fatalf("exit %d, want 1 and %q:\n%s", code, want, out)
+		}
+	})
+	t.Run("rewritten and resealed", func(t *testing.T) {
+		e, db, _ := anchorEnv(t)
+		var seq int64
+		if err := db.QueryRow(`SELECT seq FROM audit WHERE event = 'confirmed'`).Scan(&seq); err != nil {
+			t.Fatal(err)
+		}
+		reseal(t, db, seq, "confirmed by nobody")
+		if code, out := e.audit("verify"); code != 0 {
+			t.Fatalf("a resealed chain verifies on its own: exit %d:\n%s", code, out)
+		}
+		code, out := e.audit("verify", "--slack")
+		if code != 1 || !strings.Contains(out, "audit record "+strconv.FormatInt(seq, 10)+": the audit channel shows it with hash ") ||
+			!strings.Contains(out, "but the log holds it with hash ") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+	})
+	t.Run("no audit channel", func(t *testing.T) {
+		e, _, _ := anchorEnv(t)
+		policy := filepath.Join(t.TempDir(), "policy.yaml")
+		if err := os.WriteFile(policy, []byte(strings.Replace(testPolicy, "audit_channel: C0AUDIT\n", "", 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e.sb.Env["REVOKEBOT_CONFIG"] = policy
+		if code, out := e.audit("verify", "--slack"); code != 2 || !strings.Contains(out, "needs an audit_channel") {
+			t.Fatalf("exit %d, want 2:\n%s", code, out)
+		}
+		if code, _ := e.audit("verify", "--slak"); code != 2 {
+			t.Fatalf("a misspelt flag: exit %d, want 2", code)
+		}
+	})
+}
+
+// TestAuditExport: the export is JSON Lines, oldest first, from which an
+// outside verifier re-checks the whole chain with nothing else; --since
+// starts later, and its first line chains on from the record before.
+func TestAuditExport(t *testing.T) {
+	e, _, n := anchorEnv(t)
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"audit", "export"}, e.sb.getenv, &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	var lines []exportLine
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		var l exportLine
+		dec := json.NewDecoder(strings.NewReader(sc.Text()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			t.Fatalf("%q: %v", sc.Text(), err)
+		}
+		lines = append(lines, l)
+	}
+	if len(lines) != n {
+		t.Fatalf("%d lines, want %d", len(lines), n)
+	}
+	prev := strings.Repeat("0", 64)
+	for i, l := range lines {
+		if l.Seq != int64(i+1) || l.PrevHash != prev || outsideHash(l) != l.Hash {
+			t.Fatalf("line %d does not chain: %+v", i+1, l)
+		}
+		prev = l.Hash
+	}
+	if !strings.Contains(errs.String(), "exported "+strconv.Itoa(n)+" audit records") {
+		t.Errorf("stderr: %q", errs.String())
+	}
+
+	mid := lines[n/2]
+	out.Reset()
+	if code := run(context.Background(), []string{"audit", "export", "--since", mid.Time}, e.sb.getenv, &out, &errs); code != 0 {
+		t.Fatalf("--since: exit %d: %s", code, errs.String())
+	}
+	first := strings.SplitN(out.String(), "\n", 2)[0]
+	var l exportLine
+	if err := json.Unmarshal([]byte(first), &l); err != nil || l.Seq > mid.Seq || l.Seq < 1 {
+		t.Fatalf("--since %s starts at %+v (%v)", mid.Time, l, err)
+	}
+	if at, _ := time.Parse(time.RFC3339Nano, l.Time); at.Before(mustTime(t, mid.Time)) {
+		t.Errorf("--since %s exported %s", mid.Time, l.Time)
+	}
+	if l != lines[l.Seq-1] {
+		t.Errorf("--since: %+v, the whole export has %+v", l, lines[l.Seq-1])
+	}
+	if code := run(context.Background(), []string{"audit", "export", "--since", "yesterday"}, e.sb.getenv, &out, &errs); code != 2 {
+		t.Errorf("a bad --since: exit %d, want 2", code)
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
