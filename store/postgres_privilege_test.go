@@ -335,6 +335,7 @@ func TestPostgresRuntimeRoleCannotMigrate(t *testing.T) {
 				t.Fatal("Open as the app role migrated the schema")
 			}
 			msg := err.Error()
+			t.Log(msg)
 			want := fmt.Sprintf("store: postgres: the schema is at version %d and this revokebot needs %d", c.from, current)
 			if !strings.HasPrefix(msg, want) || !strings.Contains(msg, "run `revokebot migrate` as the schema's owner") ||
 				strings.Contains(msg, "\n") || pgErrCode(err) != c.code {
