@@ -22,6 +22,7 @@ type (
 	Revoker           = request.Revoker
 	Lister            = request.Lister
 	Disabler          = request.Disabler
+	PasswordResetter  = request.PasswordResetter
 	SharePointRevoker = request.SharePointRevoker
 	Compromiser       = request.Compromiser
 	Prover            = request.Prover
@@ -50,6 +51,7 @@ type Config struct {
 	RoleHolders request.RoleLister
 	// The other containment actions; a nil one is refused with a reason.
 	Disabler    Disabler
+	Passwords   PasswordResetter
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
 	// Prover reads users back after their actions; SignIns serves the
@@ -100,7 +102,7 @@ func New(cfg Config) (*Bot, error) {
 	flow, err := request.New(request.Config{
 		Policy: cfg.Policy, Store: cfg.Store, Messenger: a, Groups: a, Profiles: a,
 		Directory: cfg.Directory, Revoker: cfg.Revoker, Lister: cfg.Lister, BulkRevoker: cfg.BulkRevoker, Counter: cfg.Counter, RoleHolders: cfg.RoleHolders,
-		Disabler: cfg.Disabler, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
+		Disabler: cfg.Disabler, Passwords: cfg.Passwords, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
 		Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
 		Log: cfg.Log, Now: cfg.Now, Metrics: cfg.Metrics,
 		Workers: cfg.Workers, QueueSize: cfg.QueueSize, SweepEvery: cfg.SweepEvery, ReadBackWait: cfg.ReadBackWait,

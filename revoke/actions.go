@@ -2,6 +2,7 @@ package revoke
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -10,15 +11,17 @@ type Action string
 
 // The actions of the SPEC, named as in the policy file's `actions` key.
 const (
-	ActionDisable     Action = "disable"     // block sign-in (PATCH accountEnabled=false)
-	ActionSessions    Action = "sessions"    // revokeSignInSessions
-	ActionSharePoint  Action = "sharepoint"  // SharePoint Online's RevokeAllUserSessions
-	ActionCompromised Action = "compromised" // Identity Protection's confirmCompromised
+	ActionDisable       Action = "disable"        // block sign-in (PATCH accountEnabled=false)
+	ActionResetPassword Action = "reset-password" // a random password nobody sees, changed at next sign-in
+	ActionSessions      Action = "sessions"       // revokeSignInSessions
+	ActionSharePoint    Action = "sharepoint"     // SharePoint Online's RevokeAllUserSessions
+	ActionCompromised   Action = "compromised"    // Identity Protection's confirmCompromised
 )
 
-// Order is the order actions run in for each user: sign-in is blocked before
-// sessions end, so the attacker cannot sign straight back in.
-var Order = []Action{ActionDisable, ActionSessions, ActionSharePoint, ActionCompromised}
+// Order is the order actions run in for each user: sign-in is blocked and
+// the stolen password made useless before sessions end, so the attacker
+// cannot sign straight back in.
+var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionSharePoint, ActionCompromised}
 
 // ParseAction reads an action's name as the policy file writes it.
 func ParseAction(s string) (Action, error) {
@@ -27,7 +30,11 @@ func ParseAction(s string) (Action, error) {
 			return a, nil
 		}
 	}
-	return "", fmt.Errorf("unknown action %q (known: disable, sessions, sharepoint, compromised)", s)
+	known := make([]string, len(Order))
+	for i, a := range Order {
+		known[i] = string(a)
+	}
+	return "", fmt.Errorf("unknown action %q (known: %s)", s, strings.Join(known, ", "))
 }
 
 // Permission is the application permission an action needs, beyond

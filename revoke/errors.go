@@ -22,6 +22,7 @@ const (
 	KindBadRequest             // Graph refused the request as malformed
 	KindSynced                 // the account is mastered on-premises: change it there
 	KindUnlicensed             // the tenant lacks the licence the call needs (Entra ID P2)
+	KindFederated              // the user's domain is federated: its password lives with the identity provider
 )
 
 // Error is a Graph failure with what a person needs to act on it.

@@ -25,6 +25,7 @@ func (p Permission) String() string { return p.Name + " (" + p.ID + ")" }
 var (
 	PermUserRead              = Permission{"User.Read.All", "df021288-bdef-4463-88db-98f22de89214", GraphAppID}
 	PermRevokeSessions        = Permission{"User.RevokeSessions.All", "77f3a031-c388-4f99-b373-dc68676a979e", GraphAppID}
+	PermPasswordProfile       = Permission{"User-PasswordProfile.ReadWrite.All", "cc117bb9-00cf-4eb8-b580-ea2a878fe8f7", GraphAppID}
 	PermEnableDisable         = Permission{"User.EnableDisableAccount.All", "3011c876-62b7-4ada-afa2-506cbbecc68c", GraphAppID}
 	PermRiskyUserWrite        = Permission{"IdentityRiskyUser.ReadWrite.All", "656f6061-f9fe-4807-9708-6a2e0934df76", GraphAppID}
 	PermAuditLogRead          = Permission{"AuditLog.Read.All", "b0afded3-3588-46d8-8b3d-9842eff778da", GraphAppID}
@@ -34,9 +35,21 @@ var (
 	PermSharePointFullControl = Permission{"Sites.FullControl.All", "678536fe-1083-478a-9c59-b99265e6b0d3", SharePointAppID}
 )
 
-// RolePrivilegedAuthAdmin is the role that lets an app disable, or reset the
-// password of, a user who holds an admin role.
-var RolePrivilegedAuthAdmin = DirectoryRole{"Privileged Authentication Administrator", "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"}
+// The directory roles some actions need on the app's service principal.
+var (
+	// RoleUserAdmin lets an app reset the password of a user without an
+	// admin role: the permission alone is refused.
+	RoleUserAdmin = DirectoryRole{"User Administrator", "fe930be7-5e62-47db-91af-98c3a49a38b1"}
+	// RolePrivilegedAuthAdmin lets an app disable, or reset the password
+	// of, a user who holds an admin role.
+	RolePrivilegedAuthAdmin = DirectoryRole{"Privileged Authentication Administrator", "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"}
+)
+
+// RoleNeed is a directory role and the targets that call for it.
+type RoleNeed struct {
+	Role DirectoryRole
+	For  string // e.g. "users who hold an admin role"
+}
 
 // DirectoryRole is an Entra built-in role the app's service principal must
 // hold for some targets, beyond its application permissions.
@@ -52,8 +65,7 @@ type DirectoryRole struct {
 type Need struct {
 	Feature     string // an Action's name, or a feature outside the actions
 	Permissions []Permission
-	Role        *DirectoryRole // nil: none
-	RoleFor     string         // which targets need Role
+	Roles       []RoleNeed // directory roles, and for which targets
 }
 
 // The features outside the containment actions.
@@ -68,7 +80,9 @@ const (
 var Needs = []Need{
 	{Feature: FeatureResolve, Permissions: []Permission{PermUserRead}},
 	{Feature: string(ActionDisable), Permissions: []Permission{PermEnableDisable},
-		Role: &RolePrivilegedAuthAdmin, RoleFor: "users who hold an admin role"},
+		Roles: []RoleNeed{{RolePrivilegedAuthAdmin, "users who hold an admin role"}}},
+	{Feature: string(ActionResetPassword), Permissions: []Permission{PermPasswordProfile},
+		Roles: []RoleNeed{{RoleUserAdmin, "every user"}, {RolePrivilegedAuthAdmin, "users who hold an admin role"}}},
 	{Feature: string(ActionSessions), Permissions: []Permission{PermRevokeSessions}},
 	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
 	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},

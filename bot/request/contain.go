@@ -40,8 +40,10 @@ func (t requestTarget) plainRevoke() bool {
 // actionsFor is the set of actions a /revoke runs: the policy's defaults,
 // those named on the command, and always sessions, in the order they run.
 func actionsFor(policy []string, c Command) []revoke.Action {
-	want := map[revoke.Action]bool{revoke.ActionSessions: true,
-		revoke.ActionDisable: c.Disable, revoke.ActionSharePoint: c.SharePoint, revoke.ActionCompromised: c.Compromised}
+	want := map[revoke.Action]bool{revoke.ActionSessions: true}
+	for _, a := range c.Actions {
+		want[a] = true
+	}
 	for _, a := range policy {
 		want[revoke.Action(a)] = true
 	}
@@ -59,6 +61,8 @@ func (b *executor) unavailable(a revoke.Action) string {
 	switch {
 	case a == revoke.ActionDisable && b.cfg.Disabler == nil:
 		return "Blocking sign-in (`--disable`) is not configured in this revokebot."
+	case a == revoke.ActionResetPassword && b.cfg.Passwords == nil:
+		return "Resetting passwords (`--reset-password`) is not configured in this revokebot."
 	case a == revoke.ActionSharePoint && b.cfg.SharePoint == nil:
 		return "SharePoint session revocation (`--sharepoint`) is not configured: its operator must set `SHAREPOINT_ADMIN_URL` (and a certificate credential)."
 	case a == revoke.ActionCompromised && b.cfg.Compromiser == nil:
@@ -72,6 +76,8 @@ func actionLine(a revoke.Action) string {
 	switch a {
 	case revoke.ActionDisable:
 		return "Block sign-in (`accountEnabled` = false)"
+	case revoke.ActionResetPassword:
+		return "Reset the password to a random one nobody sees, to be changed at next sign-in, so a stolen password stops working"
 	case revoke.ActionSessions:
 		return "Revoke all refresh tokens and session cookies (`revokeSignInSessions`)"
 	case revoke.ActionSharePoint:

@@ -22,10 +22,10 @@ func TestActionsFor(t *testing.T) {
 		{nil, Command{}, []revoke.Action{revoke.ActionSessions}},
 		{[]string{"sessions"}, Command{}, []revoke.Action{revoke.ActionSessions}},
 		// Named out of order, run in order: disable before sessions.
-		{nil, Command{Compromised: true, SharePoint: true, Disable: true},
+		{nil, Command{Actions: []revoke.Action{revoke.ActionCompromised, revoke.ActionSharePoint, revoke.ActionDisable}},
 			[]revoke.Action{revoke.ActionDisable, revoke.ActionSessions, revoke.ActionSharePoint, revoke.ActionCompromised}},
 		{[]string{"compromised", "disable"}, Command{}, []revoke.Action{revoke.ActionDisable, revoke.ActionSessions, revoke.ActionCompromised}},
-		{[]string{"disable"}, Command{Disable: true}, []revoke.Action{revoke.ActionDisable, revoke.ActionSessions}},
+		{[]string{"disable"}, Command{Actions: []revoke.Action{revoke.ActionDisable}}, []revoke.Action{revoke.ActionDisable, revoke.ActionSessions}},
 	} {
 		if got := actionsFor(tc.policy, tc.cmd); !slices.Equal(got, tc.want) {
 			t.Errorf("actionsFor(%v, %+v) = %v, want %v", tc.policy, tc.cmd, got, tc.want)

@@ -96,6 +96,24 @@ func (r *recorder) text(channel string) string {
 	return sb.String()
 }
 
+// everything is every message, card, edit, private answer and upload, with
+// their blocks, for looking for what must never be there.
+func (r *recorder) everything() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var sb strings.Builder
+	for _, p := range r.posts {
+		fmt.Fprintf(&sb, "%+v\n", p)
+	}
+	for _, p := range r.privates {
+		sb.WriteString(p + "\n")
+	}
+	for _, u := range r.uploads {
+		fmt.Fprintf(&sb, "%+v\n", u)
+	}
+	return sb.String()
+}
+
 func (r *recorder) private(user string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -222,6 +240,7 @@ type flow struct {
 	t       testing.TB
 	w       *Workflow
 	st      store.Store
+	dbPath  string // the SQLite file behind st
 	msg     *recorder
 	groups  *groups
 	revoker *actor
@@ -264,13 +283,14 @@ func newFlow(t testing.TB, tune func(*Config)) *flow {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "revokebot.db"))
+	dbPath := filepath.Join(t.TempDir(), "revokebot.db")
+	st, err := store.Open(ctx, "sqlite:"+dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	f := &flow{t: t, st: st, msg: &recorder{}, ctx: ctx, clock: &fakeClock{now: now},
+	f := &flow{t: t, st: st, dbPath: dbPath, msg: &recorder{}, ctx: ctx, clock: &fakeClock{now: now},
 		groups:  &groups{members: map[string][]string{"SRESP": {uGroupie}}},
 		revoker: &actor{at: now}, disable: &actor{at: now}, comp: &actor{at: now}}
 	cfg := Config{

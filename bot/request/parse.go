@@ -3,8 +3,11 @@ package request
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/revokebot/revokebot/revoke"
 )
 
 // CommandKind is what a /revoke text asks for.
@@ -48,14 +51,28 @@ func (t Target) String() string {
 // Command is the parsed text of a /revoke. Parse never fails: a mistake is a
 // Command of kind CmdInvalid whose Error says what to fix.
 type Command struct {
-	Kind        CommandKind
-	Targets     []Target
-	Disable     bool
-	SharePoint  bool
-	Compromised bool
-	Reason      string
-	RequestID   string
-	Error       string
+	Kind    CommandKind
+	Targets []Target
+	// Actions are those the command names with a flag, in the order they
+	// run and without repeats; sessions is never named, it always runs.
+	Actions   []revoke.Action
+	Reason    string
+	RequestID string
+	Error     string
+}
+
+// actionFlags are the actions a flag may name: every one but sessions.
+func actionFlags() []revoke.Action {
+	return slices.DeleteFunc(slices.Clone(revoke.Order), func(a revoke.Action) bool { return a == revoke.ActionSessions })
+}
+
+// optionsHelp lists the options for a reply to a mistyped one.
+func optionsHelp() string {
+	var b strings.Builder
+	for _, a := range actionFlags() {
+		b.WriteString("`--" + string(a) + "`, ")
+	}
+	return b.String() + "`--reason \"text\"`"
 }
 
 // MaxTargets is how many users one request may name.
@@ -118,13 +135,14 @@ func parseRevoke(words []string) Command {
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if strings.HasPrefix(w, "--") || strings.HasPrefix(w, "—") {
-			switch strings.ToLower(strings.TrimLeft(w, "-—")) {
-			case "disable":
-				c.Disable = true
-			case "sharepoint":
-				c.SharePoint = true
-			case "compromised":
-				c.Compromised = true
+			name := strings.ToLower(strings.TrimLeft(w, "-—"))
+			if a := revoke.Action(name); slices.Contains(actionFlags(), a) {
+				if !slices.Contains(c.Actions, a) {
+					c.Actions = append(c.Actions, a)
+				}
+				continue
+			}
+			switch name {
 			case "reason":
 				if i+1 >= len(words) {
 					return invalid("`--reason` needs a text after it, e.g. `--reason \"phishing INC-123\"`.")
@@ -135,7 +153,7 @@ func parseRevoke(words []string) Command {
 					return invalid(fmt.Sprintf("The reason is too long: %d characters, at most %d.", len(c.Reason), maxReason))
 				}
 			default:
-				return invalid(fmt.Sprintf("`%s` is not an option. Options: `--disable`, `--sharepoint`, `--compromised`, `--reason \"text\"`.", Escape(clip(w))))
+				return invalid(fmt.Sprintf("`%s` is not an option. Options: %s.", Escape(clip(w)), optionsHelp()))
 			}
 			continue
 		}
@@ -153,6 +171,13 @@ func parseRevoke(words []string) Command {
 	}
 	if len(c.Targets) > MaxTargets {
 		return invalid(fmt.Sprintf("At most %d users in one request; this names %d.", MaxTargets, len(c.Targets)))
+	}
+	named := c.Actions
+	c.Actions = nil
+	for _, a := range revoke.Order {
+		if slices.Contains(named, a) {
+			c.Actions = append(c.Actions, a)
+		}
 	}
 	return c
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/revokebot/revokebot/revoke"
 )
 
 func TestParse(t *testing.T) {
@@ -26,8 +28,9 @@ func TestParse(t *testing.T) {
 		{"<@U01ALICE|alice>", Command{Kind: CmdRevoke, Targets: []Target{{TargetSlackUser, "U01ALICE"}}}},
 		{"<@W01ALICE>", Command{Kind: CmdRevoke, Targets: []Target{{TargetSlackUser, "W01ALICE"}}}},
 		{"alice bob alice", Command{Kind: CmdRevoke, Targets: []Target{{TargetAlias, "alice"}, {TargetAlias, "bob"}}}},
-		{`alice --DISABLE --sharepoint --compromised --reason "phishing INC-42"`, Command{Kind: CmdRevoke,
-			Targets: []Target{{TargetAlias, "alice"}}, Disable: true, SharePoint: true, Compromised: true, Reason: "phishing INC-42"}},
+		{`alice --compromised --DISABLE --sharepoint --disable --reason "phishing INC-42"`, Command{Kind: CmdRevoke,
+			Targets: []Target{{TargetAlias, "alice"}}, Actions: []revoke.Action{revoke.ActionDisable, revoke.ActionSharePoint, revoke.ActionCompromised},
+			Reason: "phishing INC-42"}},
 		{"alice --reason “curly quotes”", Command{Kind: CmdRevoke, Targets: []Target{{TargetAlias, "alice"}}, Reason: "curly quotes"}},
 		{"All", Command{Kind: CmdAll}},
 		{"status RB-abcdefgh", Command{Kind: CmdStatus, RequestID: "rb-abcdefgh"}},

@@ -86,6 +86,12 @@ type Disabler interface {
 	DisableUser(ctx context.Context, userID string) (revoke.Result, error)
 }
 
+// PasswordResetter sets a user's password, to be changed at next sign-in.
+// The password passes through and is never kept.
+type PasswordResetter interface {
+	ResetPassword(ctx context.Context, userID, password string) (revoke.Result, error)
+}
+
 // SharePointRevoker ends a user's SharePoint Online and OneDrive sessions.
 type SharePointRevoker interface {
 	RevokeUserSessions(ctx context.Context, upn string) (revoke.SharePointState, error)

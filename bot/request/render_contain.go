@@ -79,7 +79,8 @@ func containButtons(c card) []Button {
 
 // actionList names actions in a sentence: "Block sign-in, revoke sessions".
 func actionList(as []revoke.Action) string {
-	short := map[revoke.Action]string{revoke.ActionDisable: "block sign-in", revoke.ActionSessions: "revoke sessions",
+	short := map[revoke.Action]string{revoke.ActionDisable: "block sign-in", revoke.ActionResetPassword: "reset the password",
+		revoke.ActionSessions:   "revoke sessions",
 		revoke.ActionSharePoint: "end SharePoint sessions", revoke.ActionCompromised: "mark compromised"}
 	parts := make([]string, len(as))
 	for i, a := range as {

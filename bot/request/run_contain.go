@@ -97,6 +97,12 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 			if res, err = b.cfg.Disabler.DisableUser(ctx, u.ID); err == nil {
 				o.Words = "Sign-in blocked at " + clock(res.At) + "."
 			}
+		case revoke.ActionResetPassword:
+			var res revoke.Result
+			if res, err = b.resetPassword(ctx, u.ID); err == nil {
+				o.Words = "Password reset to a random one nobody has seen, at " + clock(res.At) +
+					"; it must be changed at next sign-in. The user gets back in through self-service password reset or the help desk."
+			}
 		case revoke.ActionSessions:
 			var res revoke.Result
 			if res, err = b.cfg.Revoker.RevokeSessions(ctx, u.ID); err == nil {
@@ -131,6 +137,16 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 	return out
 }
 
+// resetPassword sets a fresh random password. It lives only in this call:
+// nothing returned, logged or recorded holds it.
+func (b *executor) resetPassword(ctx context.Context, userID string) (revoke.Result, error) {
+	pw, err := revoke.NewPassword()
+	if err != nil {
+		return revoke.Result{}, err
+	}
+	return b.cfg.Passwords.ResetPassword(ctx, userID, pw)
+}
+
 // errSharePointState marks a SharePoint answer that is not a success, whose
 // words are already in the outcome.
 var errSharePointState = fmt.Errorf("sharepoint did not revoke")
@@ -139,6 +155,8 @@ func actionName(a revoke.Action) string {
 	switch a {
 	case revoke.ActionDisable:
 		return "Blocking sign-in"
+	case revoke.ActionResetPassword:
+		return "Resetting the password"
 	case revoke.ActionSessions:
 		return "Revoking sessions"
 	case revoke.ActionSharePoint:
@@ -157,6 +175,14 @@ func describeAction(a revoke.Action, err error) string {
 		return "this account is synced from an on-premises directory, so Entra ID cannot change it: disable it in on-premises Active Directory (and let the sync run), then revoke its sessions again."
 	case revoke.KindUnlicensed:
 		return "Identity Protection needs a Microsoft Entra ID P2 licence in this tenant, which it does not have."
+	case revoke.KindFederated:
+		return "this user's domain is federated, so the password lives with the identity provider (AD FS or another): reset it there."
+	}
+	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindSynced {
+		return "this account is synced from an on-premises directory and the tenant does not write passwords back: reset it in on-premises Active Directory."
+	}
+	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindForbidden {
+		return "Graph refused (403). Resetting a password needs the application permission `User-PasswordProfile.ReadWrite.All` and the app holding the User Administrator role; a user who holds an admin role needs Privileged Authentication Administrator instead."
 	}
 	if a == revoke.ActionDisable && revoke.KindOf(err) == revoke.KindForbidden {
 		return describe(err) + " If the app has it, the user holds an admin role: disabling an administrator needs the app to hold a higher admin role (such as Privileged Authentication Administrator)."

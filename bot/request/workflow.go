@@ -37,6 +37,7 @@ type Config struct {
 	RoleHolders RoleLister
 	// The other containment actions; a nil one is refused with a reason.
 	Disabler    Disabler
+	Passwords   PasswordResetter
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
 	// Prover reads users back after their actions; SignIns serves the

@@ -114,7 +114,7 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 			continue // SharePoint's own token; see checkSharePoint
 		}
 		if can[a] {
-			yes = append(yes, string(a))
+			yes = append(yes, string(a)+rolesNote(a))
 			continue
 		}
 		no = append(no, fmt.Sprintf("%s (needs %s)", a, missingOf(roles, graph.ActionRoles(a))))
@@ -169,6 +169,20 @@ func checkSharePoint(ctx context.Context, cfg config) bot.CheckResult {
 		}
 	}
 	return bot.CheckResult{Name: "sharepoint permissions", OK: true, Detail: "token roles include " + strings.Join(sharepoint.RequiredRoles, ", ") + "; --sharepoint can run"}
+}
+
+// rolesNote says which directory roles an action also needs: a token's
+// roles claim holds application permissions only, so check cannot see them.
+func rolesNote(a revoke.Action) string {
+	n, _ := revoke.NeedOf(string(a))
+	if len(n.Roles) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, r := range n.Roles {
+		parts = append(parts, r.Role.Name+" for "+r.For)
+	}
+	return " (if the app holds the directory roles " + strings.Join(parts, ", ") + ", which the token does not show)"
 }
 
 // withID names a Graph permission with its app role ID, which the app

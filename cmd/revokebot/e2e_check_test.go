@@ -36,7 +36,7 @@ func TestCheckPasses(t *testing.T) {
 	for _, want := range []string{"ok    policy file", "ok    store sqlite: ", "does not exist yet", "ok    slack bot token: @revokebot",
 		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write, channels:history, groups:history", "ok    slack app token",
 		"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT", "ok    graph permissions: token roles include User.RevokeSessions.All and User.Read.All",
-		"ok    graph read", "ok    graph actions: can: disable, sessions, compromised, sign-in watch, privileged accounts first; cannot: nothing",
+		"ok    graph read", "ok    graph actions: can: disable (if the app holds the directory roles Privileged Authentication Administrator for users who hold an admin role, which the token does not show), reset-password (if the app holds the directory roles User Administrator for every user, Privileged Authentication Administrator for users who hold an admin role, which the token does not show), sessions, compromised, sign-in watch, privileged accounts first; cannot: nothing",
 		"ok    sharepoint permissions: token roles include Sites.FullControl.All"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
@@ -89,7 +89,7 @@ func TestCheckFails(t *testing.T) {
 		"/invite @revokebot",
 		"FAIL  graph permissions: token roles: User.Read.All; missing User.RevokeSessions.All (77f3a031-c388-4f99-b373-dc68676a979e) — fix: grant",
 		"FAIL  graph read: read users: HTTP 401",
-		"FAIL  graph actions: can: nothing; cannot: disable (needs User.EnableDisableAccount.All (3011c876-62b7-4ada-afa2-506cbbecc68c)), sessions (needs User.RevokeSessions.All (77f3a031-c388-4f99-b373-dc68676a979e))",
+		"FAIL  graph actions: can: nothing; cannot: disable (needs User.EnableDisableAccount.All (3011c876-62b7-4ada-afa2-506cbbecc68c)), reset-password (needs User-PasswordProfile.ReadWrite.All (cc117bb9-00cf-4eb8-b580-ea2a878fe8f7)), sessions (needs User.RevokeSessions.All (77f3a031-c388-4f99-b373-dc68676a979e))",
 		"the policy makes sessions a default",
 		"FAIL  sharepoint token: ",
 		"ok    incident channel C0INCIDENT",

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +16,7 @@ import (
 	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakesharepoint"
 	"github.com/revokebot/revokebot/internal/fakeslack"
+	"github.com/revokebot/revokebot/revoke"
 )
 
 // Sandbox credentials: they open nothing but the in-process fakes.
@@ -24,8 +27,23 @@ const (
 	// needs for every action, so that `revokebot check` can be run against
 	// the sandbox.
 	sandboxSharePointToken = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2NvbnRvc28tYWRtaW4uc2hhcmVwb2ludC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiU2l0ZXMuRnVsbENvbnRyb2wuQWxsIl19.sandbox"
-	sandboxGraphToken      = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiVXNlci5SZWFkLkFsbCIsIlVzZXIuUmV2b2tlU2Vzc2lvbnMuQWxsIiwiVXNlci5FbmFibGVEaXNhYmxlQWNjb3VudC5BbGwiLCJJZGVudGl0eVJpc2t5VXNlci5SZWFkV3JpdGUuQWxsIiwiQXVkaXRMb2cuUmVhZC5BbGwiLCJSb2xlTWFuYWdlbWVudC5SZWFkLkRpcmVjdG9yeSIsIlJvbGVFbGlnaWJpbGl0eVNjaGVkdWxlLlJlYWQuRGlyZWN0b3J5IiwiR3JvdXBNZW1iZXIuUmVhZC5BbGwiXX0.sandbox"
 )
+
+// sandboxGraphToken is an unsigned JWT whose roles claim holds every Graph
+// permission revoke.Needs names, so that `revokebot check` passes against
+// the sandbox and stays in step with the table.
+var sandboxGraphToken = func() string {
+	var roles []string
+	for _, n := range revoke.Needs {
+		for _, p := range n.Permissions {
+			if p.Resource == revoke.GraphAppID {
+				roles = append(roles, p.Name)
+			}
+		}
+	}
+	claims, _ := json.Marshal(map[string]any{"aud": "https://graph.microsoft.com", "tid": "sandbox", "roles": roles})
+	return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + base64.RawURLEncoding.EncodeToString(claims) + ".sandbox"
+}()
 
 // sandbox is a fake Slack workspace and a fake Entra tenant on 127.0.0.1,
 // with the environment that points revokebot at them. The demo and the
@@ -46,6 +64,8 @@ func newSandbox(dir, policy string, slackOpts fakeslack.Options) (*sandbox, erro
 		SharePoint: fakesharepoint.New(fakesharepoint.Options{Token: sandboxSharePointToken}),
 		Dir:        dir,
 	}
+	// The role the README has deployers give the app for --reset-password.
+	s.Graph.SetAppDirectoryRoles(fakegraph.RoleUserAdministrator)
 	policyPath := filepath.Join(dir, "revokebot.yaml")
 	if err := os.WriteFile(policyPath, []byte(policy), 0o600); err != nil {
 		s.Close()

@@ -28,6 +28,7 @@ type containState struct {
 	grants      []*grantRecord // insertion order, which is the paging order
 	nextGrant   int64
 	appRoles    map[string]bool // lower-cased role template ids the app holds
+	onPassword  func(userID, password string)
 	resets      map[string]int
 	forceChange map[string]bool
 	risk        map[string]*riskRecord

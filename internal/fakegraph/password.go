@@ -55,6 +55,16 @@ func (s *Server) SetAppDirectoryRoles(roles ...string) {
 	}
 }
 
+// OnPasswordSet calls fn with each password the fake accepts, as it is
+// accepted: the one place a test can learn a password the bot generated,
+// to look for it where it must never be. fn runs under the server's lock
+// and must not call the server.
+func (s *Server) OnPasswordSet(fn func(userID, password string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cs.onPassword = fn
+}
+
 // PasswordResets returns how many PATCHes set a new password for the user
 // whose id or userPrincipalName is key. The fake never keeps the password.
 func (s *Server) PasswordResets(key string) int {
@@ -149,6 +159,9 @@ func (s *Server) recordPasswordChange(u *User, pc *passwordChange) {
 		return
 	}
 	s.cs.resets[id]++
+	if s.cs.onPassword != nil {
+		s.cs.onPassword(u.ID, *pc.password)
+	}
 	if r := s.cs.risk[id]; r != nil && (r.state == "atRisk" || r.state == "confirmedCompromised") {
 		s.setRisk(id, "none", "remediated", "adminGeneratedTemporaryPassword")
 	}
