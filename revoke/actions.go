@@ -14,6 +14,7 @@ const (
 	ActionDisable       Action = "disable"        // block sign-in (PATCH accountEnabled=false)
 	ActionResetPassword Action = "reset-password" // a random password nobody sees, changed at next sign-in
 	ActionSessions      Action = "sessions"       // revokeSignInSessions
+	ActionMFA           Action = "mfa"            // remove every authentication method but the password
 	ActionSharePoint    Action = "sharepoint"     // SharePoint Online's RevokeAllUserSessions
 	ActionCompromised   Action = "compromised"    // Identity Protection's confirmCompromised
 )
@@ -21,7 +22,7 @@ const (
 // Order is the order actions run in for each user: sign-in is blocked and
 // the stolen password made useless before sessions end, so the attacker
 // cannot sign straight back in.
-var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionSharePoint, ActionCompromised}
+var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionSharePoint, ActionCompromised}
 
 // ParseAction reads an action's name as the policy file writes it.
 func ParseAction(s string) (Action, error) {

@@ -25,6 +25,7 @@ func (p Permission) String() string { return p.Name + " (" + p.ID + ")" }
 var (
 	PermUserRead              = Permission{"User.Read.All", "df021288-bdef-4463-88db-98f22de89214", GraphAppID}
 	PermRevokeSessions        = Permission{"User.RevokeSessions.All", "77f3a031-c388-4f99-b373-dc68676a979e", GraphAppID}
+	PermAuthMethodsWrite      = Permission{"UserAuthenticationMethod.ReadWrite.All", "50483e42-d915-4231-9639-7fdb7fd190e5", GraphAppID}
 	PermPasswordProfile       = Permission{"User-PasswordProfile.ReadWrite.All", "cc117bb9-00cf-4eb8-b580-ea2a878fe8f7", GraphAppID}
 	PermEnableDisable         = Permission{"User.EnableDisableAccount.All", "3011c876-62b7-4ada-afa2-506cbbecc68c", GraphAppID}
 	PermRiskyUserWrite        = Permission{"IdentityRiskyUser.ReadWrite.All", "656f6061-f9fe-4807-9708-6a2e0934df76", GraphAppID}
@@ -84,6 +85,9 @@ var Needs = []Need{
 	{Feature: string(ActionResetPassword), Permissions: []Permission{PermPasswordProfile},
 		Roles: []RoleNeed{{RoleUserAdmin, "every user"}, {RolePrivilegedAuthAdmin, "users who hold an admin role"}}},
 	{Feature: string(ActionSessions), Permissions: []Permission{PermRevokeSessions}},
+	// Listing the methods for the card needs only the read permission,
+	// which this one includes.
+	{Feature: string(ActionMFA), Permissions: []Permission{PermAuthMethodsWrite}},
 	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
 	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},
 	{Feature: FeatureWatch, Permissions: []Permission{PermAuditLogRead}},

@@ -42,7 +42,8 @@ func (b *intake) handleRevoke(ctx context.Context, cmd CommandEvent, parsed Comm
 		reply(strings.Join(unresolved, "\n") + " Nothing was revoked.")
 		return
 	}
-	t := requestTarget{User: users[0], Actions: actions, Reason: parsed.Reason, Unresolved: unresolved}
+	t := requestTarget{User: users[0], Actions: actions, Reason: parsed.Reason, Unresolved: unresolved,
+		Listed: b.exec.listBeforeCard(ctx, users, actions)}
 	if len(users) > 1 {
 		t.Users = users
 	}

@@ -17,6 +17,9 @@ type requestTarget struct {
 	Reason     string          `json:"reason,omitempty"`
 	Unresolved []string        `json:"unresolved,omitempty"` // targets not found, in words
 	All        *preview        `json:"all,omitempty"`
+	// Listed is what the card showed would be removed, by user ID: what
+	// the actions find beyond it is reported as new since the card.
+	Listed map[string]userListing `json:"listed,omitempty"`
 }
 
 func targetsOf(r store.Request) requestTarget {
@@ -63,6 +66,8 @@ func (b *executor) unavailable(a revoke.Action) string {
 		return "Blocking sign-in (`--disable`) is not configured in this revokebot."
 	case a == revoke.ActionResetPassword && b.cfg.Passwords == nil:
 		return "Resetting passwords (`--reset-password`) is not configured in this revokebot."
+	case a == revoke.ActionMFA && b.cfg.Methods == nil:
+		return "Removing authentication methods (`--mfa`) is not configured in this revokebot."
 	case a == revoke.ActionSharePoint && b.cfg.SharePoint == nil:
 		return "SharePoint session revocation (`--sharepoint`) is not configured: its operator must set `SHAREPOINT_ADMIN_URL` (and a certificate credential)."
 	case a == revoke.ActionCompromised && b.cfg.Compromiser == nil:
@@ -80,6 +85,8 @@ func actionLine(a revoke.Action) string {
 		return "Reset the password to a random one nobody sees, to be changed at next sign-in, so a stolen password stops working"
 	case revoke.ActionSessions:
 		return "Revoke all refresh tokens and session cookies (`revokeSignInSessions`)"
+	case revoke.ActionMFA:
+		return "Remove every authentication method except the password (an attacker's own authenticator, phone or key among them)"
 	case revoke.ActionSharePoint:
 		return "End SharePoint Online and OneDrive sessions (`RevokeAllUserSessions`)"
 	case revoke.ActionCompromised:

@@ -86,6 +86,13 @@ type Disabler interface {
 	DisableUser(ctx context.Context, userID string) (revoke.Result, error)
 }
 
+// MethodRemover lists and removes a user's authentication methods; the
+// password is never removed, and the default method goes last.
+type MethodRemover interface {
+	AuthMethods(ctx context.Context, userID string) ([]revoke.Method, error)
+	RemoveAuthMethods(ctx context.Context, userID string, ms []revoke.Method) (removed []revoke.Method, failed map[string]error)
+}
+
 // PasswordResetter sets a user's password, to be changed at next sign-in.
 // The password passes through and is never kept.
 type PasswordResetter interface {

@@ -22,7 +22,7 @@ func renderContainCard(c card) (string, []Block) {
 		section((fmt.Sprintf("<@%s> asks to contain these accounts:", c.Requester))),
 	}
 	for _, u := range t.Users {
-		blocks = append(blocks, section((userLine(u))))
+		blocks = append(blocks, section(clipSection(userLine(u)+listingLines(t.Listed[u.ID], t.Actions))))
 	}
 	var acts strings.Builder
 	acts.WriteString("*Actions, in this order, for each user*")
@@ -80,7 +80,7 @@ func containButtons(c card) []Button {
 // actionList names actions in a sentence: "Block sign-in, revoke sessions".
 func actionList(as []revoke.Action) string {
 	short := map[revoke.Action]string{revoke.ActionDisable: "block sign-in", revoke.ActionResetPassword: "reset the password",
-		revoke.ActionSessions:   "revoke sessions",
+		revoke.ActionSessions: "revoke sessions", revoke.ActionMFA: "remove authentication methods",
 		revoke.ActionSharePoint: "end SharePoint sessions", revoke.ActionCompromised: "mark compromised"}
 	parts := make([]string, len(as))
 	for i, a := range as {

@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -55,7 +56,7 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			outs[i] = b.containUser(ctx, u, t.Actions)
+			outs[i] = b.containUser(ctx, u, t.Actions, t.Listed[u.ID])
 			// Recorded as soon as known: a crash before the end still
 			// leaves each finished user's outcome in the audit log.
 			_, _ = b.tell.append(ctx, b.tell.event(req, EvOutcome, systemActor, userReport(outs[i])), b.tell.tells(nil, false, false))
@@ -79,7 +80,7 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 }
 
 // containUser runs the actions on one user, in order.
-func (b *executor) containUser(ctx context.Context, u revoke.User, actions []revoke.Action) userOutcome {
+func (b *executor) containUser(ctx context.Context, u revoke.User, actions []revoke.Action, shown userListing) userOutcome {
 	out := userOutcome{User: u}
 	for _, a := range actions {
 		o := actionOutcome{Action: a}
@@ -113,6 +114,8 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 				}
 			}
 			b.m.Revocation(map[bool]string{true: "succeeded", false: "failed"}[err == nil])
+		case revoke.ActionMFA:
+			o.Words, err = b.removeMethods(ctx, u.ID, shown)
 		case revoke.ActionSharePoint:
 			var st revoke.SharePointState
 			if st, err = b.cfg.SharePoint.RevokeUserSessions(ctx, u.UPN); err == nil {
@@ -128,7 +131,11 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 			}
 		}
 		o.OK = err == nil
-		if err != nil && err != errSharePointState {
+		var partial *partialError
+		if errors.As(err, &partial) {
+			b.log.Warn("containment action partly failed", "action", string(a), "target", u.ID, "error", err)
+			o.Words = actionName(a) + " partly failed. " + partial.words
+		} else if err != nil && err != errSharePointState {
 			b.log.Warn("containment action failed", "action", string(a), "target", u.ID, "error", err)
 			o.Words = actionName(a) + " failed: " + describeAction(a, err)
 		}
@@ -157,6 +164,8 @@ func actionName(a revoke.Action) string {
 		return "Blocking sign-in"
 	case revoke.ActionResetPassword:
 		return "Resetting the password"
+	case revoke.ActionMFA:
+		return "Removing authentication methods"
 	case revoke.ActionSessions:
 		return "Revoking sessions"
 	case revoke.ActionSharePoint:

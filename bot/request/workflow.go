@@ -38,6 +38,7 @@ type Config struct {
 	// The other containment actions; a nil one is refused with a reason.
 	Disabler    Disabler
 	Passwords   PasswordResetter
+	Methods     MethodRemover
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
 	// Prover reads users back after their actions; SignIns serves the

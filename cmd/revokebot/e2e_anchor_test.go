@@ -77,8 +77,14 @@ func anchorEnvWith(t *testing.T, opts ...envOption) (*env, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := len(e.auditLines(" · #")); int64(lines) != head {
-		t.Fatalf("%d records but %d audit channel lines", head, lines)
+	// Every record reaches the channel at least once; a retried delivery
+	// may post one twice.
+	shown := map[string]bool{}
+	for _, l := range e.auditLines(" · #") {
+		shown[strings.Fields(l[strings.Index(l, " · #")+len(" · #"):])[0]] = true
+	}
+	if int64(len(shown)) != head {
+		t.Fatalf("%d records but %d in the audit channel", head, len(shown))
 	}
 	return e, int(head)
 }
@@ -136,7 +142,7 @@ func TestAuditVerifySlack(t *testing.T) {
 		e, _, n := anchorEnv(t)
 		code, out := e.audit("verify", "--slack")
 		if code != 0 || !strings.Contains(out, "audit log intact: "+strconv.Itoa(n)+" records") ||
-			!strings.Contains(out, "audit channel C0AUDIT agrees with the log: "+strconv.Itoa(n)+" lines, up to the head #"+strconv.Itoa(n)) {
+			!strings.Contains(out, "audit channel C0AUDIT agrees with the log: ") || !strings.Contains(out, " lines, up to the head #"+strconv.Itoa(n)) {
 			t.Fatalf("exit %d:\n%s", code, out)
 		}
 		// What a person posts in the channel is not the bot's record.

@@ -1,0 +1,186 @@
+package request
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/revokebot/revokebot/revoke"
+)
+
+// userListing is what the card shows will be removed from one user, read
+// before the card is posted.
+type userListing struct {
+	Methods []revoke.Method `json:"methods,omitempty"`
+	// MethodsError says why the methods could not be listed; the action
+	// still runs and lists them again.
+	MethodsError string `json:"methods_error,omitempty"`
+}
+
+// Listing bounds: the lookups of a card run together, a few at a time, and
+// the card waits for them at most listWait (Graph's methods listing may
+// take up to a minute; the responder should not).
+const (
+	listParallel = 8
+	listWait     = 10 * time.Second
+)
+
+// listBeforeCard reads, for every user, what the request's listing actions
+// will remove. Nil when no action lists anything.
+func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, actions []revoke.Action) map[string]userListing {
+	if !slices.Contains(actions, revoke.ActionMFA) || b.cfg.Methods == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, listWait)
+	defer cancel()
+	out := make(map[string]userListing, len(users))
+	var mu sync.Mutex
+	sem := make(chan struct{}, listParallel)
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var l userListing
+			ms, err := b.cfg.Methods.AuthMethods(ctx, u.ID)
+			if err != nil {
+				l.MethodsError = describe(err)
+			}
+			l.Methods = removable(ms)
+			mu.Lock()
+			out[u.ID] = l
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// removable leaves the password out: it is never removed.
+func removable(ms []revoke.Method) []revoke.Method {
+	return slices.DeleteFunc(slices.Clone(ms), revoke.Method.Password)
+}
+
+// listingLines words, under a user's line on the card, what will be removed.
+func listingLines(l userListing, actions []revoke.Action) string {
+	if !slices.Contains(actions, revoke.ActionMFA) {
+		return ""
+	}
+	switch {
+	case l.MethodsError != "":
+		return "\n:grey_question: Authentication methods could not be listed (" + l.MethodsError + "); they are listed again when the actions run."
+	case len(l.Methods) == 0:
+		return "\nAuthentication methods to remove: none besides the password."
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\nAuthentication methods to remove (%d; the password stays):", len(l.Methods))
+	for _, m := range l.Methods {
+		sb.WriteString("\n• " + methodWords(m))
+	}
+	return sb.String()
+}
+
+// methodWords names a method for a person: type, label, when registered.
+func methodWords(m revoke.Method) string {
+	s := Escape(methodType(m.Type))
+	if m.Label != "" && m.Label != methodType(m.Type) {
+		s += ": " + Escape(m.Label)
+	}
+	if !m.Created.IsZero() {
+		s += ", registered " + m.Created.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return s
+}
+
+func methodType(t string) string {
+	switch t {
+	case "phone":
+		return "phone"
+	case "email":
+		return "e-mail"
+	case "fido2":
+		return "FIDO2 security key"
+	case "microsoftAuthenticator":
+		return "Microsoft Authenticator"
+	case "softwareOath":
+		return "software OATH token"
+	case "temporaryAccessPass":
+		return "Temporary Access Pass"
+	case "windowsHelloForBusiness":
+		return "Windows Hello for Business"
+	case "platformCredential":
+		return "platform credential"
+	}
+	return t
+}
+
+// sectionLimit is Slack's ceiling on a section's text.
+const sectionLimit = 3000
+
+// clipSection keeps a card section within Slack's limit, saying so.
+func clipSection(s string) string {
+	if len([]rune(s)) <= sectionLimit {
+		return s
+	}
+	const more = "\n… and more: the thread lists everything removed."
+	return clipRunes(s, sectionLimit-len([]rune(more))-1) + more
+}
+
+// removeMethods lists the user's methods again and removes every one but
+// the password: the words say what was removed, what was new since the
+// card, and what failed and why.
+func (b *executor) removeMethods(ctx context.Context, userID string, shown userListing) (string, error) {
+	ms, err := b.cfg.Methods.AuthMethods(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	ms = removable(ms)
+	if len(ms) == 0 {
+		return "No authentication method to remove besides the password.", nil
+	}
+	removed, failed := b.cfg.Methods.RemoveAuthMethods(ctx, userID, ms)
+	wasShown := map[string]bool{}
+	for _, m := range shown.Methods {
+		wasShown[m.ID] = true
+	}
+	var sb strings.Builder
+	if len(removed) > 0 {
+		fmt.Fprintf(&sb, "Removed %s:", plural(len(removed), "authentication method"))
+		for _, m := range removed {
+			sb.WriteString("\n• " + methodWords(m) + " (`" + Escape(m.ID) + "`)")
+			if shown.MethodsError == "" && !wasShown[m.ID] {
+				sb.WriteString(" :new: new since the card")
+			}
+		}
+	}
+	if len(failed) == 0 {
+		return sb.String(), nil
+	}
+	if sb.Len() > 0 {
+		sb.WriteString("\n")
+	}
+	fmt.Fprintf(&sb, "Could not remove %s:", plural(len(failed), "authentication method"))
+	var first error
+	for _, m := range ms {
+		if err := failed[m.ID]; err != nil {
+			sb.WriteString("\n• " + methodWords(m) + ": " + describe(err))
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return sb.String(), &partialError{words: sb.String(), err: first}
+}
+
+// partialError is an action that did part of its work: its words already
+// say what was and was not done.
+type partialError struct {
+	words string
+	err   error
+}
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
