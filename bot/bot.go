@@ -24,6 +24,7 @@ type (
 	Disabler          = request.Disabler
 	PasswordResetter  = request.PasswordResetter
 	MethodRemover     = request.MethodRemover
+	GrantRemover      = request.GrantRemover
 	SharePointRevoker = request.SharePointRevoker
 	Compromiser       = request.Compromiser
 	Prover            = request.Prover
@@ -54,6 +55,7 @@ type Config struct {
 	Disabler    Disabler
 	Passwords   PasswordResetter
 	Methods     MethodRemover
+	Grants      GrantRemover
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
 	// Prover reads users back after their actions; SignIns serves the
@@ -104,7 +106,7 @@ func New(cfg Config) (*Bot, error) {
 	flow, err := request.New(request.Config{
 		Policy: cfg.Policy, Store: cfg.Store, Messenger: a, Groups: a, Profiles: a,
 		Directory: cfg.Directory, Revoker: cfg.Revoker, Lister: cfg.Lister, BulkRevoker: cfg.BulkRevoker, Counter: cfg.Counter, RoleHolders: cfg.RoleHolders,
-		Disabler: cfg.Disabler, Passwords: cfg.Passwords, Methods: cfg.Methods, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
+		Disabler: cfg.Disabler, Passwords: cfg.Passwords, Methods: cfg.Methods, Grants: cfg.Grants, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
 		Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
 		Log: cfg.Log, Now: cfg.Now, Metrics: cfg.Metrics,
 		Workers: cfg.Workers, QueueSize: cfg.QueueSize, SweepEvery: cfg.SweepEvery, ReadBackWait: cfg.ReadBackWait,

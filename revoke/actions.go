@@ -15,6 +15,7 @@ const (
 	ActionResetPassword Action = "reset-password" // a random password nobody sees, changed at next sign-in
 	ActionSessions      Action = "sessions"       // revokeSignInSessions
 	ActionMFA           Action = "mfa"            // remove every authentication method but the password
+	ActionConsents      Action = "consents"       // remove the delegated grants the user gave apps
 	ActionSharePoint    Action = "sharepoint"     // SharePoint Online's RevokeAllUserSessions
 	ActionCompromised   Action = "compromised"    // Identity Protection's confirmCompromised
 )
@@ -22,7 +23,7 @@ const (
 // Order is the order actions run in for each user: sign-in is blocked and
 // the stolen password made useless before sessions end, so the attacker
 // cannot sign straight back in.
-var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionSharePoint, ActionCompromised}
+var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionConsents, ActionSharePoint, ActionCompromised}
 
 // ParseAction reads an action's name as the policy file writes it.
 func ParseAction(s string) (Action, error) {

@@ -26,6 +26,9 @@ var (
 	PermUserRead              = Permission{"User.Read.All", "df021288-bdef-4463-88db-98f22de89214", GraphAppID}
 	PermRevokeSessions        = Permission{"User.RevokeSessions.All", "77f3a031-c388-4f99-b373-dc68676a979e", GraphAppID}
 	PermAuthMethodsWrite      = Permission{"UserAuthenticationMethod.ReadWrite.All", "50483e42-d915-4231-9639-7fdb7fd190e5", GraphAppID}
+	PermGrantsWrite           = Permission{"DelegatedPermissionGrant.ReadWrite.All", "8e8e4742-1d95-4f68-9d56-6ee75648c72a", GraphAppID}
+	PermDirectoryRead         = Permission{"Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61", GraphAppID}
+	PermAppsRead              = Permission{"Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", GraphAppID}
 	PermPasswordProfile       = Permission{"User-PasswordProfile.ReadWrite.All", "cc117bb9-00cf-4eb8-b580-ea2a878fe8f7", GraphAppID}
 	PermEnableDisable         = Permission{"User.EnableDisableAccount.All", "3011c876-62b7-4ada-afa2-506cbbecc68c", GraphAppID}
 	PermRiskyUserWrite        = Permission{"IdentityRiskyUser.ReadWrite.All", "656f6061-f9fe-4807-9708-6a2e0934df76", GraphAppID}
@@ -88,6 +91,8 @@ var Needs = []Need{
 	// Listing the methods for the card needs only the read permission,
 	// which this one includes.
 	{Feature: string(ActionMFA), Permissions: []Permission{PermAuthMethodsWrite}},
+	// Deleting, listing the user's grants, and naming their apps.
+	{Feature: string(ActionConsents), Permissions: []Permission{PermGrantsWrite, PermDirectoryRead, PermAppsRead}},
 	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
 	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},
 	{Feature: FeatureWatch, Permissions: []Permission{PermAuditLogRead}},

@@ -17,7 +17,9 @@ type userListing struct {
 	Methods []revoke.Method `json:"methods,omitempty"`
 	// MethodsError says why the methods could not be listed; the action
 	// still runs and lists them again.
-	MethodsError string `json:"methods_error,omitempty"`
+	MethodsError string         `json:"methods_error,omitempty"`
+	Grants       []revoke.Grant `json:"grants,omitempty"`
+	GrantsError  string         `json:"grants_error,omitempty"`
 }
 
 // Listing bounds: the lookups of a card run together, a few at a time, and
@@ -31,7 +33,9 @@ const (
 // listBeforeCard reads, for every user, what the request's listing actions
 // will remove. Nil when no action lists anything.
 func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, actions []revoke.Action) map[string]userListing {
-	if !slices.Contains(actions, revoke.ActionMFA) || b.cfg.Methods == nil {
+	mfa := slices.Contains(actions, revoke.ActionMFA) && b.cfg.Methods != nil
+	consents := slices.Contains(actions, revoke.ActionConsents) && b.cfg.Grants != nil
+	if !mfa && !consents {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, listWait)
@@ -45,11 +49,20 @@ func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, acti
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			var l userListing
-			ms, err := b.cfg.Methods.AuthMethods(ctx, u.ID)
-			if err != nil {
-				l.MethodsError = describe(err)
+			if mfa {
+				ms, err := b.cfg.Methods.AuthMethods(ctx, u.ID)
+				if err != nil {
+					l.MethodsError = describe(err)
+				}
+				l.Methods = removable(ms)
 			}
-			l.Methods = removable(ms)
+			if consents {
+				gs, err := b.cfg.Grants.Grants(ctx, u.ID)
+				if err != nil {
+					l.GrantsError = describe(err)
+				}
+				l.Grants = gs
+			}
 			mu.Lock()
 			out[u.ID] = l
 			mu.Unlock()
@@ -66,9 +79,17 @@ func removable(ms []revoke.Method) []revoke.Method {
 
 // listingLines words, under a user's line on the card, what will be removed.
 func listingLines(l userListing, actions []revoke.Action) string {
-	if !slices.Contains(actions, revoke.ActionMFA) {
-		return ""
+	s := ""
+	if slices.Contains(actions, revoke.ActionMFA) {
+		s += methodLines(l)
 	}
+	if slices.Contains(actions, revoke.ActionConsents) {
+		s += grantLines(l)
+	}
+	return s
+}
+
+func methodLines(l userListing) string {
 	switch {
 	case l.MethodsError != "":
 		return "\n:grey_question: Authentication methods could not be listed (" + l.MethodsError + "); they are listed again when the actions run."

@@ -93,6 +93,13 @@ type MethodRemover interface {
 	RemoveAuthMethods(ctx context.Context, userID string, ms []revoke.Method) (removed []revoke.Method, failed map[string]error)
 }
 
+// GrantRemover lists and removes the delegated permission grants a user
+// gave apps (consent type Principal).
+type GrantRemover interface {
+	Grants(ctx context.Context, userID string) ([]revoke.Grant, error)
+	DeleteGrant(ctx context.Context, grantID string) error
+}
+
 // PasswordResetter sets a user's password, to be changed at next sign-in.
 // The password passes through and is never kept.
 type PasswordResetter interface {

@@ -116,6 +116,8 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 			b.m.Revocation(map[bool]string{true: "succeeded", false: "failed"}[err == nil])
 		case revoke.ActionMFA:
 			o.Words, err = b.removeMethods(ctx, u.ID, shown)
+		case revoke.ActionConsents:
+			o.Words, err = b.removeGrants(ctx, u.ID, shown)
 		case revoke.ActionSharePoint:
 			var st revoke.SharePointState
 			if st, err = b.cfg.SharePoint.RevokeUserSessions(ctx, u.UPN); err == nil {
@@ -166,6 +168,8 @@ func actionName(a revoke.Action) string {
 		return "Resetting the password"
 	case revoke.ActionMFA:
 		return "Removing authentication methods"
+	case revoke.ActionConsents:
+		return "Removing app consents"
 	case revoke.ActionSessions:
 		return "Revoking sessions"
 	case revoke.ActionSharePoint:

@@ -39,6 +39,7 @@ type Config struct {
 	Disabler    Disabler
 	Passwords   PasswordResetter
 	Methods     MethodRemover
+	Grants      GrantRemover
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
 	// Prover reads users back after their actions; SignIns serves the

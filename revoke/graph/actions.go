@@ -9,7 +9,7 @@ import (
 
 // graphActions are the containment actions this package carries out, in
 // revoke.Order; sharepoint goes through SharePoint's own API.
-var graphActions = []revoke.Action{revoke.ActionDisable, revoke.ActionResetPassword, revoke.ActionSessions, revoke.ActionMFA, revoke.ActionCompromised}
+var graphActions = []revoke.Action{revoke.ActionDisable, revoke.ActionResetPassword, revoke.ActionSessions, revoke.ActionMFA, revoke.ActionConsents, revoke.ActionCompromised}
 
 // ActionRoles returns the application permissions an action needs when
 // Graph carries it out: its own permission and User.Read.All to resolve the
@@ -18,7 +18,12 @@ func ActionRoles(a revoke.Action) []string {
 	if !slices.Contains(graphActions, a) {
 		return nil
 	}
-	return []string{a.Permission(), revoke.PermUserRead.Name}
+	n, _ := revoke.NeedOf(string(a))
+	var out []string
+	for _, p := range n.Permissions {
+		out = append(out, p.Name)
+	}
+	return append(out, revoke.PermUserRead.Name)
 }
 
 // WatchRoles are the application permissions reading a user's sign-ins

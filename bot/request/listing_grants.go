@@ -1,0 +1,89 @@
+package request
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/revokebot/revokebot/revoke"
+)
+
+// grantLines words, under a user's line on the card, the app consents
+// --consents will remove.
+func grantLines(l userListing) string {
+	switch {
+	case l.GrantsError != "":
+		return "\n:grey_question: App consents could not be listed (" + l.GrantsError + "); they are listed again when the actions run."
+	case len(l.Grants) == 0:
+		return "\nApp consents to remove: none."
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\nApp consents to remove (%d):", len(l.Grants))
+	for _, g := range l.Grants {
+		sb.WriteString("\n• " + grantWords(g))
+	}
+	return sb.String()
+}
+
+// grantWords names a grant for a person: the app and what it may do.
+func grantWords(g revoke.Grant) string {
+	app := g.ClientName
+	if app == "" {
+		app = "app " + g.ClientID
+	}
+	return Escape(app) + ": " + Escape(strings.Join(strings.Fields(g.Scope), ", "))
+}
+
+// grantRecord is everything needed to grant it again, for the audit log.
+func grantRecord(g revoke.Grant) string {
+	return fmt.Sprintf("grant `%s`: client %s (`%s`, app ID `%s`), resource `%s`, scopes `%s`",
+		Escape(g.ID), Escape(orDash(g.ClientName)), Escape(g.ClientID), Escape(orDash(g.AppID)), Escape(g.ResourceID), Escape(g.Scope))
+}
+
+// removeGrants lists the user's own delegated grants again and removes
+// each: the words, which the outcome audit record keeps, hold what each
+// grant was (client, resource, scopes), so it can be restored.
+func (b *executor) removeGrants(ctx context.Context, userID string, shown userListing) (string, error) {
+	gs, err := b.cfg.Grants.Grants(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	if len(gs) == 0 {
+		return "No app consents to remove.", nil
+	}
+	wasShown := map[string]bool{}
+	for _, g := range shown.Grants {
+		wasShown[g.ID] = true
+	}
+	var done, failed strings.Builder
+	var first error
+	nDone, nFailed := 0, 0
+	for _, g := range gs {
+		if err := b.cfg.Grants.DeleteGrant(ctx, g.ID); err != nil {
+			nFailed++
+			failed.WriteString("\n• " + grantWords(g) + ": " + describe(err))
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		nDone++
+		done.WriteString("\n• " + grantRecord(g))
+		if shown.GrantsError == "" && !wasShown[g.ID] {
+			done.WriteString(" :new: new since the card")
+		}
+	}
+	var sb strings.Builder
+	if nDone > 0 {
+		fmt.Fprintf(&sb, "Removed %s (access tokens already issued stay valid until they expire, about an hour):%s",
+			plural(nDone, "app consent"), done.String())
+	}
+	if nFailed == 0 {
+		return sb.String(), nil
+	}
+	if sb.Len() > 0 {
+		sb.WriteString("\n")
+	}
+	fmt.Fprintf(&sb, "Could not remove %s:%s", plural(nFailed, "app consent"), failed.String())
+	return sb.String(), &partialError{words: sb.String(), err: first}
+}
