@@ -17,7 +17,7 @@ var (
 )
 
 // knownActions are the containment actions the policy's actions list may name.
-var knownActions = []string{"disable", "reset-password", "sessions", "mfa", "consents", "sharepoint", "compromised"}
+var knownActions = []string{"disable", "reset-password", "sessions", "mfa", "consents", "mailbox", "sharepoint", "compromised"}
 
 // ParsePolicy parses a policy file. Every error is one line naming the key at
 // fault, so that a deployer can fix the file without guessing.

@@ -25,6 +25,7 @@ type (
 	PasswordResetter  = request.PasswordResetter
 	MethodRemover     = request.MethodRemover
 	GrantRemover      = request.GrantRemover
+	RuleDisabler      = request.RuleDisabler
 	SharePointRevoker = request.SharePointRevoker
 	Compromiser       = request.Compromiser
 	Prover            = request.Prover
@@ -56,6 +57,7 @@ type Config struct {
 	Passwords   PasswordResetter
 	Methods     MethodRemover
 	Grants      GrantRemover
+	Rules       RuleDisabler
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
 	// Prover reads users back after their actions; SignIns serves the
@@ -106,7 +108,7 @@ func New(cfg Config) (*Bot, error) {
 	flow, err := request.New(request.Config{
 		Policy: cfg.Policy, Store: cfg.Store, Messenger: a, Groups: a, Profiles: a,
 		Directory: cfg.Directory, Revoker: cfg.Revoker, Lister: cfg.Lister, BulkRevoker: cfg.BulkRevoker, Counter: cfg.Counter, RoleHolders: cfg.RoleHolders,
-		Disabler: cfg.Disabler, Passwords: cfg.Passwords, Methods: cfg.Methods, Grants: cfg.Grants, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
+		Disabler: cfg.Disabler, Passwords: cfg.Passwords, Methods: cfg.Methods, Grants: cfg.Grants, Rules: cfg.Rules, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
 		Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
 		Log: cfg.Log, Now: cfg.Now, Metrics: cfg.Metrics,
 		Workers: cfg.Workers, QueueSize: cfg.QueueSize, SweepEvery: cfg.SweepEvery, ReadBackWait: cfg.ReadBackWait,

@@ -16,6 +16,7 @@ const (
 	ActionSessions      Action = "sessions"       // revokeSignInSessions
 	ActionMFA           Action = "mfa"            // remove every authentication method but the password
 	ActionConsents      Action = "consents"       // remove the delegated grants the user gave apps
+	ActionMailbox       Action = "mailbox"        // disable inbox rules that forward, redirect or delete
 	ActionSharePoint    Action = "sharepoint"     // SharePoint Online's RevokeAllUserSessions
 	ActionCompromised   Action = "compromised"    // Identity Protection's confirmCompromised
 )
@@ -23,7 +24,7 @@ const (
 // Order is the order actions run in for each user: sign-in is blocked and
 // the stolen password made useless before sessions end, so the attacker
 // cannot sign straight back in.
-var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionConsents, ActionSharePoint, ActionCompromised}
+var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionConsents, ActionMailbox, ActionSharePoint, ActionCompromised}
 
 // ParseAction reads an action's name as the policy file writes it.
 func ParseAction(s string) (Action, error) {

@@ -29,6 +29,7 @@ var (
 	PermGrantsWrite           = Permission{"DelegatedPermissionGrant.ReadWrite.All", "8e8e4742-1d95-4f68-9d56-6ee75648c72a", GraphAppID}
 	PermDirectoryRead         = Permission{"Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61", GraphAppID}
 	PermAppsRead              = Permission{"Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", GraphAppID}
+	PermMailboxSettingsWrite  = Permission{"MailboxSettings.ReadWrite", "6931bccd-447a-43d1-b442-00a195474933", GraphAppID}
 	PermPasswordProfile       = Permission{"User-PasswordProfile.ReadWrite.All", "cc117bb9-00cf-4eb8-b580-ea2a878fe8f7", GraphAppID}
 	PermEnableDisable         = Permission{"User.EnableDisableAccount.All", "3011c876-62b7-4ada-afa2-506cbbecc68c", GraphAppID}
 	PermRiskyUserWrite        = Permission{"IdentityRiskyUser.ReadWrite.All", "656f6061-f9fe-4807-9708-6a2e0934df76", GraphAppID}
@@ -93,6 +94,8 @@ var Needs = []Need{
 	{Feature: string(ActionMFA), Permissions: []Permission{PermAuthMethodsWrite}},
 	// Deleting, listing the user's grants, and naming their apps.
 	{Feature: string(ActionConsents), Permissions: []Permission{PermGrantsWrite, PermDirectoryRead, PermAppsRead}},
+	// Listing and disabling inbox rules; the write permission includes the read.
+	{Feature: string(ActionMailbox), Permissions: []Permission{PermMailboxSettingsWrite}},
 	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
 	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},
 	{Feature: FeatureWatch, Permissions: []Permission{PermAuditLogRead}},

@@ -70,6 +70,8 @@ func (b *executor) unavailable(a revoke.Action) string {
 		return "Removing authentication methods (`--mfa`) is not configured in this revokebot."
 	case a == revoke.ActionConsents && b.cfg.Grants == nil:
 		return "Removing app consents (`--consents`) is not configured in this revokebot."
+	case a == revoke.ActionMailbox && b.cfg.Rules == nil:
+		return "Disabling inbox rules (`--mailbox`) is not configured in this revokebot."
 	case a == revoke.ActionSharePoint && b.cfg.SharePoint == nil:
 		return "SharePoint session revocation (`--sharepoint`) is not configured: its operator must set `SHAREPOINT_ADMIN_URL` (and a certificate credential)."
 	case a == revoke.ActionCompromised && b.cfg.Compromiser == nil:
@@ -91,6 +93,8 @@ func actionLine(a revoke.Action) string {
 		return "Remove every authentication method except the password (an attacker's own authenticator, phone or key among them)"
 	case revoke.ActionConsents:
 		return "Remove the permissions the user consented to for apps (their own delegated grants; kept in the audit log so they can be restored)"
+	case revoke.ActionMailbox:
+		return "Disable (not delete: evidence stays) inbox rules that forward, redirect or delete mail"
 	case revoke.ActionSharePoint:
 		return "End SharePoint Online and OneDrive sessions (`RevokeAllUserSessions`)"
 	case revoke.ActionCompromised:

@@ -145,7 +145,7 @@ const helpText = "*revokebot* contains compromised Entra ID accounts: it revokes
 	"• `/revoke 8f1c2d3e-…` — by object ID\n" +
 	"• `/revoke @alice` — by Slack mention (their Slack e-mail is looked up)\n" +
 	"• `/revoke alice bob carol@contoso.com` — up to 20 users on one card\n" +
-	"• options: `--disable` (block sign-in first), `--reset-password` (a random password nobody sees, changed at next sign-in), `--mfa` (remove every authentication method but the password), `--consents` (remove the app consents the user gave), `--sharepoint` (end SharePoint and OneDrive sessions), " +
+	"• options: `--disable` (block sign-in first), `--reset-password` (a random password nobody sees, changed at next sign-in), `--mfa` (remove every authentication method but the password), `--consents` (remove the app consents the user gave), `--mailbox` (disable inbox rules that forward, redirect or delete), `--sharepoint` (end SharePoint and OneDrive sessions), " +
 	"`--compromised` (mark compromised in Identity Protection), `--reason \"text\"` (recorded in the audit log)\n" +
 	"• `/revoke status rb-…` — a request's state and audit trail\n" +
 	"• `/revoke history alice@contoso.com` — past requests for a user\n" +

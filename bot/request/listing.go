@@ -20,6 +20,9 @@ type userListing struct {
 	MethodsError string         `json:"methods_error,omitempty"`
 	Grants       []revoke.Grant `json:"grants,omitempty"`
 	GrantsError  string         `json:"grants_error,omitempty"`
+	Rules        []revoke.Rule  `json:"rules,omitempty"` // the suspicious ones
+	OtherRules   int            `json:"other_rules,omitempty"`
+	RulesError   string         `json:"rules_error,omitempty"`
 }
 
 // Listing bounds: the lookups of a card run together, a few at a time, and
@@ -35,7 +38,8 @@ const (
 func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, actions []revoke.Action) map[string]userListing {
 	mfa := slices.Contains(actions, revoke.ActionMFA) && b.cfg.Methods != nil
 	consents := slices.Contains(actions, revoke.ActionConsents) && b.cfg.Grants != nil
-	if !mfa && !consents {
+	mailbox := slices.Contains(actions, revoke.ActionMailbox) && b.cfg.Rules != nil
+	if !mfa && !consents && !mailbox {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, listWait)
@@ -63,6 +67,13 @@ func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, acti
 				}
 				l.Grants = gs
 			}
+			if mailbox {
+				rs, err := b.cfg.Rules.InboxRules(ctx, u.ID)
+				if err != nil {
+					l.RulesError = describe(err)
+				}
+				l.Rules, l.OtherRules = suspicious(rs)
+			}
 			mu.Lock()
 			out[u.ID] = l
 			mu.Unlock()
@@ -85,6 +96,9 @@ func listingLines(l userListing, actions []revoke.Action) string {
 	}
 	if slices.Contains(actions, revoke.ActionConsents) {
 		s += grantLines(l)
+	}
+	if slices.Contains(actions, revoke.ActionMailbox) {
+		s += ruleLines(l)
 	}
 	return s
 }

@@ -100,6 +100,13 @@ type GrantRemover interface {
 	DeleteGrant(ctx context.Context, grantID string) error
 }
 
+// RuleDisabler lists a user's inbox rules and disables one (never
+// deletes: the rule is evidence).
+type RuleDisabler interface {
+	InboxRules(ctx context.Context, userID string) ([]revoke.Rule, error)
+	DisableRule(ctx context.Context, userID, ruleID string) error
+}
+
 // PasswordResetter sets a user's password, to be changed at next sign-in.
 // The password passes through and is never kept.
 type PasswordResetter interface {

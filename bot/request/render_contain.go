@@ -81,7 +81,7 @@ func containButtons(c card) []Button {
 func actionList(as []revoke.Action) string {
 	short := map[revoke.Action]string{revoke.ActionDisable: "block sign-in", revoke.ActionResetPassword: "reset the password",
 		revoke.ActionSessions: "revoke sessions", revoke.ActionMFA: "remove authentication methods",
-		revoke.ActionConsents:   "remove app consents",
+		revoke.ActionConsents: "remove app consents", revoke.ActionMailbox: "disable suspicious inbox rules",
 		revoke.ActionSharePoint: "end SharePoint sessions", revoke.ActionCompromised: "mark compromised"}
 	parts := make([]string, len(as))
 	for i, a := range as {

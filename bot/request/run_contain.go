@@ -118,6 +118,8 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 			o.Words, err = b.removeMethods(ctx, u.ID, shown)
 		case revoke.ActionConsents:
 			o.Words, err = b.removeGrants(ctx, u.ID, shown)
+		case revoke.ActionMailbox:
+			o.Words, err = b.disableRules(ctx, u.ID, shown)
 		case revoke.ActionSharePoint:
 			var st revoke.SharePointState
 			if st, err = b.cfg.SharePoint.RevokeUserSessions(ctx, u.UPN); err == nil {
@@ -170,6 +172,8 @@ func actionName(a revoke.Action) string {
 		return "Removing authentication methods"
 	case revoke.ActionConsents:
 		return "Removing app consents"
+	case revoke.ActionMailbox:
+		return "Disabling inbox rules"
 	case revoke.ActionSessions:
 		return "Revoking sessions"
 	case revoke.ActionSharePoint:

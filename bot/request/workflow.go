@@ -40,6 +40,7 @@ type Config struct {
 	Passwords   PasswordResetter
 	Methods     MethodRemover
 	Grants      GrantRemover
+	Rules       RuleDisabler
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
 	// Prover reads users back after their actions; SignIns serves the

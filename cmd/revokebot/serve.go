@@ -53,7 +53,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL,
 		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
 		Lister: gc, BulkRevoker: gc.Once(), Counter: gc, RoleHolders: gc,
-		Disabler: gc, Passwords: gc, Methods: gc, Grants: gc, Compromiser: gc, Prover: gc, SignIns: gc,
+		Disabler: gc, Passwords: gc, Methods: gc, Grants: gc, Rules: gc, Compromiser: gc, Prover: gc, SignIns: gc,
 	}
 	if cfg.SharePointURL != "" {
 		sp, err := newSharePoint(cfg)

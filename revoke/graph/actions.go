@@ -9,7 +9,7 @@ import (
 
 // graphActions are the containment actions this package carries out, in
 // revoke.Order; sharepoint goes through SharePoint's own API.
-var graphActions = []revoke.Action{revoke.ActionDisable, revoke.ActionResetPassword, revoke.ActionSessions, revoke.ActionMFA, revoke.ActionConsents, revoke.ActionCompromised}
+var graphActions = []revoke.Action{revoke.ActionDisable, revoke.ActionResetPassword, revoke.ActionSessions, revoke.ActionMFA, revoke.ActionConsents, revoke.ActionMailbox, revoke.ActionCompromised}
 
 // ActionRoles returns the application permissions an action needs when
 // Graph carries it out: its own permission and User.Read.All to resolve the

@@ -29,7 +29,7 @@ func TestActionRoles(t *testing.T) {
 }
 
 func TestCanDo(t *testing.T) {
-	type can struct{ disable, sessions, compromised, watch, password, mfa, consents bool }
+	type can struct{ disable, sessions, compromised, watch, password, mfa, consents, mailbox bool }
 	tests := []struct {
 		name  string
 		roles []string
@@ -39,7 +39,7 @@ func TestCanDo(t *testing.T) {
 		{"the documented minimum for revocation", []string{"User.RevokeSessions.All", "User.Read.All"}, can{sessions: true}},
 		{"all least-privileged permissions", []string{"User.Read.All", "User.EnableDisableAccount.All", "User.RevokeSessions.All",
 			"IdentityRiskyUser.ReadWrite.All", "AuditLog.Read.All", "User-PasswordProfile.ReadWrite.All", "UserAuthenticationMethod.ReadWrite.All",
-			"DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Application.Read.All"}, can{true, true, true, true, true, true, true}},
+			"DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Application.Read.All", "MailboxSettings.ReadWrite"}, can{true, true, true, true, true, true, true, true}},
 		// Graph refuses a password reset to User.ReadWrite.All alone.
 		{"a password needs its own permission", []string{"User.Read.All", "User.ReadWrite.All"}, can{disable: true, sessions: true}},
 		{"an action's own permission is not enough", []string{"User.EnableDisableAccount.All", "User.RevokeSessions.All",
@@ -55,7 +55,7 @@ func TestCanDo(t *testing.T) {
 		got := CanDo(tt.roles)
 		want := map[revoke.Action]bool{
 			revoke.ActionDisable: tt.want.disable, revoke.ActionSessions: tt.want.sessions, revoke.ActionCompromised: tt.want.compromised,
-			revoke.ActionResetPassword: tt.want.password, revoke.ActionMFA: tt.want.mfa, revoke.ActionConsents: tt.want.consents,
+			revoke.ActionResetPassword: tt.want.password, revoke.ActionMFA: tt.want.mfa, revoke.ActionConsents: tt.want.consents, revoke.ActionMailbox: tt.want.mailbox,
 		}
 		if !maps.Equal(got, want) || CanWatch(tt.roles) != tt.want.watch {
 			t.Errorf("%s: CanDo = %v, CanWatch = %v; want %v, %v", tt.name, got, CanWatch(tt.roles), want, tt.want.watch)

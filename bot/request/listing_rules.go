@@ -1,0 +1,110 @@
+package request
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/revokebot/revokebot/revoke"
+)
+
+// adminForwarding is what Graph cannot show, said wherever --mailbox reports.
+const adminForwarding = "Mailbox-level forwarding set by an administrator (forwardingSmtpAddress) is not visible through Graph: check it in the Exchange admin center."
+
+// suspicious splits rules into the enabled ones that forward, redirect or
+// delete mail, and a count of the others, which are left alone.
+func suspicious(rs []revoke.Rule) ([]revoke.Rule, int) {
+	var out []revoke.Rule
+	for _, r := range rs {
+		if r.Enabled && r.Suspicious() {
+			out = append(out, r)
+		}
+	}
+	return out, len(rs) - len(out)
+}
+
+// ruleLines words, under a user's line on the card, the inbox rules
+// --mailbox will disable.
+func ruleLines(l userListing) string {
+	var sb strings.Builder
+	switch {
+	case l.RulesError != "":
+		sb.WriteString("\n:grey_question: Inbox rules could not be listed (" + l.RulesError + "); they are listed again when the actions run.")
+	case len(l.Rules) == 0:
+		fmt.Fprintf(&sb, "\nInbox rules to disable: none (%s left alone).", plural(l.OtherRules, "other rule"))
+	default:
+		fmt.Fprintf(&sb, "\nInbox rules to disable (%d; %s left alone):", len(l.Rules), plural(l.OtherRules, "other rule"))
+		for _, r := range l.Rules {
+			sb.WriteString("\n• " + ruleWords(r))
+		}
+	}
+	return sb.String() + "\n_" + adminForwarding + "_"
+}
+
+func ruleWords(r revoke.Rule) string {
+	return "“" + Escape(r.Name) + "”: " + Escape(r.Does())
+}
+
+// disableRules lists the user's inbox rules again and disables each that
+// forwards, redirects or deletes mail; rules stay, as evidence. The words,
+// kept in the outcome audit record, name each rule and what it did.
+func (b *executor) disableRules(ctx context.Context, userID string, shown userListing) (string, error) {
+	rs, err := b.cfg.Rules.InboxRules(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	sus, others := suspicious(rs)
+	wasShown := map[string]bool{}
+	for _, r := range shown.Rules {
+		wasShown[r.ID] = true
+	}
+	var done, failed strings.Builder
+	nDone, nFailed := 0, 0
+	var first error
+	for _, r := range sus {
+		if r.ReadOnly {
+			// Graph refuses to change these; saying so beats a 403 that
+			// reads like a missing permission.
+			nFailed++
+			failed.WriteString("\n• " + ruleWords(r) + ": read-only through Graph; remove it in Outlook or the Exchange admin center.")
+			if first == nil {
+				first = errReadOnlyRule
+			}
+			continue
+		}
+		if err := b.cfg.Rules.DisableRule(ctx, userID, r.ID); err != nil {
+			nFailed++
+			failed.WriteString("\n• " + ruleWords(r) + ": " + describe(err))
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		nDone++
+		done.WriteString("\n• " + ruleWords(r) + " (`" + Escape(r.ID) + "`)")
+		if shown.RulesError == "" && !wasShown[r.ID] {
+			done.WriteString(" :new: new since the card")
+		}
+	}
+	var sb strings.Builder
+	switch {
+	case nDone > 0:
+		fmt.Fprintf(&sb, "Disabled %s (kept, as evidence; %s left alone):%s", plural(nDone, "inbox rule"), plural(others, "other rule"), done.String())
+	case nFailed == 0:
+		fmt.Fprintf(&sb, "No inbox rule forwards, redirects or deletes mail (%s left alone).", plural(others, "other rule"))
+	}
+	if nFailed > 0 {
+		if sb.Len() > 0 {
+			sb.WriteString("\n")
+		}
+		fmt.Fprintf(&sb, "Could not disable %s:%s", plural(nFailed, "inbox rule"), failed.String())
+	}
+	sb.WriteString("\n" + adminForwarding)
+	if nFailed > 0 {
+		return sb.String(), &partialError{words: sb.String(), err: first}
+	}
+	return sb.String(), nil
+}
+
+// errReadOnlyRule marks a rule Graph will not change.
+var errReadOnlyRule = fmt.Errorf("read-only inbox rule")
