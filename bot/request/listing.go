@@ -52,28 +52,38 @@ func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, acti
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			// The user's listings are separate services (directory,
+			// authentication, Exchange): read them at once.
 			var l userListing
+			var one sync.WaitGroup
 			if mfa {
-				ms, err := b.cfg.Methods.AuthMethods(ctx, u.ID)
-				if err != nil {
-					l.MethodsError = describe(err)
-				}
-				l.Methods = removable(ms)
+				one.Go(func() {
+					ms, err := b.cfg.Methods.AuthMethods(ctx, u.ID)
+					if err != nil {
+						l.MethodsError = describe(err)
+					}
+					l.Methods = removable(ms)
+				})
 			}
 			if consents {
-				gs, err := b.cfg.Grants.Grants(ctx, u.ID)
-				if err != nil {
-					l.GrantsError = describe(err)
-				}
-				l.Grants = gs
+				one.Go(func() {
+					gs, err := b.cfg.Grants.Grants(ctx, u.ID)
+					if err != nil {
+						l.GrantsError = describe(err)
+					}
+					l.Grants = gs
+				})
 			}
 			if mailbox {
-				rs, err := b.cfg.Rules.InboxRules(ctx, u.ID)
-				if err != nil {
-					l.RulesError = describe(err)
-				}
-				l.Rules, l.OtherRules = suspicious(rs)
+				one.Go(func() {
+					rs, err := b.cfg.Rules.InboxRules(ctx, u.ID)
+					if err != nil {
+						l.RulesError = describe(err)
+					}
+					l.Rules, l.OtherRules = suspicious(rs)
+				})
 			}
+			one.Wait()
 			mu.Lock()
 			out[u.ID] = l
 			mu.Unlock()

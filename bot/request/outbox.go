@@ -154,7 +154,7 @@ func (d *deliverer) send(ctx context.Context, m store.Message) error {
 		if err != nil {
 			return storeErr(err)
 		}
-		_, err = d.msg.Post(ctx, m.Channel, "", Message{Text: auditLine(rec)})
+		_, err = d.msg.Post(ctx, m.Channel, "", Message{Text: clipReply(auditLine(rec))})
 		return err
 	case store.DeliverReply, store.DeliverCard:
 		req, err := d.store.Request(ctx, m.RequestID)
@@ -174,10 +174,25 @@ func (d *deliverer) send(ctx context.Context, m store.Message) error {
 		if err != nil {
 			return storeErr(err)
 		}
-		_, err = d.msg.Post(ctx, req.Channel, req.RootTS, Message{Text: Event(rec.Event.Event).icon() + " " + rec.Detail})
+		_, err = d.msg.Post(ctx, req.Channel, req.RootTS, Message{Text: clipReply(Event(rec.Event.Event).icon() + " " + rec.Detail)})
 		return err
 	}
 	return errGone
+}
+
+// maxReply keeps a thread reply under Slack's 40,000 characters, which it
+// refuses for good (msg_too_long): a containment of 20 users with long
+// lists of removed items can reach it.
+const maxReply = 39000
+
+// clipReply shortens a reply that would be refused, pointing to where the
+// whole of it is: each user's outcome is its own audit record.
+func clipReply(text string) string {
+	if len([]rune(text)) <= maxReply {
+		return text
+	}
+	const more = "\n… cut short for Slack: each user's full outcome is its own record in the audit log and the audit channel."
+	return clipRunes(text, maxReply-len([]rune(more))-1) + more
 }
 
 // storeErr turns a store failure while rendering into a retry, except a
