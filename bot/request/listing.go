@@ -142,8 +142,6 @@ func methodWords(m revoke.Method) string {
 
 func methodType(t string) string {
 	switch t {
-	case "phone":
-		return "phone"
 	case "email":
 		return "e-mail"
 	case "fido2":
@@ -187,37 +185,20 @@ func (b *executor) removeMethods(ctx context.Context, userID string, shown userL
 		return "No authentication method to remove besides the password.", nil
 	}
 	removed, failed := b.cfg.Methods.RemoveAuthMethods(ctx, userID, ms)
-	wasShown := map[string]bool{}
-	for _, m := range shown.Methods {
-		wasShown[m.ID] = true
+	ids := make([]string, len(shown.Methods))
+	for i, m := range shown.Methods {
+		ids[i] = m.ID
 	}
-	var sb strings.Builder
-	if len(removed) > 0 {
-		fmt.Fprintf(&sb, "Removed %s:", plural(len(removed), "authentication method"))
-		for _, m := range removed {
-			sb.WriteString("\n• " + methodWords(m) + " (`" + Escape(m.ID) + "`)")
-			if shown.MethodsError == "" && !wasShown[m.ID] {
-				sb.WriteString(" :new: new since the card")
-			}
-		}
+	t := newTally(shown.MethodsError == "", ids)
+	for _, m := range removed {
+		t.ok(m.ID, methodWords(m)+" (`"+Escape(m.ID)+"`)")
 	}
-	if len(failed) == 0 {
-		return sb.String(), nil
-	}
-	if sb.Len() > 0 {
-		sb.WriteString("\n")
-	}
-	fmt.Fprintf(&sb, "Could not remove %s:", plural(len(failed), "authentication method"))
-	var first error
 	for _, m := range ms {
 		if err := failed[m.ID]; err != nil {
-			sb.WriteString("\n• " + methodWords(m) + ": " + describe(err))
-			if first == nil {
-				first = err
-			}
+			t.fail(methodWords(m)+": "+describe(err), err)
 		}
 	}
-	return sb.String(), &partialError{words: sb.String(), err: first}
+	return t.words("authentication method", "Removed %s:", "Could not remove %s:", "")
 }
 
 // partialError is an action that did part of its work: its words already

@@ -51,39 +51,18 @@ func (b *executor) removeGrants(ctx context.Context, userID string, shown userLi
 	if len(gs) == 0 {
 		return "No app consents to remove.", nil
 	}
-	wasShown := map[string]bool{}
-	for _, g := range shown.Grants {
-		wasShown[g.ID] = true
+	ids := make([]string, len(shown.Grants))
+	for i, g := range shown.Grants {
+		ids[i] = g.ID
 	}
-	var done, failed strings.Builder
-	var first error
-	nDone, nFailed := 0, 0
+	t := newTally(shown.GrantsError == "", ids)
 	for _, g := range gs {
 		if err := b.cfg.Grants.DeleteGrant(ctx, g.ID); err != nil {
-			nFailed++
-			failed.WriteString("\n• " + grantWords(g) + ": " + describe(err))
-			if first == nil {
-				first = err
-			}
+			t.fail(grantWords(g)+": "+describe(err), err)
 			continue
 		}
-		nDone++
-		done.WriteString("\n• " + grantRecord(g))
-		if shown.GrantsError == "" && !wasShown[g.ID] {
-			done.WriteString(" :new: new since the card")
-		}
+		t.ok(g.ID, grantRecord(g))
 	}
-	var sb strings.Builder
-	if nDone > 0 {
-		fmt.Fprintf(&sb, "Removed %s (access tokens already issued stay valid until they expire, about an hour):%s",
-			plural(nDone, "app consent"), done.String())
-	}
-	if nFailed == 0 {
-		return sb.String(), nil
-	}
-	if sb.Len() > 0 {
-		sb.WriteString("\n")
-	}
-	fmt.Fprintf(&sb, "Could not remove %s:%s", plural(nFailed, "app consent"), failed.String())
-	return sb.String(), &partialError{words: sb.String(), err: first}
+	return t.words("app consent", "Removed %s (access tokens already issued stay valid until they expire, about an hour):",
+		"Could not remove %s:", "")
 }

@@ -54,56 +54,29 @@ func (b *executor) disableRules(ctx context.Context, userID string, shown userLi
 		return "", err
 	}
 	sus, others := suspicious(rs)
-	wasShown := map[string]bool{}
-	for _, r := range shown.Rules {
-		wasShown[r.ID] = true
+	if len(sus) == 0 {
+		return fmt.Sprintf("No inbox rule forwards, redirects or deletes mail (%s left alone).\n%s", plural(others, "other rule"), adminForwarding), nil
 	}
-	var done, failed strings.Builder
-	nDone, nFailed := 0, 0
-	var first error
+	ids := make([]string, len(shown.Rules))
+	for i, r := range shown.Rules {
+		ids[i] = r.ID
+	}
+	t := newTally(shown.RulesError == "", ids)
 	for _, r := range sus {
 		if r.ReadOnly {
 			// Graph refuses to change these; saying so beats a 403 that
 			// reads like a missing permission.
-			nFailed++
-			failed.WriteString("\n• " + ruleWords(r) + ": read-only through Graph; remove it in Outlook or the Exchange admin center.")
-			if first == nil {
-				first = errReadOnlyRule
-			}
+			t.fail(ruleWords(r)+": read-only through Graph; remove it in Outlook or the Exchange admin center.", errReadOnlyRule)
 			continue
 		}
 		if err := b.cfg.Rules.DisableRule(ctx, userID, r.ID); err != nil {
-			nFailed++
-			failed.WriteString("\n• " + ruleWords(r) + ": " + describe(err))
-			if first == nil {
-				first = err
-			}
+			t.fail(ruleWords(r)+": "+describe(err), err)
 			continue
 		}
-		nDone++
-		done.WriteString("\n• " + ruleWords(r) + " (`" + Escape(r.ID) + "`)")
-		if shown.RulesError == "" && !wasShown[r.ID] {
-			done.WriteString(" :new: new since the card")
-		}
+		t.ok(r.ID, ruleWords(r)+" (`"+Escape(r.ID)+"`)")
 	}
-	var sb strings.Builder
-	switch {
-	case nDone > 0:
-		fmt.Fprintf(&sb, "Disabled %s (kept, as evidence; %s left alone):%s", plural(nDone, "inbox rule"), plural(others, "other rule"), done.String())
-	case nFailed == 0:
-		fmt.Fprintf(&sb, "No inbox rule forwards, redirects or deletes mail (%s left alone).", plural(others, "other rule"))
-	}
-	if nFailed > 0 {
-		if sb.Len() > 0 {
-			sb.WriteString("\n")
-		}
-		fmt.Fprintf(&sb, "Could not disable %s:%s", plural(nFailed, "inbox rule"), failed.String())
-	}
-	sb.WriteString("\n" + adminForwarding)
-	if nFailed > 0 {
-		return sb.String(), &partialError{words: sb.String(), err: first}
-	}
-	return sb.String(), nil
+	return t.words("inbox rule", "Disabled %s (kept, as evidence; "+plural(others, "other rule")+" left alone):",
+		"Could not disable %s:", adminForwarding)
 }
 
 // errReadOnlyRule marks a rule Graph will not change.
