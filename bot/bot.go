@@ -28,6 +28,8 @@ type (
 	RuleDisabler      = request.RuleDisabler
 	SharePointRevoker = request.SharePointRevoker
 	Compromiser       = request.Compromiser
+	Enabler           = request.Enabler
+	RiskDismisser     = request.RiskDismisser
 	Prover            = request.Prover
 	SignInLog         = request.SignInLog
 	Metrics           = request.Metrics
@@ -60,6 +62,10 @@ type Config struct {
 	Rules       RuleDisabler
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
+	// Enabler and Risk serve /revoke release; without Enabler it is
+	// refused, without Risk a release only lets sign-in again.
+	Enabler Enabler
+	Risk    RiskDismisser
 	// Prover reads users back after their actions; SignIns serves the
 	// sign-in watch (policy verify). Either may be nil: no read-back, no watch.
 	Prover  Prover
@@ -109,7 +115,7 @@ func New(cfg Config) (*Bot, error) {
 		Policy: cfg.Policy, Store: cfg.Store, Messenger: a, Groups: a, Profiles: a,
 		Directory: cfg.Directory, Revoker: cfg.Revoker, Lister: cfg.Lister, BulkRevoker: cfg.BulkRevoker, Counter: cfg.Counter, RoleHolders: cfg.RoleHolders,
 		Disabler: cfg.Disabler, Passwords: cfg.Passwords, Methods: cfg.Methods, Grants: cfg.Grants, Rules: cfg.Rules, SharePoint: cfg.SharePoint, Compromiser: cfg.Compromiser,
-		Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
+		Enabler: cfg.Enabler, Risk: cfg.Risk, Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
 		Log: cfg.Log, Now: cfg.Now, Metrics: cfg.Metrics,
 		Workers: cfg.Workers, QueueSize: cfg.QueueSize, SweepEvery: cfg.SweepEvery, ReadBackWait: cfg.ReadBackWait,
 	})

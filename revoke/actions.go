@@ -26,6 +26,16 @@ const (
 // cannot sign straight back in.
 var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionConsents, ActionMailbox, ActionSharePoint, ActionCompromised}
 
+// The steps of a release, which undo disable and compromised. They are not
+// containment actions: no flag or policy `actions:` name takes them.
+const (
+	ActionEnable      Action = "enable"       // let sign-in again (PATCH accountEnabled=true)
+	ActionDismissRisk Action = "dismiss-risk" // Identity Protection's dismiss, where the user is at risk
+)
+
+// ReleaseOrder is the order a release runs its steps in for each user.
+var ReleaseOrder = []Action{ActionEnable, ActionDismissRisk}
+
 // ParseAction reads an action's name as the policy file writes it.
 func ParseAction(s string) (Action, error) {
 	for _, a := range Order {

@@ -78,6 +78,7 @@ const (
 	FeatureResolve    = "resolve"          // find the user a target names
 	FeatureWatch      = "sign-in watch"    // policy verify
 	FeaturePrivileged = "privileged first" // /revoke all takes role holders first
+	FeatureRelease    = "release"          // /revoke release: re-enable, dismiss risk
 )
 
 // Needs lists every feature with its permissions, in the order the
@@ -99,6 +100,10 @@ var Needs = []Need{
 	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
 	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},
 	{Feature: FeatureWatch, Permissions: []Permission{PermAuditLogRead}},
+	// Re-enabling takes disable's permission and role; reading and
+	// dismissing the user's risk takes compromised's.
+	{Feature: FeatureRelease, Permissions: []Permission{PermEnableDisable, PermRiskyUserWrite},
+		Roles: []RoleNeed{{RolePrivilegedAuthAdmin, "users who hold an admin role"}}},
 	{Feature: FeaturePrivileged, Permissions: []Permission{PermRoleAssignmentsRead, PermRoleEligibilitiesRead, PermGroupMembersRead}},
 }
 

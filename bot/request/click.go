@@ -118,6 +118,9 @@ func (b *decider) move(ctx context.Context, log interface{ Error(string, ...any)
 	words := "<@" + c.Actor + "> " + string(d.Event) + "."
 	if d.To != store.StateRunning {
 		words = "<@" + c.Actor + "> " + string(d.Event) + " the request; nothing was revoked."
+		if targetsOf(req).Release {
+			words = "<@" + c.Actor + "> " + string(d.Event) + " the release; nobody was let back in."
+		}
 	}
 	// Unexpired: a click read before the deadline must not land after it,
 	// however long the membership lookup took.

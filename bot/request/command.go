@@ -22,7 +22,6 @@ import (
 // resolve is shown with the others and left out; nothing runs until the card
 // is confirmed.
 func (b *intake) handleRevoke(ctx context.Context, cmd CommandEvent, parsed Command) {
-	log := b.log.With("actor", cmd.User, "channel", cmd.Channel)
 	reply := func(text string) { b.private(ctx, cmd.recipient(), text) }
 	if !b.mayRequest(ctx, cmd, reply) {
 		return
@@ -36,21 +35,29 @@ func (b *intake) handleRevoke(ctx context.Context, cmd CommandEvent, parsed Comm
 		}
 	}
 
-	users, unresolved := b.resolveAll(ctx, parsed.Targets)
-	if len(users) == 0 {
-		b.m.Command("unresolved")
-		reply(strings.Join(unresolved, "\n") + " Nothing was revoked.")
+	users, unresolved, ok := b.resolveSome(ctx, parsed.Targets, reply, " Nothing was revoked.")
+	if !ok {
 		return
 	}
-	t := requestTarget{User: users[0], Actions: actions, Reason: parsed.Reason, Unresolved: unresolved,
+	t := requestTarget{User: users[0], Users: users, Actions: actions, Reason: parsed.Reason, Unresolved: unresolved,
 		Listed: b.exec.listBeforeCard(ctx, users, actions)}
-	if len(users) > 1 {
-		t.Users = users
-	}
 	needsApproval := false
+	for _, u := range users {
+		needsApproval = needsApproval || b.policy.IsProtected(u.UPN, u.Mail, u.ID)
+	}
+	b.open(ctx, cmd, t, needsApproval, reply)
+}
+
+// open records a new request for t's users, audits it and posts its card;
+// the targets left out are told to the caller after the card.
+func (b *intake) open(ctx context.Context, cmd CommandEvent, t requestTarget, needsApproval bool, reply func(string)) {
+	log := b.log.With("actor", cmd.User, "channel", cmd.Channel)
+	users := t.Users
+	if len(users) == 1 {
+		t.Users = nil // a single user is stored as User only, as it always was
+	}
 	subjects := make([]string, len(users))
 	for i, u := range users {
-		needsApproval = needsApproval || b.policy.IsProtected(u.UPN, u.Mail, u.ID)
 		subjects[i] = u.ID
 	}
 	timeout := b.policy.ConfirmTimeout
@@ -73,21 +80,22 @@ func (b *intake) handleRevoke(ctx context.Context, cmd CommandEvent, parsed Comm
 		return
 	}
 	b.showCard(ctx, log, req, reply)
-	if len(unresolved) > 0 {
-		reply(strings.Join(unresolved, "\n") + "\nThe card shows the other users; these are not part of the request.")
+	if len(t.Unresolved) > 0 {
+		reply(strings.Join(t.Unresolved, "\n") + "\nThe card shows the other users; these are not part of the request.")
 	}
 }
 
 // requestedWords is the audit detail of a new request.
 func requestedWords(requester string, t requestTarget, needsApproval bool) string {
 	var sb strings.Builder
-	if t.plainRevoke() {
+	switch {
+	case t.Release:
+		fmt.Fprintf(&sb, "<@%s> asked to release %s (%s): %s.", requester, plural(len(t.Users), "user"),
+			strings.Join(upnsOf(t.Users), ", "), lowerFirst(actionList(t.Actions)))
+	case t.plainRevoke():
 		fmt.Fprintf(&sb, "<@%s> asked to revoke the sign-in sessions of %s.", requester, Escape(t.Users[0].UPN))
-	} else {
-		upns := make([]string, len(t.Users))
-		for i, u := range t.Users {
-			upns[i] = Escape(u.UPN)
-		}
+	default:
+		upns := upnsOf(t.Users)
 		names := make([]string, len(t.Actions))
 		for i, a := range t.Actions {
 			names[i] = string(a)
@@ -95,7 +103,7 @@ func requestedWords(requester string, t requestTarget, needsApproval bool) strin
 		fmt.Fprintf(&sb, "<@%s> asked to contain %s (%s): %s.", requester, plural(len(t.Users), "user"),
 			strings.Join(upns, ", "), strings.Join(names, ", "))
 	}
-	if needsApproval {
+	if needsApproval && !t.Release {
 		sb.WriteString(" (protected account: needs an approver)")
 	}
 	if t.Reason != "" {
@@ -105,6 +113,27 @@ func requestedWords(requester string, t requestTarget, needsApproval bool) strin
 		fmt.Fprintf(&sb, " %s not found and left out.", plural(len(t.Unresolved), "target"))
 	}
 	return sb.String()
+}
+
+// upnsOf are users' principal names, escaped.
+func upnsOf(users []revoke.User) []string {
+	upns := make([]string, len(users))
+	for i, u := range users {
+		upns[i] = Escape(u.UPN)
+	}
+	return upns
+}
+
+// resolveSome resolves the targets; when none resolves, the caller is told
+// why, with nothing's words, and ok is false.
+func (b *intake) resolveSome(ctx context.Context, targets []Target, reply func(string), nothing string) ([]revoke.User, []string, bool) {
+	users, unresolved := b.resolveAll(ctx, targets)
+	if len(users) == 0 {
+		b.m.Command("unresolved")
+		reply(strings.Join(unresolved, "\n") + nothing)
+		return nil, nil, false
+	}
+	return users, unresolved, true
 }
 
 // resolveAll resolves every target, a few at a time: the users found, in

@@ -20,6 +20,8 @@ type requestTarget struct {
 	// Listed is what the card showed would be removed, by user ID: what
 	// the actions find beyond it is reported as new since the card.
 	Listed map[string]userListing `json:"listed,omitempty"`
+	// Release marks a /revoke release: Actions are revoke.ReleaseOrder's.
+	Release bool `json:"release,omitempty"`
 }
 
 func targetsOf(r store.Request) requestTarget {
@@ -76,6 +78,10 @@ func (b *executor) unavailable(a revoke.Action) string {
 		return "SharePoint session revocation (`--sharepoint`) is not configured: its operator must set `SHAREPOINT_ADMIN_URL` (and a certificate credential)."
 	case a == revoke.ActionCompromised && b.cfg.Compromiser == nil:
 		return "Marking users compromised (`--compromised`) is not configured in this revokebot."
+	case a == revoke.ActionEnable && b.cfg.Enabler == nil:
+		return "Releasing users (`/revoke release`) is not configured in this revokebot."
+	case a == revoke.ActionDismissRisk && b.cfg.Risk == nil:
+		return "Dismissing user risk is not configured in this revokebot."
 	}
 	return ""
 }
@@ -99,6 +105,10 @@ func actionLine(a revoke.Action) string {
 		return "End SharePoint Online and OneDrive sessions (`RevokeAllUserSessions`)"
 	case revoke.ActionCompromised:
 		return "Mark the user compromised in Identity Protection (`confirmCompromised`; high user risk)"
+	case revoke.ActionEnable:
+		return "Let sign-in again (`accountEnabled` = true)"
+	case revoke.ActionDismissRisk:
+		return "Dismiss the user risk in Identity Protection, where it has the user at risk (`dismiss`)"
 	}
 	return string(a)
 }

@@ -58,6 +58,8 @@ func (w *Workflow) Command(cmd CommandEvent) Ack {
 		handle, may, sets = w.intake.handleHistory, w.policy.MayInspect, []authz.Principals{w.policy.Requesters, w.policy.Approvers}
 	case CmdAll:
 		handle = w.intake.handleAll
+	case CmdRelease:
+		handle = w.intake.handleRelease
 	}
 	run := func(ctx context.Context) { handle(ctx, cmd, parsed) }
 	switch verdict, reason := w.admit(cmd.User, may, sets...); verdict {
@@ -147,6 +149,7 @@ const helpText = "*revokebot* contains compromised Entra ID accounts: it revokes
 	"• `/revoke alice bob carol@contoso.com` — up to 20 users on one card\n" +
 	"• options: `--disable` (block sign-in first), `--reset-password` (a random password nobody sees, changed at next sign-in), `--mfa` (remove every authentication method but the password), `--consents` (remove the app consents the user gave), `--mailbox` (disable inbox rules that forward, redirect or delete), `--sharepoint` (end SharePoint and OneDrive sessions), " +
 	"`--compromised` (mark compromised in Identity Protection), `--reason \"text\"` (recorded in the audit log)\n" +
+	"• `/revoke release alice@contoso.com` — let a contained user back in: sign-in allowed again, user risk dismissed (needs an approver)\n" +
 	"• `/revoke status rb-…` — a request's state and audit trail\n" +
 	"• `/revoke history alice@contoso.com` — past requests for a user\n" +
 	"• `/revoke all` — every user of the tenant (needs a second person's approval)\n" +

@@ -13,6 +13,7 @@ var (
 	Alice, Mallory = alice, mallory
 	Expires        = expires
 	ContainTarget  = containTarget
+	ReleaseTarget  = releaseTarget
 )
 
 func CardMessage(c Card) Message { return cardMessage(c) }

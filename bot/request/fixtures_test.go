@@ -21,6 +21,12 @@ var (
 		Actions:    []revoke.Action{revoke.ActionDisable, revoke.ActionSessions, revoke.ActionSharePoint},
 		Reason:     "phishing INC-42 <!channel>",
 		Unresolved: []string{"No Entra ID user matches `bob@contoso.com`."}}
+	// releaseTarget lets two users back in: one at risk, one revokebot
+	// never contained whose risk could not be read.
+	releaseTarget = requestTarget{User: alice, Users: []revoke.User{alice, mallory}, Release: true,
+		Actions: revoke.ReleaseOrder, Reason: "INC-42 closed <!here>",
+		Listed: map[string]userListing{alice.ID: {RiskLevel: "high", RiskState: "confirmedCompromised"},
+			mallory.ID: {NeverContained: true, RiskError: "Graph is throttling revokebot (429)"}}}
 )
 
 // checkLimits holds a message to Slack's limits: 50 blocks, 3,000
@@ -73,4 +79,7 @@ func TestContainCardLimits(t *testing.T) {
 		checkLimits(t, cardMessage(card{RequestID: "rb-aaaa", Requester: "U01REQ", User: long, NeedsApproval: approval,
 			State: store.StatePending, ExpiresAt: expires, Target: tg}))
 	}
+	tg.Release, tg.Actions, tg.Listed = true, revoke.ReleaseOrder, map[string]userListing{long.ID: {NeverContained: true, RiskError: strings.Repeat("&", 2000)}}
+	checkLimits(t, cardMessage(card{RequestID: "rb-aaaa", Requester: "U01REQ", User: long, NeedsApproval: true,
+		State: store.StatePending, ExpiresAt: expires, Target: tg}))
 }

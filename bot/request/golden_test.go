@@ -32,6 +32,10 @@ func TestCardGolden(t *testing.T) {
 			ExpiresAt: request.Expires, Target: request.ContainTarget},
 		"contain_failed": {RequestID: "rb-dddd", Requester: "U01REQ", User: request.Alice, State: store.StateFailed, DecidedBy: "U01REQ",
 			Target: request.ContainTarget, Detail: "Some actions failed for 1 of 2 users; the thread says which."},
+		"release": {RequestID: "rb-ffff", Requester: "U01REQ", User: request.Alice, NeedsApproval: true, State: store.StatePending,
+			ExpiresAt: request.Expires, Target: request.ReleaseTarget},
+		"release_denied": {RequestID: "rb-ffff", Requester: "U01REQ", User: request.Alice, NeedsApproval: true, State: store.StateDenied,
+			DecidedBy: "U01APP", Target: request.ReleaseTarget},
 	} {
 		m := request.CardMessage(c)
 		text, blocks := m.Text, botslack.Blocks(m)

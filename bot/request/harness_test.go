@@ -364,6 +364,8 @@ func (f *flow) command(user, channel, text string) {
 		f.w.intake.handleAll(f.ctx, cmd, parsed)
 	case CmdRevoke:
 		f.w.intake.handleRevoke(f.ctx, cmd, parsed)
+	case CmdRelease:
+		f.w.intake.handleRelease(f.ctx, cmd, parsed)
 	default:
 		f.t.Fatalf("%q is not a command with work", text)
 	}

@@ -58,7 +58,11 @@ func renderHistory(label string, reqs []store.Request, trails [][]store.Record) 
 		for j, a := range t.Actions {
 			names[j] = string(a)
 		}
-		fmt.Fprintf(&sb, "\n\n• `%s` · %s · by <@%s> · %s · *%s*", r.ID, clock(r.CreatedAt), r.Requester, strings.Join(names, ", "), stateWords(r.State))
+		what := strings.Join(names, ", ")
+		if t.Release {
+			what = "release (" + what + ")"
+		}
+		fmt.Fprintf(&sb, "\n\n• `%s` · %s · by <@%s> · %s · *%s*", r.ID, clock(r.CreatedAt), r.Requester, what, stateWords(r.State))
 		if len(t.Users) > 1 {
 			fmt.Fprintf(&sb, " · %s in the request", plural(len(t.Users), "user"))
 		}

@@ -23,6 +23,12 @@ type userListing struct {
 	Rules        []revoke.Rule  `json:"rules,omitempty"` // the suspicious ones
 	OtherRules   int            `json:"other_rules,omitempty"`
 	RulesError   string         `json:"rules_error,omitempty"`
+	// For a release: the user's risk as Identity Protection had it, and
+	// whether revokebot has no record of containing them.
+	RiskLevel      string `json:"risk_level,omitempty"`
+	RiskState      string `json:"risk_state,omitempty"`
+	RiskError      string `json:"risk_error,omitempty"`
+	NeverContained bool   `json:"never_contained,omitempty"`
 }
 
 // Listing bounds: the lookups of a card run together, a few at a time, and
@@ -42,6 +48,46 @@ func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, acti
 	if !mfa && !consents && !mailbox {
 		return nil
 	}
+	return listEach(ctx, users, func(ctx context.Context, u revoke.User) userListing {
+		// The user's listings are separate services (directory,
+		// authentication, Exchange): read them at once.
+		var l userListing
+		var one sync.WaitGroup
+		if mfa {
+			one.Go(func() {
+				ms, err := b.cfg.Methods.AuthMethods(ctx, u.ID)
+				if err != nil {
+					l.MethodsError = describe(err)
+				}
+				l.Methods = removable(ms)
+			})
+		}
+		if consents {
+			one.Go(func() {
+				gs, err := b.cfg.Grants.Grants(ctx, u.ID)
+				if err != nil {
+					l.GrantsError = describe(err)
+				}
+				l.Grants = gs
+			})
+		}
+		if mailbox {
+			one.Go(func() {
+				rs, err := b.cfg.Rules.InboxRules(ctx, u.ID)
+				if err != nil {
+					l.RulesError = describe(err)
+				}
+				l.Rules, l.OtherRules = suspicious(rs)
+			})
+		}
+		one.Wait()
+		return l
+	})
+}
+
+// listEach reads a card's listing of every user, listParallel at a time,
+// within listWait in all.
+func listEach(ctx context.Context, users []revoke.User, list func(context.Context, revoke.User) userListing) map[string]userListing {
 	ctx, cancel := context.WithTimeout(ctx, listWait)
 	defer cancel()
 	out := make(map[string]userListing, len(users))
@@ -52,38 +98,7 @@ func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, acti
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			// The user's listings are separate services (directory,
-			// authentication, Exchange): read them at once.
-			var l userListing
-			var one sync.WaitGroup
-			if mfa {
-				one.Go(func() {
-					ms, err := b.cfg.Methods.AuthMethods(ctx, u.ID)
-					if err != nil {
-						l.MethodsError = describe(err)
-					}
-					l.Methods = removable(ms)
-				})
-			}
-			if consents {
-				one.Go(func() {
-					gs, err := b.cfg.Grants.Grants(ctx, u.ID)
-					if err != nil {
-						l.GrantsError = describe(err)
-					}
-					l.Grants = gs
-				})
-			}
-			if mailbox {
-				one.Go(func() {
-					rs, err := b.cfg.Rules.InboxRules(ctx, u.ID)
-					if err != nil {
-						l.RulesError = describe(err)
-					}
-					l.Rules, l.OtherRules = suspicious(rs)
-				})
-			}
-			one.Wait()
+			l := list(ctx, u)
 			mu.Lock()
 			out[u.ID] = l
 			mu.Unlock()

@@ -21,6 +21,7 @@ const (
 	CmdAll                        // /revoke all
 	CmdStatus                     // /revoke status <request-id>
 	CmdHistory                    // /revoke history <target>
+	CmdRelease                    // /revoke release <target>…
 )
 
 // TargetKind says how a target was written.
@@ -125,6 +126,18 @@ func Parse(text string) Command {
 			return invalid(msg)
 		}
 		return Command{Kind: CmdHistory, Targets: []Target{t}}
+	case "release":
+		c := parseRevoke(words[1:])
+		switch {
+		case c.Kind == CmdInvalid && len(words) == 1:
+			return invalid("Name a user to let back in: `/revoke release alice@contoso.com`.")
+		case c.Kind == CmdInvalid:
+			return c
+		case len(c.Actions) > 0:
+			return invalid("`release` takes no action options: it lets sign-in again and dismisses the user's risk. Only `--reason \"text\"` goes with it.")
+		}
+		c.Kind = CmdRelease
+		return c
 	}
 	return parseRevoke(words)
 }

@@ -123,6 +123,19 @@ type Compromiser interface {
 	ConfirmCompromised(ctx context.Context, userID string) (revoke.Result, error)
 }
 
+// Enabler lets a user sign in again, undoing Disabler.
+type Enabler interface {
+	EnableUser(ctx context.Context, userID string) (revoke.Result, error)
+}
+
+// RiskDismisser reads a user's risk in Identity Protection and dismisses
+// it, undoing Compromiser. The level and state are Graph's words ("high",
+// "atRisk"); a user never at risk is level "none".
+type RiskDismisser interface {
+	UserRisk(ctx context.Context, userID string) (level, state string, err error)
+	DismissRisk(ctx context.Context, userID string) (revoke.Result, error)
+}
+
 // Prover reads a user back after the actions, as evidence that they held.
 type Prover interface {
 	ReadBack(ctx context.Context, userID string) (revoke.Proof, error)

@@ -66,6 +66,9 @@ func renderCard(c card) (string, []Block) {
 	if c.All != nil {
 		return renderAllCard(c)
 	}
+	if c.Target.Release {
+		return renderReleaseCard(c)
+	}
 	if len(c.Target.Users) > 0 && !c.Target.plainRevoke() {
 		return renderContainCard(c)
 	}
@@ -127,19 +130,23 @@ func buttons(c card) []Button {
 // outcome is the card's last line once the request left pending.
 func outcome(c card) string {
 	by := byline(c.DecidedBy)
+	doing, nothing := "Revoking…", "Nothing was revoked."
+	if c.Target.Release {
+		doing, nothing = "Releasing…", "Nobody was released."
+	}
 	switch c.State {
 	case store.StateRunning:
-		return ":hourglass_flowing_sand: " + decided(c.NeedsApproval) + by + ". Revoking…"
+		return ":hourglass_flowing_sand: " + decided(c.NeedsApproval) + by + ". " + doing
 	case store.StateSucceeded:
 		return ":white_check_mark: " + c.Detail
 	case store.StateFailed:
 		return ":x: " + c.Detail
 	case store.StateCancelled:
-		return ":no_entry_sign: Cancelled" + by + ". Nothing was revoked."
+		return ":no_entry_sign: Cancelled" + by + ". " + nothing
 	case store.StateDenied:
-		return ":no_entry: Denied" + by + ". Nothing was revoked."
+		return ":no_entry: Denied" + by + ". " + nothing
 	case store.StateExpired:
-		return ":alarm_clock: Expired without a decision. Nothing was revoked."
+		return ":alarm_clock: Expired without a decision. " + nothing
 	}
 	return string(c.State)
 }

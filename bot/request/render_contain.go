@@ -82,7 +82,8 @@ func actionList(as []revoke.Action) string {
 	short := map[revoke.Action]string{revoke.ActionDisable: "block sign-in", revoke.ActionResetPassword: "reset the password",
 		revoke.ActionSessions: "revoke sessions", revoke.ActionMFA: "remove authentication methods",
 		revoke.ActionConsents: "remove app consents", revoke.ActionMailbox: "disable suspicious inbox rules",
-		revoke.ActionSharePoint: "end SharePoint sessions", revoke.ActionCompromised: "mark compromised"}
+		revoke.ActionSharePoint: "end SharePoint sessions", revoke.ActionCompromised: "mark compromised",
+		revoke.ActionEnable: "let sign-in again", revoke.ActionDismissRisk: "dismiss user risk"}
 	parts := make([]string, len(as))
 	for i, a := range as {
 		parts[i] = short[a]

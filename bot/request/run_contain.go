@@ -44,7 +44,11 @@ const containParallel = 4
 // One failing action is reported and does not stop the others.
 func (b *executor) contain(ctx context.Context, req store.Request, t requestTarget) {
 	log := b.log.With("request_id", req.ID, "targets", len(t.Users))
-	start := fmt.Sprintf("Containing %s: %s…", plural(len(t.Users), "user"), lowerFirst(actionList(t.Actions)))
+	verb := "Containing"
+	if t.Release {
+		verb = "Releasing"
+	}
+	start := fmt.Sprintf("%s %s: %s…", verb, plural(len(t.Users), "user"), lowerFirst(actionList(t.Actions)))
 	if _, err := b.tell.audit(ctx, req, EvStarted, systemActor, start); err != nil {
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was done.")
 		return
@@ -71,11 +75,16 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 		to, event = store.StateFailed, EvFailed
 		summary = fmt.Sprintf("Some actions failed for %d of %s; the thread says which.", failed, plural(len(outs), "user"))
 	}
-	if _, ok := b.finish(ctx, req, to, event, summary, summary+"\n"+report); !ok {
+	detail := summary + "\n" + report
+	if t.Release {
+		detail += "\n" + releaseLag
+	}
+	if _, ok := b.finish(ctx, req, to, event, summary, detail); !ok {
 		return
 	}
-	log.Info("containment done", "failed_users", failed)
+	log.Info("actions done", "failed_users", failed, "release", t.Release)
 	b.readBack(ctx, req, outs)
+	// A release revokes nothing, so the watch has nobody to watch.
 	b.watch.watch(req, outs)
 }
 
@@ -133,6 +142,13 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 			if res, err = b.cfg.Compromiser.ConfirmCompromised(ctx, u.ID); err == nil {
 				o.Words = "Marked compromised in Identity Protection at " + clock(res.At) + "."
 			}
+		case revoke.ActionEnable:
+			var res revoke.Result
+			if res, err = b.cfg.Enabler.EnableUser(ctx, u.ID); err == nil {
+				o.Words = "Sign-in allowed again at " + clock(res.At) + "."
+			}
+		case revoke.ActionDismissRisk:
+			o.Words, err = b.dismissRisk(ctx, u.ID)
 		}
 		o.OK = err == nil
 		var partial *partialError
@@ -180,6 +196,10 @@ func actionName(a revoke.Action) string {
 		return "SharePoint session revocation"
 	case revoke.ActionCompromised:
 		return "Marking compromised"
+	case revoke.ActionEnable:
+		return "Letting sign-in again"
+	case revoke.ActionDismissRisk:
+		return "Dismissing user risk"
 	}
 	return string(a)
 }
@@ -187,6 +207,15 @@ func actionName(a revoke.Action) string {
 // describeAction words a failed action: the general words, or the specific
 // ones where an action has its own reasons.
 func describeAction(a revoke.Action, err error) string {
+	if a == revoke.ActionEnable && revoke.KindOf(err) == revoke.KindSynced {
+		return "this account is synced from an on-premises directory, so Entra ID cannot change it: enable it in on-premises Active Directory and let the sync run."
+	}
+	if a == revoke.ActionEnable && revoke.KindOf(err) == revoke.KindForbidden {
+		return describe(err) + " If the app has it, the user holds an admin role: enabling an administrator needs the app to hold a higher admin role (such as Privileged Authentication Administrator)."
+	}
+	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindSynced {
+		return "this account is synced from an on-premises directory and the tenant does not write passwords back: reset it in on-premises Active Directory."
+	}
 	switch revoke.KindOf(err) {
 	case revoke.KindSynced:
 		return "this account is synced from an on-premises directory, so Entra ID cannot change it: disable it in on-premises Active Directory (and let the sync run), then revoke its sessions again."
@@ -194,9 +223,6 @@ func describeAction(a revoke.Action, err error) string {
 		return "Identity Protection needs a Microsoft Entra ID P2 licence in this tenant, which it does not have."
 	case revoke.KindFederated:
 		return "this user's domain is federated, so the password lives with the identity provider (AD FS or another): reset it there."
-	}
-	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindSynced {
-		return "this account is synced from an on-premises directory and the tenant does not write passwords back: reset it in on-premises Active Directory."
 	}
 	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindForbidden {
 		return "Graph refused (403). Resetting a password needs the application permission `User-PasswordProfile.ReadWrite.All` and the app holding the User Administrator role; a user who holds an admin role needs Privileged Authentication Administrator instead."
@@ -285,6 +311,9 @@ func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
 func (u userOutcome) shows(p revoke.Proof) bool {
 	for _, a := range u.Actions {
 		if a.OK && a.Action == revoke.ActionDisable && p.AccountEnabled {
+			return false
+		}
+		if a.OK && a.Action == revoke.ActionEnable && !p.AccountEnabled {
 			return false
 		}
 	}

@@ -43,7 +43,10 @@ func renderStatus(r store.Request, trail []store.Record) string {
 	for _, u := range t.Users {
 		fmt.Fprintf(&sb, "Target: *%s* · %s · `%s`\n", Escape(u.DisplayName), Escape(u.UPN), Escape(u.ID))
 	}
-	if r.Kind != store.KindAll && !t.plainRevoke() {
+	switch {
+	case t.Release:
+		fmt.Fprintf(&sb, "Release: %s\n", lowerFirst(actionList(t.Actions)))
+	case r.Kind != store.KindAll && !t.plainRevoke():
 		fmt.Fprintf(&sb, "Actions: %s\n", actionList(t.Actions))
 	}
 	if t.Reason != "" {

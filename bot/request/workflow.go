@@ -43,6 +43,10 @@ type Config struct {
 	Rules       RuleDisabler
 	SharePoint  SharePointRevoker
 	Compromiser Compromiser
+	// Enabler and Risk serve /revoke release; without Enabler it is
+	// refused, without Risk a release only lets sign-in again.
+	Enabler Enabler
+	Risk    RiskDismisser
 	// Prover reads users back after their actions; SignIns serves the
 	// sign-in watch (policy verify). Either may be nil: no read-back, no watch.
 	Prover  Prover

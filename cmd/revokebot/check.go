@@ -143,6 +143,17 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 	} else {
 		no = append(no, "privileged accounts first, in full (needs "+strings.Join(missing, " + ")+")")
 	}
+	// Release is asked for on the command, never a default: reported only.
+	rel, _ := revoke.NeedOf(revoke.FeatureRelease)
+	var relNeeds []string
+	for _, p := range rel.Permissions {
+		relNeeds = append(relNeeds, p.Name)
+	}
+	if m := missingOf(roles, relNeeds); m == "" {
+		yes = append(yes, "release"+rolesNote(revoke.FeatureRelease))
+	} else {
+		no = append(no, "release, in full (needs "+m+")")
+	}
 	detail := "can: " + orNone(yes) + "; cannot: " + orNone(no)
 	if len(needed) > 0 {
 		return bot.CheckResult{Name: "graph actions", Detail: detail + "; the policy makes " + strings.Join(needed, ", ") + " a default",
@@ -173,8 +184,8 @@ func checkSharePoint(ctx context.Context, cfg config) bot.CheckResult {
 
 // rolesNote says which directory roles an action also needs: a token's
 // roles claim holds application permissions only, so check cannot see them.
-func rolesNote(a revoke.Action) string {
-	n, _ := revoke.NeedOf(string(a))
+func rolesNote[F ~string](feature F) string {
+	n, _ := revoke.NeedOf(string(feature))
 	if len(n.Roles) == 0 {
 		return ""
 	}

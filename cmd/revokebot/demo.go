@@ -21,6 +21,7 @@ const (
 	demoResponder = "U0RILEY"
 	demoIntern    = "U0INGRID"
 	demoLead      = "U0LEAD"
+	demoAlice     = "6f1c2d3e-8a4b-4c5d-9e6f-0a1b2c3d4e5f"
 )
 
 var demoPolicy = `requesters:
@@ -70,7 +71,7 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 	}
 	defer sb.Close()
 	sb.Graph.AddUsers(
-		fakegraph.User{ID: "6f1c2d3e-8a4b-4c5d-9e6f-0a1b2c3d4e5f", DisplayName: "Alice Adams", UserPrincipalName: "alice@contoso.com",
+		fakegraph.User{ID: demoAlice, DisplayName: "Alice Adams", UserPrincipalName: "alice@contoso.com",
 			Mail: "alice@contoso.com", MailNickname: "alice", UserType: "Member", AccountEnabled: true, JobTitle: "Accountant", Department: "Finance"},
 		fakegraph.User{ID: "7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", DisplayName: "Bob Brown", UserPrincipalName: "bob@contoso.com",
 			Mail: "bob@contoso.com", MailNickname: "bob", UserType: "Member", AccountEnabled: true, JobTitle: "Engineer", Department: "R&D"},
@@ -154,14 +155,42 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 	}
 	tr.wait()
 
+	step("6. The attacker had registered an authenticator on Alice's account and set a forwarding rule: Riley evicts them, the card showing both before anything is removed (the password reset also remediates her user risk). Once Alice is safe, Riley asks to release her and Lee approves.")
+	if err := demoEvict(ctx, sb); err != nil {
+		return err
+	}
+	tr.wait()
+
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "Fake tenant: Alice's sessions revoked %d time(s) (once alone, once with everyone), Bob's %d time(s) (contained and disabled, so skipped by /revoke all); %d revocations in all, %d answered 429.\n",
-		sb.Graph.Revocations("6f1c2d3e-8a4b-4c5d-9e6f-0a1b2c3d4e5f"), sb.Graph.Revocations("7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"),
+	fmt.Fprintf(out, "Fake tenant: Alice's sessions revoked %d time(s) (alone, with everyone, when evicted), Bob's %d time(s) (contained and disabled, so skipped by /revoke all); %d revocations in all, %d answered 429.\n",
+		sb.Graph.Revocations(demoAlice), sb.Graph.Revocations("7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"),
 		sb.Graph.TotalRevocations(), sb.Graph.Throttled())
 	if err := stop(); err != nil {
 		return err
 	}
 	return demoVerify(ctx, sb, out)
+}
+
+// demoEvict is the demo's last step: Alice's attacker-added authenticator
+// and forwarding rule shown, removed, and Alice released by Lee.
+func demoEvict(ctx context.Context, sb *sandbox) error {
+	sb.Graph.AddAuthMethods(demoAlice, fakegraph.AuthMethod{Type: "phone", PhoneType: "mobile", PhoneNumber: "+1 4255550199", Default: true},
+		fakegraph.AuthMethod{Type: "microsoftAuthenticator", DisplayName: "Galaxy S24 (attacker)", Created: time.Now().UTC().Add(-3 * time.Hour)})
+	sb.Graph.AddInboxRules(demoAlice, fakegraph.InboxRule{DisplayName: "..", IsEnabled: true, ForwardTo: []string{"invoices@contoso-billing.example"}, MarkAsRead: true},
+		fakegraph.InboxRule{DisplayName: "Newsletters", IsEnabled: true, MoveToFolder: "news"})
+	sb.Graph.SetRisk(demoAlice, "high")
+	card, err := demoCommand(ctx, sb, `alice --disable --reset-password --mfa --mailbox --reason "INC-4711: attacker persistence"`)
+	if err != nil {
+		return err
+	}
+	if err := demoClick(ctx, sb, card, demoResponder, "revoke_confirm", "succeeded"); err != nil {
+		return err
+	}
+	card, err = demoCommand(ctx, sb, `release alice --reason "INC-4711: Alice re-verified by the help desk"`)
+	if err != nil {
+		return err
+	}
+	return demoClick(ctx, sb, card, demoLead, "revoke_approve", "succeeded")
 }
 
 // demoCommand runs /revoke as Riley and returns the card it posts.

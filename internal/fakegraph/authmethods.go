@@ -163,17 +163,6 @@ func (s *Server) AuthMethods(userID string) []AuthMethod {
 	return out
 }
 
-// SetAuthMethodsDelay holds every GET /users/{id}/authentication/methods
-// back by d before answering, for latency benchmarks: the listing is slow
-// in Graph, which gives up on it after 60 s. (To make it time out, inject
-// a Fault with Status 504 on PathSuffix "/authentication/methods".) 0
-// removes the delay; Close cuts waits short.
-func (s *Server) SetAuthMethodsDelay(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cs.authDelay = max(d, 0)
-}
-
 // methodsOf returns the user's stored methods, storing the password every
 // user starts with on first use; s.mu must be held.
 func (s *Server) methodsOf(key string) []*AuthMethod {
@@ -195,11 +184,6 @@ func hasPhone(list []*AuthMethod, phoneType string) bool {
 // listAuthMethods serves GET /users/{id}/authentication/methods: one page
 // with every method: a user has a handful, and the fake does not page them.
 func (s *Server) listAuthMethods(c *call) response {
-	s.mu.Lock()
-	d := s.cs.authDelay
-	s.mu.Unlock()
-	s.sleepUnlessClosing(d)
-
 	key := c.params["id"]
 	s.mu.Lock()
 	defer s.mu.Unlock()

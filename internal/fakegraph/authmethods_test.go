@@ -134,14 +134,16 @@ func TestListAuthMethodsRefusals(t *testing.T) {
 	}
 }
 
-func TestAuthMethodsDelay(t *testing.T) {
+func TestLatency(t *testing.T) {
 	s := newTestServer(t, Options{})
-	s.SetAuthMethodsDelay(80 * time.Millisecond)
-	start := time.Now()
-	if r := get(t, s, "/users/1/authentication/methods", nil); r.status != 200 || time.Since(start) < 80*time.Millisecond {
-		t.Errorf("%d after %v", r.status, time.Since(start))
+	s.SetLatency(80 * time.Millisecond)
+	for _, path := range []string{"/users/1/authentication/methods", "/users/1"} {
+		start := time.Now()
+		if r := get(t, s, path, nil); r.status != 200 || time.Since(start) < 80*time.Millisecond {
+			t.Errorf("%s: %d after %v", path, r.status, time.Since(start))
+		}
 	}
-	s.SetAuthMethodsDelay(0)
+	s.SetLatency(0)
 }
 
 func del(t *testing.T, s *Server, path string) result {

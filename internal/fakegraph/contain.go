@@ -20,7 +20,6 @@ import (
 // fake never has to guess which permission a tenant granted.
 type containState struct {
 	authMethods map[string][]*AuthMethod // users seeded or changed; others hold only the password
-	authDelay   time.Duration            // SetAuthMethodsDelay
 	rules       map[string][]*InboxRule
 	nextRule    int64
 	noMailbox   map[string]bool

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -80,6 +81,8 @@ type Server struct {
 	opts Options
 	ts   *httptest.Server
 	base string // "http://127.0.0.1:PORT/v1.0"
+	// latency holds every request back before it is answered (SetLatency).
+	latency atomic.Int64
 
 	mu          sync.Mutex
 	users       []*User // insertion order, which is the paging order
@@ -219,6 +222,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if hook != nil {
 		hook(*rec)
 	}
+	s.sleepUnlessClosing(time.Duration(s.latency.Load()))
 
 	resp := s.answer(r, rec, body, bodyErr, slot.over)
 

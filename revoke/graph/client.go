@@ -49,8 +49,9 @@ type Client struct {
 	retry   revoke.Retry
 	now     func() time.Time
 	base    string // the Graph base URL without a trailing slash
-	// compromise is shared by the copies Once makes: the limit is the tenant's.
-	compromise *pacer
+	// confirms and dismissals share one pacer, and the copies Once makes
+	// share them: Identity Protection's limit is the tenant's.
+	confirms, dismissals *riskBatch
 }
 
 // New builds a Client. It makes no request.
@@ -134,8 +135,9 @@ func New(cfg Config) (*Client, error) {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	pace := newPacer(interval, now)
 	return &Client{token: src, adapter: adapter, retry: retry, now: now, base: baseURL,
-		compromise: newPacer(interval, now)}, nil
+		confirms: &riskBatch{pace: pace}, dismissals: &riskBatch{pace: pace}}, nil
 }
 
 // Once returns a client sharing c's connection that tries each call once and

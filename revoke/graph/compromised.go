@@ -17,9 +17,9 @@ import (
 // tenant's 1 request/s.
 func (c *Client) ConfirmCompromised(ctx context.Context, userID string) (revoke.Result, error) {
 	err := c.do(ctx, "confirm compromised", revoke.ActionCompromised.Permission(), func() error {
-		return c.compromise.do(ctx, func() error {
+		return c.confirms.do(ctx, userID, func(ctx context.Context, ids []string) error {
 			body := identityprotection.NewRiskyUsersConfirmCompromisedPostRequestBody()
-			body.SetUserIds([]string{userID})
+			body.SetUserIds(ids)
 			return c.riskyUsers().ConfirmCompromised().Post(ctx, body, nil)
 		})
 	})
@@ -34,9 +34,10 @@ func (c *Client) riskyUsers() *identityprotection.RiskyUsersRequestBuilder {
 	return identityprotection.NewRiskyUsersRequestBuilderInternal(map[string]string{}, c.adapter)
 }
 
-// pacer runs calls one at a time, each starting at least interval after the
-// previous one ended. Measuring from the end, after Graph has answered,
+// pacer spaces calls one at a time, each starting at least interval after
+// the previous one ended. Measuring from the end, after Graph has answered,
 // spaces the calls' arrivals at Graph too, whatever the network's delays.
+// riskBatch takes its turns.
 type pacer struct {
 	interval time.Duration
 	now      func() time.Time
@@ -51,22 +52,14 @@ func newPacer(interval time.Duration, now func() time.Time) *pacer {
 	return p
 }
 
-// do waits for its turn and the interval, unless ctx ends first, then runs call.
-func (p *pacer) do(ctx context.Context, call func() error) error {
-	select {
-	case <-p.turn:
-	case <-ctx.Done():
-		return ctx.Err()
+// await sleeps out the rest of the interval since the previous call, unless
+// ctx ends first; the caller holds the turn.
+func (p *pacer) await(ctx context.Context) error {
+	if p.last.IsZero() {
+		return nil
 	}
-	defer func() { p.turn <- struct{}{} }()
-	if !p.last.IsZero() {
-		if wait := p.last.Add(p.interval).Sub(p.now()); wait > 0 {
-			if err := p.sleep(ctx, wait); err != nil {
-				return err
-			}
-		}
+	if wait := p.last.Add(p.interval).Sub(p.now()); wait > 0 {
+		return p.sleep(ctx, wait)
 	}
-	err := call()
-	p.last = p.now()
-	return err
+	return nil
 }

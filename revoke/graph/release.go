@@ -50,9 +50,9 @@ func (c *Client) DismissRisk(ctx context.Context, userID string) (revoke.Result,
 		return revoke.Result{}, err
 	}
 	err := c.do(ctx, opDismissRisk, perm, func() error {
-		return c.compromise.do(ctx, func() error {
+		return c.dismissals.do(ctx, userID, func(ctx context.Context, ids []string) error {
 			body := identityprotection.NewRiskyUsersDismissPostRequestBody()
-			body.SetUserIds([]string{userID})
+			body.SetUserIds(ids)
 			return c.riskyUsers().Dismiss().Post(ctx, body, nil)
 		})
 	})

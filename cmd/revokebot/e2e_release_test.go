@@ -1,0 +1,69 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/revokebot/revokebot/internal/fakegraph"
+)
+
+// TestRelease: a user contained with --disable --compromised --mfa
+// --mailbox is let back in by /revoke release, after two approvers other
+// than the requester approve; sign-in is allowed again, the confirmed
+// compromise dismissed, and nothing removed or disabled comes back. A user
+// revokebot never contained can be released, and the card says so.
+func TestRelease(t *testing.T) {
+	e := startEnv(t, withPolicy(quorumPolicy))
+	e.sb.Graph.AddAuthMethods(aliceID, fakegraph.AuthMethod{ID: "authr-evil", Type: "microsoftAuthenticator", DisplayName: "Pixel 9"})
+	e.sb.Graph.AddInboxRules(aliceID, fakegraph.InboxRule{ID: "r-fwd", DisplayName: ".", IsEnabled: true, ForwardTo: []string{"drop@evil.example"}})
+	contain := e.request(uRequester, "alice --disable --compromised --mfa --mailbox")
+	e.click(uRequester, contain, "revoke_confirm")
+	e.waitAudit(e.requestID(contain), "succeeded")
+	if u, _ := e.sb.Graph.User(aliceID); u.AccountEnabled {
+		t.Fatal("alice is not blocked after the containment")
+	}
+
+	card := e.request(uRequester, `release alice bob@contoso.com --reason "INC-42 closed"`)
+	id := e.requestID(card)
+	blocks := blocksOf(card)
+	for _, want := range []string{"Release 2 users", "at risk (level high, confirmedCompromised): it will be dismissed",
+		"does not have this user at risk", "no record of containing this user", "2 approvers other than the requester must approve", "INC-42 closed"} {
+		if !strings.Contains(blocks, want) {
+			t.Errorf("card lacks %q:\n%s", want, blocks)
+		}
+	}
+	if strings.Count(blocks, "no record of containing") != 1 {
+		t.Errorf("only bob was never contained:\n%s", blocks)
+	}
+	e.click(uRequester, card, "revoke_approve")
+	e.ephemeral(uRequester, "cannot approve your own request")
+	e.click(uApprover, card, "revoke_approve")
+	e.ephemeral(uApprover, "1 of 2")
+	if u, _ := e.sb.Graph.User(aliceID); u.AccountEnabled {
+		t.Fatal("released after one approval of two")
+	}
+	e.click(uApprover2, e.current(card), "revoke_approve")
+	e.waitAudit(id, "succeeded")
+	th := e.waitThread(card, "Exchange Online may take 35–40 minutes")
+	for _, want := range []string{"Sign-in allowed again", "User risk (level high, confirmedCompromised) dismissed", "nothing to dismiss",
+		"SharePoint and Teams about 15", "Nothing removed comes back"} {
+		if !strings.Contains(th, want) {
+			t.Errorf("thread lacks %q:\n%s", want, th)
+		}
+	}
+	if u, _ := e.sb.Graph.User(aliceID); !u.AccountEnabled {
+		t.Error("alice cannot sign in after the release")
+	}
+	if level, state, _ := e.sb.Graph.Risk(aliceID); level != "none" || state != "dismissed" {
+		t.Errorf("alice's risk after the release: %s %s", level, state)
+	}
+	if ms := e.sb.Graph.AuthMethods(aliceID); len(ms) != 1 || ms[0].Type != "password" {
+		t.Errorf("methods came back: %+v", ms)
+	}
+	if rs := e.sb.Graph.InboxRules(aliceID); len(rs) != 1 || rs[0].IsEnabled {
+		t.Errorf("the forwarding rule came back: %+v", rs)
+	}
+	if len(e.auditLines("*requested*", id, "asked to release 2 users")) != 1 || len(e.auditLines("*outcome*", id, "Sign-in allowed again")) != 2 {
+		t.Errorf("the release is not audited:\n%s", strings.Join(e.auditLines(id), "\n"))
+	}
+}

@@ -1,0 +1,13 @@
+package fakegraph
+
+import "time"
+
+// SetLatency holds every request back by d before it is answered, as a
+// distant or loaded Graph would, for latency benchmarks (the methods
+// listing is slow in Graph, which gives up on it after 60 s: to make it
+// time out, inject a Fault with Status 504). A held request
+// counts against its mailbox's concurrent requests, as at Outlook. 0
+// removes it; Close cuts waits short.
+func (s *Server) SetLatency(d time.Duration) {
+	s.latency.Store(int64(max(d, 0)))
+}
