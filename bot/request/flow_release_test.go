@@ -48,9 +48,11 @@ func (r *risks) DismissRisk(_ context.Context, id string) (revoke.Result, error)
 func TestFlowRelease(t *testing.T) {
 	en := &actor{}
 	rk := &risks{level: map[string]string{alice.ID: "high"}, state: map[string]string{alice.ID: "atRisk"}}
-	f := newFlow(t, func(c *Config) { c.Enabler, c.Risk = enabler{en}, rk })
-	f.command(uReq, chInc, "alice --disable")
-	f.click(uReq, ActionConfirm, f.newest())
+	ms := &methods{by: map[string][]revoke.Method{alice.ID: {{ID: "m1", Type: "microsoftAuthenticator", Label: "Pixel 9"}}}}
+	f := newFlow(t, func(c *Config) { c.Enabler, c.Risk, c.Methods = enabler{en}, rk, ms })
+	f.command(uReq, chInc, "alice --disable --mfa")
+	contained := f.newest()
+	f.click(uReq, ActionConfirm, contained)
 	f.deliver()
 
 	f.command(uReq, chInc, `release alice carol@contoso.com --reason "INC-42 closed"`)
@@ -97,9 +99,11 @@ func TestFlowRelease(t *testing.T) {
 
 	f.command(uReq, chInc, "history alice")
 	f.command(uReq, chInc, "status "+r.ID)
+	f.command(uReq, chInc, "status "+contained.ID)
 	private := strings.Join(f.msg.privates, "\n")
-	for _, want := range []string{"release (enable, dismiss-risk)", "disable, sessions", "Release: let sign-in again, dismiss user risk",
-		"User risk (level high, atRisk) dismissed"} {
+	for _, want := range []string{"release (enable, dismiss-risk)", "disable, sessions, mfa", "Release: let sign-in again, dismiss user risk",
+		"User risk (level high, atRisk) dismissed", "Actions: Block sign-in, revoke sessions, remove authentication methods",
+		"Microsoft Authenticator: Pixel 9"} {
 		if !strings.Contains(private, want) {
 			t.Errorf("history and status lack %q:\n%s", want, private)
 		}

@@ -5,12 +5,17 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/revokebot/revokebot/revoke"
 )
 
-// maxRiskBatch is the most users one Identity Protection call names.
-const maxRiskBatch = 20
+// maxRiskBatch is the most users one Identity Protection call names, and
+// riskSendTimeout the longest one may take.
+const (
+	maxRiskBatch    = 20
+	riskSendTimeout = 30 * time.Second
+)
 
 // riskBatch gathers the users of concurrent calls of one Identity
 // Protection action (confirmCompromised, dismiss) into one request: the
@@ -69,6 +74,10 @@ func (b *riskBatch) wait(ctx context.Context, w *riskWaiter, send func(context.C
 		return err
 	default:
 	}
+	if err := ctx.Err(); err != nil { // the turn and the end came together
+		b.drop(w)
+		return err
+	}
 	if err := p.await(ctx); err != nil {
 		if b.drop(w) {
 			return err
@@ -80,7 +89,11 @@ func (b *riskBatch) wait(ctx context.Context, w *riskWaiter, send func(context.C
 	for i, x := range batch {
 		ids[i] = x.id
 	}
-	err := send(ctx, ids)
+	// The request speaks for every user in it, so it runs on a context of
+	// its own: the holder's ending must not fail the others.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), riskSendTimeout)
+	err := send(sctx, ids)
+	cancel()
 	p.last = p.now()
 	for _, x := range batch {
 		if err != nil && len(batch) > 1 && !loadError(err) {
