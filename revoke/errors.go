@@ -33,7 +33,11 @@ type Error struct {
 	Code       string // Graph's error code, e.g. Authorization_RequestDenied
 	Message    string // Graph's message
 	Permission string // the application permission the operation needs
-	Attempts   int
+	// Lacks says, for a 403 Graph words the same either way, what the app
+	// lacks: LacksPermission when its token does not hold Permission,
+	// LacksRole when it does (so a directory role is missing); "" unknown.
+	Lacks    string
+	Attempts int
 	// RetryAfter is how long Graph asked the caller to wait (Retry-After),
 	// 0 when it did not say.
 	RetryAfter time.Duration
@@ -58,6 +62,21 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// What a 403 is missing, in Error.Lacks.
+const (
+	LacksPermission = "permission"
+	LacksRole       = "role"
+)
+
+// LacksOf returns Error.Lacks of a Graph failure, "" for anything else.
+func LacksOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Lacks
+	}
+	return ""
+}
 
 // KindOf returns the kind of a Graph failure, KindOther for anything else.
 func KindOf(err error) ErrorKind {

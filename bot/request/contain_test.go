@@ -81,10 +81,23 @@ func TestDescribeAction(t *testing.T) {
 		{revoke.ActionSharePoint, &revoke.Error{Kind: revoke.KindUnauthorized}, "certificate"},
 		{revoke.ActionDisable, &revoke.Error{Kind: revoke.KindForbidden, Permission: "User.EnableDisableAccount.All"}, "higher admin role"},
 		{revoke.ActionSessions, errors.New("boom"), "internal error"},
+		// Each way a password reset fails has its own words.
+		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindFederated}, "federated, so the password lives with the identity provider"},
+		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindSynced}, "does not write passwords back"},
+		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindForbidden, Lacks: revoke.LacksPermission}, "lacks the application permission `User-PasswordProfile.ReadWrite.All`"},
+		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindForbidden, Lacks: revoke.LacksRole}, "though the app holds `User-PasswordProfile.ReadWrite.All`: resetting a password also needs a directory role"},
+		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindForbidden}, "needs the application permission `User-PasswordProfile.ReadWrite.All` and the app holding the User Administrator role"},
+		{revoke.ActionEnable, &revoke.Error{Kind: revoke.KindSynced}, "enable it in on-premises Active Directory"},
+		{revoke.ActionEnable, &revoke.Error{Kind: revoke.KindForbidden, Lacks: revoke.LacksRole}, "enabling an administrator needs the app to hold Privileged Authentication Administrator"},
+		{revoke.ActionDisable, &revoke.Error{Kind: revoke.KindForbidden, Lacks: revoke.LacksPermission, Permission: "User.EnableDisableAccount.All"}, "User.EnableDisableAccount.All"},
+		{revoke.ActionDismissRisk, &revoke.Error{Kind: revoke.KindUnlicensed}, "P2"},
 	} {
 		if got := describeAction(tc.a, tc.err); !strings.Contains(got, tc.want) {
 			t.Errorf("describeAction(%s, %v) = %q, want it to say %q", tc.a, tc.err, got, tc.want)
 		}
+	}
+	if got := describeAction(revoke.ActionDisable, &revoke.Error{Kind: revoke.KindForbidden, Lacks: revoke.LacksPermission, Permission: "User.EnableDisableAccount.All"}); strings.Contains(got, "admin role") {
+		t.Errorf("a missing permission is not a missing role: %q", got)
 	}
 }
 

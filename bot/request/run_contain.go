@@ -210,8 +210,16 @@ func describeAction(a revoke.Action, err error) string {
 	if a == revoke.ActionEnable && revoke.KindOf(err) == revoke.KindSynced {
 		return "this account is synced from an on-premises directory, so Entra ID cannot change it: enable it in on-premises Active Directory and let the sync run."
 	}
-	if a == revoke.ActionEnable && revoke.KindOf(err) == revoke.KindForbidden {
-		return describe(err) + " If the app has it, the user holds an admin role: enabling an administrator needs the app to hold a higher admin role (such as Privileged Authentication Administrator)."
+	if (a == revoke.ActionEnable || a == revoke.ActionDisable) && revoke.KindOf(err) == revoke.KindForbidden {
+		verb := map[revoke.Action]string{revoke.ActionEnable: "enabling", revoke.ActionDisable: "disabling"}[a]
+		switch revoke.LacksOf(err) {
+		case revoke.LacksRole:
+			return "Graph refused (403) though the app holds `" + a.Permission() + "`: the user holds an admin role, and " + verb +
+				" an administrator needs the app to hold Privileged Authentication Administrator."
+		case revoke.LacksPermission:
+			return describe(err)
+		}
+		return describe(err) + " If the app has it, the user holds an admin role: " + verb + " an administrator needs the app to hold a higher admin role (such as Privileged Authentication Administrator)."
 	}
 	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindSynced {
 		return "this account is synced from an on-premises directory and the tenant does not write passwords back: reset it in on-premises Active Directory."
@@ -225,10 +233,13 @@ func describeAction(a revoke.Action, err error) string {
 		return "this user's domain is federated, so the password lives with the identity provider (AD FS or another): reset it there."
 	}
 	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindForbidden {
+		switch revoke.LacksOf(err) {
+		case revoke.LacksPermission:
+			return "Graph refused (403): the app lacks the application permission `User-PasswordProfile.ReadWrite.All`. Grant it with admin consent (`revokebot check` names its ID)."
+		case revoke.LacksRole:
+			return "Graph refused (403) though the app holds `User-PasswordProfile.ReadWrite.All`: resetting a password also needs a directory role on the app, User Administrator, and Privileged Authentication Administrator for a user who holds an admin role."
+		}
 		return "Graph refused (403). Resetting a password needs the application permission `User-PasswordProfile.ReadWrite.All` and the app holding the User Administrator role; a user who holds an admin role needs Privileged Authentication Administrator instead."
-	}
-	if a == revoke.ActionDisable && revoke.KindOf(err) == revoke.KindForbidden {
-		return describe(err) + " If the app has it, the user holds an admin role: disabling an administrator needs the app to hold a higher admin role (such as Privileged Authentication Administrator)."
 	}
 	if a == revoke.ActionSharePoint {
 		switch revoke.KindOf(err) {

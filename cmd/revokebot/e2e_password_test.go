@@ -35,7 +35,7 @@ func TestResetPassword(t *testing.T) {
 	e.click(uRequester, card, "revoke_confirm")
 	th := e.waitThread(card, "Some actions failed")
 	for _, want := range []string{"Password reset to a random one nobody has seen", "self-service password reset or the help desk",
-		"federated", "Privileged Authentication Administrator"} {
+		"federated", "though the app holds `User-PasswordProfile.ReadWrite.All`", "Privileged Authentication Administrator"} {
 		if !strings.Contains(th, want) {
 			t.Errorf("thread lacks %q:\n%s", want, th)
 		}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
@@ -19,6 +20,27 @@ func (c *Client) Roles(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	return revoke.RolesOf("Graph", tok)
+}
+
+// explained gives a 403 its missing piece, which Graph's answer does not
+// say: the permission when the token's roles claim lacks it, else a
+// directory role. Other errors, and a token whose roles cannot be read,
+// are returned as they are.
+func (c *Client) explained(ctx context.Context, err error, permission string) error {
+	var e *revoke.Error
+	if !errors.As(err, &e) || e.Kind != revoke.KindForbidden {
+		return err
+	}
+	roles, rerr := c.Roles(context.WithoutCancel(ctx))
+	if rerr != nil {
+		return err
+	}
+	out := *e
+	out.Lacks = revoke.LacksPermission
+	if CanDoWith(roles, permission) {
+		out.Lacks = revoke.LacksRole
+	}
+	return &out
 }
 
 // CheckRead makes one small read (GET /users?$top=1&$select=id) to prove the

@@ -23,7 +23,7 @@ func (c *Client) DisableUser(ctx context.Context, userID string) (revoke.Result,
 		return err
 	})
 	if err != nil {
-		return revoke.Result{}, err
+		return revoke.Result{}, c.explained(ctx, err, revoke.ActionDisable.Permission())
 	}
 	return revoke.Result{At: c.now().UTC()}, nil
 }

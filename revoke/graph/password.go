@@ -72,7 +72,7 @@ func (c *Client) ResetPassword(ctx context.Context, userID, password string) (re
 		return err
 	})
 	if err != nil {
-		return revoke.Result{}, scrubbed(err, password)
+		return revoke.Result{}, c.explained(ctx, scrubbed(err, password), permPasswordReset)
 	}
 	return revoke.Result{At: c.now().UTC()}, nil
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -200,5 +201,38 @@ func TestPasswordPolicy(t *testing.T) {
 		if pw, err := revoke.NewPassword(); err != nil || !meetsPasswordPolicy(pw) {
 			t.Fatalf("NewPassword gave %d characters the policy refuses (%v)", len(pw), err)
 		}
+	}
+}
+
+// TestForbiddenSaysWhatIsMissing: Graph's 403 reads the same whether the
+// app lacks the permission or the directory role; the token's roles claim
+// tells them apart, and a token that is not a JWT leaves it unknown.
+func TestForbiddenSaysWhatIsMissing(t *testing.T) {
+	jwt := func(roles ...string) string {
+		claims := `{"roles":["` + strings.Join(roles, `","`) + `"]}`
+		return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + ".sig"
+	}
+	for _, tt := range []struct {
+		name, token, want string
+	}{
+		{"permission held, no role", jwt("User.Read.All", "User-PasswordProfile.ReadWrite.All"), revoke.LacksRole},
+		{"permission missing", jwt("User.Read.All"), revoke.LacksPermission},
+		{"not a JWT", "tok", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := fakegraph.New(fakegraph.Options{Token: tt.token})
+			t.Cleanup(g.Close)
+			g.AddUser(fakegraph.User{ID: aliceID, UserPrincipalName: "alice@contoso.com", AccountEnabled: true})
+			c, err := New(Config{BaseURL: g.URL(), Token: tt.token, Retry: fastRetry(1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pw := newPassword(t)
+			_, err = c.ResetPassword(context.Background(), aliceID, pw)
+			if revoke.KindOf(err) != revoke.KindForbidden || revoke.LacksOf(err) != tt.want {
+				t.Errorf("%v: kind %v, lacks %q, want %q", err, revoke.KindOf(err), revoke.LacksOf(err), tt.want)
+			}
+			noSecret(t, g, err, pw)
+		})
 	}
 }

@@ -34,7 +34,7 @@ func (c *Client) EnableUser(ctx context.Context, userID string) (revoke.Result, 
 		return err
 	})
 	if err != nil {
-		return revoke.Result{}, err
+		return revoke.Result{}, c.explained(ctx, err, perm)
 	}
 	return revoke.Result{At: c.now().UTC()}, nil
 }
