@@ -138,7 +138,7 @@ func renderReleaseCard(c card) (string, []Block) {
 		l := t.Listed[u.ID]
 		text := userLine(u) + riskLine(l, t.Actions)
 		if l.NeverContained {
-			text += "\n:information_source: revokebot has no record of containing this user: releasing is allowed, but check that it is the account you mean."
+			text += "\n:information_source: revokebot has no record of containing this user by name (a `/revoke all` is not counted): releasing is allowed, but check that it is the account you mean."
 		}
 		blocks = append(blocks, section(clipSection(text)))
 	}

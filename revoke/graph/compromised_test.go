@@ -233,3 +233,32 @@ func TestPacerGivesUpWithTheContext(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestConfirmCompromisedUnlicensedBatch: a refusal that speaks for the
+// tenant (no Entra ID P2) answers every user of the batch at once, rather
+// than sending each alone a second apart.
+func TestConfirmCompromisedUnlicensedBatch(t *testing.T) {
+	g := fakegraph.New(fakegraph.Options{Token: "tok", NoP2: true, CompromisedWindow: 100 * time.Millisecond})
+	t.Cleanup(g.Close)
+	ids := make([]string, 10)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		g.AddUser(fakegraph.User{ID: ids[i]})
+	}
+	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(1), CompromisedInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			if _, err := c.ConfirmCompromised(context.Background(), id); revoke.KindOf(err) != revoke.KindUnlicensed {
+				t.Errorf("%s: %v", id, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(g.Requests()); n > 3 {
+		t.Errorf("%d requests for %d users refused for the tenant", n, len(ids))
+	}
+}

@@ -22,8 +22,8 @@ const (
 // actions take a list of userIds and the tenant one request a second, so
 // twenty users called one by one would take twenty seconds. Whoever holds
 // the pacer's turn sends every user waiting by then; the others get its
-// answer. A batch Graph refuses for a reason other than load is tried again
-// one user at a time, so that one bad user fails alone.
+// answer. A batch Graph refuses as a bad request is tried again one user at
+// a time, so that one unknown user fails alone.
 type riskBatch struct {
 	pace    *pacer
 	mu      sync.Mutex
@@ -96,7 +96,7 @@ func (b *riskBatch) wait(ctx context.Context, w *riskWaiter, send func(context.C
 	cancel()
 	p.last = p.now()
 	for _, x := range batch {
-		if err != nil && len(batch) > 1 && !loadError(err) {
+		if err != nil && len(batch) > 1 && aboutAUser(err) {
 			x.done <- errAlone
 			continue
 		}
@@ -136,8 +136,13 @@ func (b *riskBatch) drop(w *riskWaiter) bool {
 	return len(b.waiting) < n
 }
 
-// loadError reports whether Graph refused for load or the network, which
-// says nothing about the users named: those are retried together.
-func loadError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || revoke.Retryable(classify("", "", err))
+// aboutAUser reports whether a refusal may be about one of the users named
+// (an ID Graph does not know), so that each is worth sending alone; load,
+// the network, a missing permission or licence speak for every user.
+func aboutAUser(err error) bool {
+	switch revoke.KindOf(classify("", "", err)) {
+	case revoke.KindBadRequest, revoke.KindNotFound:
+		return true
+	}
+	return false
 }
