@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/revokebot/revokebot/internal/auditline"
 )
 
 // fillAudit makes a SQLite store at dir/audit.db holding n sealed records,
@@ -98,22 +100,11 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// jsonLine is the line as encoding/json would write it, for comparing with
-// appendJSONLine; its field order is the format's key order.
-type jsonLine struct {
-	Seq       int64  `json:"seq"`
-	Time      string `json:"time"`
-	Event     string `json:"event"`
-	RequestID string `json:"request_id"`
-	Actor     string `json:"actor"`
-	Target    string `json:"target"`
-	Detail    string `json:"detail"`
-	PrevHash  string `json:"prev_hash"`
-	Hash      string `json:"hash"`
-}
-
-func toJSONLine(r Record) jsonLine {
-	return jsonLine{r.Seq, r.Time.UTC().Format(time.RFC3339Nano), r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash}
+// toJSONLine is the record as encoding/json would write it, for comparing
+// with appendJSONLine; Line's field order is the format's key order.
+func toJSONLine(r Record) auditline.Line {
+	return auditline.Line{Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Event: r.Event.Event, RequestID: r.RequestID,
+		Actor: r.Actor, Target: r.Target, Detail: r.Detail, PrevHash: r.PrevHash, Hash: r.Hash}
 }
 
 // TestAppendJSONLineMatchesEncodingJSON: a line is what encoding/json makes of

@@ -4,57 +4,28 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/revokebot/revokebot/internal/auditline"
 	"github.com/revokebot/revokebot/store"
 )
-
-// exportLine is a JSON Lines record as an outside verifier would read it,
-// knowing nothing of package store.
-type exportLine struct {
-	Seq       int64  `json:"seq"`
-	Time      string `json:"time"`
-	Event     string `json:"event"`
-	RequestID string `json:"request_id"`
-	Actor     string `json:"actor"`
-	Target    string `json:"target"`
-	Detail    string `json:"detail"`
-	PrevHash  string `json:"prev_hash"`
-	Hash      string `json:"hash"`
-}
-
-// lineHash is the documented record hash, written again from its
-// description rather than taken from package store.
-func lineHash(l exportLine) string {
-	h := sha256.New()
-	for _, f := range []string{"revokebot-audit-v1", strconv.FormatInt(l.Seq, 10), l.Time,
-		l.Event, l.RequestID, l.Actor, l.Target, l.Detail, l.PrevHash} {
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(f))))
-		h.Write([]byte(f))
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // verifyLines checks the chain from the lines alone: consecutive seqs from
 // the first line's, each prev_hash the hash before it (prev for the first),
 // and each hash recomputed. It returns the first break, or "".
-func verifyLines(lines []exportLine, prev string) string {
+func verifyLines(lines []auditline.Line, prev string) string {
 	for i, l := range lines {
 		switch {
 		case i > 0 && l.Seq != lines[i-1].Seq+1:
 			return fmt.Sprintf("line %d: seq %d after %d", i+1, l.Seq, lines[i-1].Seq)
 		case l.PrevHash != prev:
 			return fmt.Sprintf("line %d (seq %d): prev_hash does not match", i+1, l.Seq)
-		case lineHash(l) != l.Hash:
+		case auditline.Hash(l) != l.Hash:
 			return fmt.Sprintf("line %d (seq %d): hash does not match its content", i+1, l.Seq)
 		}
 		prev = l.Hash
@@ -62,12 +33,12 @@ func verifyLines(lines []exportLine, prev string) string {
 	return ""
 }
 
-func readLines(t *testing.T, data []byte) []exportLine {
+func readLines(t *testing.T, data []byte) []auditline.Line {
 	t.Helper()
-	var out []exportLine
+	var out []auditline.Line
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		var l exportLine
+		var l auditline.Line
 		dec := json.NewDecoder(strings.NewReader(sc.Text()))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&l); err != nil {
@@ -121,18 +92,18 @@ func TestJSONLVerifiesFromLinesAlone(t *testing.T) {
 	}
 
 	// Any one field of any one line, changed, breaks the check.
-	for i, alter := range []func(*exportLine){
-		func(l *exportLine) { l.Seq++ },
-		func(l *exportLine) { l.Time = strings.Replace(l.Time, "15:09:", "15:10:", 1) },
-		func(l *exportLine) { l.Event = "denied" },
-		func(l *exportLine) { l.RequestID += "x" },
-		func(l *exportLine) { l.Actor = "U02" },
-		func(l *exportLine) { l.Target = "bob@contoso.com" },
-		func(l *exportLine) { l.Detail += " " },
-		func(l *exportLine) { l.PrevHash = strings.Repeat("0", 64) },
-		func(l *exportLine) { l.Hash = lineHash(exportLine{}) },
+	for i, alter := range []func(*auditline.Line){
+		func(l *auditline.Line) { l.Seq++ },
+		func(l *auditline.Line) { l.Time = strings.Replace(l.Time, "15:09:", "15:10:", 1) },
+		func(l *auditline.Line) { l.Event = "denied" },
+		func(l *auditline.Line) { l.RequestID += "x" },
+		func(l *auditline.Line) { l.Actor = "U02" },
+		func(l *auditline.Line) { l.Target = "bob@contoso.com" },
+		func(l *auditline.Line) { l.Detail += " " },
+		func(l *auditline.Line) { l.PrevHash = strings.Repeat("0", 64) },
+		func(l *auditline.Line) { l.Hash = auditline.Hash(auditline.Line{}) },
 	} {
-		altered := append([]exportLine(nil), lines...)
+		altered := append([]auditline.Line(nil), lines...)
 		alter(&altered[20])
 		if bad := verifyLines(altered, strings.Repeat("0", 64)); bad == "" {
 			t.Errorf("alteration %d of line 21 went unnoticed", i)

@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -145,7 +146,7 @@ func renderReleaseCard(c card) (string, []Block) {
 	var acts strings.Builder
 	acts.WriteString("*What changes, for each user*")
 	for i, a := range t.Actions {
-		acts.WriteString("\n" + string(rune('1'+i)) + ". " + actionLine(a))
+		fmt.Fprintf(&acts, "\n%d. %s", i+1, actionLine(a))
 	}
 	acts.WriteString("\n*What does not*: authentication methods, app consents and inbox rules removed or disabled stay so; " +
 		"the user registers their methods again (the help desk can issue a Temporary Access Pass).")

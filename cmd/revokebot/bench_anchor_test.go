@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revokebot/revokebot/internal/auditline"
 	"github.com/revokebot/revokebot/internal/fakeslack"
 	"github.com/revokebot/revokebot/store"
 )
@@ -53,10 +54,10 @@ func anchoredLog(tb testing.TB, sb *sandbox, n int) {
 	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for i := 1; i <= n; i++ {
 		when := at.Add(time.Duration(i) * time.Millisecond)
-		l := exportLine{Seq: int64(i), Time: when.Format(time.RFC3339Nano),
+		l := auditline.Line{Seq: int64(i), Time: when.Format(time.RFC3339Nano),
 			Event: "outcome", RequestID: "r" + strconv.Itoa(i/20), Actor: uRequester,
 			Target: fmt.Sprintf("user%d@contoso.com", i), Detail: "sessions revoked", PrevHash: prev}
-		l.Hash = outsideHash(l)
+		l.Hash = auditline.Hash(l)
 		if _, err := ins.Exec(l.Seq, when.UnixMicro(), l.Event, l.RequestID, l.Actor, l.Target, l.Detail, l.PrevHash, l.Hash); err != nil {
 			tb.Fatal(err)
 		}

@@ -114,7 +114,7 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 			continue // SharePoint's own token; see checkSharePoint
 		}
 		if can[a] {
-			yes = append(yes, string(a)+rolesNote(a))
+			yes = append(yes, string(a)+rolesNote(string(a)))
 			continue
 		}
 		no = append(no, fmt.Sprintf("%s (needs %s)", a, missingOf(roles, graph.ActionRoles(a))))
@@ -184,8 +184,8 @@ func checkSharePoint(ctx context.Context, cfg config) bot.CheckResult {
 
 // rolesNote says which directory roles an action also needs: a token's
 // roles claim holds application permissions only, so check cannot see them.
-func rolesNote[F ~string](feature F) string {
-	n, _ := revoke.NeedOf(string(feature))
+func rolesNote(feature string) string {
+	n, _ := revoke.NeedOf(feature)
 	if len(n.Roles) == 0 {
 		return ""
 	}

@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -16,35 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revokebot/revokebot/internal/auditline"
 	"github.com/revokebot/revokebot/internal/fakeslack"
 	"github.com/revokebot/revokebot/store"
 )
-
-// exportLine is one line of `revokebot audit export`, as a SIEM reads it.
-type exportLine struct {
-	Seq       int64  `json:"seq"`
-	Time      string `json:"time"`
-	Event     string `json:"event"`
-	RequestID string `json:"request_id"`
-	Actor     string `json:"actor"`
-	Target    string `json:"target"`
-	Detail    string `json:"detail"`
-	PrevHash  string `json:"prev_hash"`
-	Hash      string `json:"hash"`
-}
-
-// outsideHash is the record hash as the README tells an outside verifier to
-// compute it, written here without the store's code: sha256 over the domain
-// tag and each field, every one preceded by its length as 8 bytes big-endian.
-func outsideHash(l exportLine) string {
-	h := sha256.New()
-	for _, f := range []string{"revokebot-audit-v1", strconv.FormatInt(l.Seq, 10), l.Time,
-		l.Event, l.RequestID, l.Actor, l.Target, l.Detail, l.PrevHash} {
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(f))))
-		h.Write([]byte(f))
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // anchorEnv runs one revocation to its end, waits until every record is in
 // the audit channel, and stops the bot, leaving its log (a SQLite file,
@@ -113,9 +85,9 @@ func reseal(t *testing.T, db *sql.DB, seq int64, detail string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ls []exportLine
+	var ls []auditline.Line
 	for rows.Next() {
-		var l exportLine
+		var l auditline.Line
 		var micros int64 // the SQLite store keeps Unix microseconds
 		if err := rows.Scan(&l.Seq, &micros, &l.Event, &l.RequestID, &l.Actor, &l.Target, &l.Detail, &l.PrevHash); err != nil {
 			t.Fatal(err)
@@ -127,7 +99,7 @@ func reseal(t *testing.T, db *sql.DB, seq int64, detail string) {
 	prev := ls[0].PrevHash
 	for _, l := range ls {
 		l.PrevHash = prev
-		l.Hash = outsideHash(l)
+		l.Hash = auditline.Hash(l)
 		sqlExec(t, db, `UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?`, l.PrevHash, l.Hash, l.Seq)
 		prev = l.Hash
 	}
@@ -207,10 +179,10 @@ func TestAuditExport(t *testing.T) {
 	if code := run(context.Background(), []string{"audit", "export"}, e.sb.getenv, &out, &errs); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}
-	var lines []exportLine
+	var lines []auditline.Line
 	sc := bufio.NewScanner(&out)
 	for sc.Scan() {
-		var l exportLine
+		var l auditline.Line
 		dec := json.NewDecoder(strings.NewReader(sc.Text()))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&l); err != nil {
@@ -223,7 +195,7 @@ func TestAuditExport(t *testing.T) {
 	}
 	prev := strings.Repeat("0", 64)
 	for i, l := range lines {
-		if l.Seq != int64(i+1) || l.PrevHash != prev || outsideHash(l) != l.Hash {
+		if l.Seq != int64(i+1) || l.PrevHash != prev || auditline.Hash(l) != l.Hash {
 			t.Fatalf("line %d does not chain: %+v", i+1, l)
 		}
 		prev = l.Hash
@@ -238,7 +210,7 @@ func TestAuditExport(t *testing.T) {
 		t.Fatalf("--since: exit %d: %s", code, errs.String())
 	}
 	first := strings.SplitN(out.String(), "\n", 2)[0]
-	var l exportLine
+	var l auditline.Line
 	if err := json.Unmarshal([]byte(first), &l); err != nil || l.Seq > mid.Seq || l.Seq < 1 {
 		t.Fatalf("--since %s starts at %+v (%v)", mid.Time, l, err)
 	}

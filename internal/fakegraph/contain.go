@@ -3,7 +3,6 @@ package fakegraph
 import (
 	"net/http"
 	"strings"
-	"time"
 )
 
 // containState is what the containment steps beyond disabling and revoking
@@ -82,18 +81,4 @@ func (s *Server) userKey(key string) (string, bool) {
 		return "", false
 	}
 	return strings.ToLower(u.ID), true
-}
-
-// sleepUnlessClosing waits d, cut short by Close so a slowed endpoint does
-// not hold the server's shutdown. It must be called without s.mu.
-func (s *Server) sleepUnlessClosing(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-s.closing:
-	}
 }

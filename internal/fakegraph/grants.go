@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -81,13 +80,9 @@ var grantFilter = regexp.MustCompile(`(?i)^\s*(principalId|clientId)\s+eq\s+'((?
 // listGrants serves GET /oauth2PermissionGrants, paged at Options.PageSize
 // or $top.
 func (s *Server) listGrants(c *call) response {
-	top := s.opts.PageSize
-	if v := c.queryOption("$top"); len(v) > 0 {
-		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
-		if err != nil || n < 1 || n > 999 {
-			return badRequest("Invalid page size specified: '%s'. Must be between 1 and 999 inclusive.", v[0])
-		}
-		top = min(n, top)
+	top, bad, ok := s.pageTop(c, 999)
+	if !ok {
+		return bad
 	}
 	match := func(*Grant) bool { return true }
 	if v := c.queryOption("$filter"); len(v) > 0 {

@@ -136,13 +136,9 @@ func (s *Server) transitiveUsers(g *groupRecord) []*User {
 // without is not settled, so the fake accepts either and a client should
 // send them.
 func (s *Server) listTransitiveUsers(c *call) response {
-	top := s.opts.PageSize
-	if v := c.queryOption("$top"); len(v) > 0 {
-		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
-		if err != nil || n < 1 || n > 999 {
-			return badRequest("Invalid page size specified: '%s'. Must be between 1 and 999 inclusive.", v[0])
-		}
-		top = min(n, top)
+	top, bad, ok := s.pageTop(c, 999)
+	if !ok {
+		return bad
 	}
 	count := false
 	if v := c.queryOption("$count"); len(v) > 0 {

@@ -11,3 +11,17 @@ import "time"
 func (s *Server) SetLatency(d time.Duration) {
 	s.latency.Store(int64(max(d, 0)))
 }
+
+// sleepUnlessClosing waits d, cut short by Close so a slowed endpoint does
+// not hold the server's shutdown. It must be called without s.mu.
+func (s *Server) sleepUnlessClosing(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.closing:
+	}
+}

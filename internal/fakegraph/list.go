@@ -13,18 +13,28 @@ import (
 // different server or a hand-edited one is rejected rather than misread.
 const skiptokenPrefix = "fakegraph-users:"
 
+// pageTop is a listing's page size: Options.PageSize, or $top when it
+// asks for fewer; a $top outside 1 to most is refused as Graph refuses it.
+func (s *Server) pageTop(c *call, most int) (int, response, bool) {
+	top := s.opts.PageSize
+	if v := c.queryOption("$top"); len(v) > 0 {
+		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
+		if err != nil || n < 1 || n > most {
+			return 0, badRequest("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", v[0], most), false
+		}
+		top = min(n, top)
+	}
+	return top, response{}, true
+}
+
 // listUsers serves GET /users. The skiptoken names the insertion number of
 // the last user already returned, so paging stays correct while users are
 // added between pages, the way a long bulk run against a live directory sees
 // them.
 func (s *Server) listUsers(c *call) response {
-	top := s.opts.PageSize
-	if v := c.queryOption("$top"); len(v) > 0 {
-		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
-		if err != nil || n < 1 || n > 999 {
-			return badRequest("Invalid page size specified: '%s'. Must be between 1 and 999 inclusive.", v[0])
-		}
-		top = min(n, top)
+	top, bad, ok := s.pageTop(c, 999)
+	if !ok {
+		return bad
 	}
 	count := false
 	if v := c.queryOption("$count"); len(v) > 0 {

@@ -20,13 +20,5 @@ func (s *Server) waitListDelay() {
 	s.mu.Lock()
 	d := s.listDelay
 	s.mu.Unlock()
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-s.closing:
-	}
+	s.sleepUnlessClosing(d)
 }

@@ -56,43 +56,16 @@ func (s *Server) noteCompromised(id string) {
 	s.setRisk(id, "high", "confirmedCompromised", "adminConfirmedUserCompromised")
 }
 
-// dismissRisk serves POST /identityProtection/riskyUsers/dismiss: 204 No
-// Content, each listed user's risk then dismissed (riskLevel none). It
-// shares confirmCompromised's limit of 1 request/s per tenant and its
-// checks, in the same order; a user never at risk stays unknown to
-// Identity Protection.
+// dismissRisk serves POST /identityProtection/riskyUsers/dismiss: each
+// listed user's risk then dismissed (riskLevel none), with
+// confirmCompromised's limit and checks (riskAction); a user never at risk
+// stays unknown to Identity Protection.
 func (s *Server) dismissRisk(c *call) response {
-	if s.riskLimit != nil {
-		if wait, ok := s.riskLimit.take(time.Now()); !ok {
-			resp := graphError(http.StatusTooManyRequests, "TooManyRequests", "")
-			resp.header = http.Header{"Retry-After": {retryAfter(wait)}}
-			return resp
+	return s.riskAction(c, "dismiss", func(id string) {
+		if s.cs.risk[id] != nil {
+			s.setRisk(id, "none", "dismissed", "adminDismissedAllRiskForUser")
 		}
-	}
-	if s.opts.NoP2 {
-		return graphError(http.StatusForbidden, "Forbidden", msgNotLicensed)
-	}
-	ids, resp, ok := parseUserIDs(c.body, "dismiss")
-	if !ok {
-		return resp
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var unknown []string
-	for _, id := range ids {
-		if s.userByID(id) == nil {
-			unknown = append(unknown, id)
-		}
-	}
-	if len(unknown) > 0 {
-		return badRequest("Invalid user ids: %s.", strings.Join(unknown, ", "))
-	}
-	for _, id := range ids {
-		if key := strings.ToLower(id); s.cs.risk[key] != nil {
-			s.setRisk(key, "none", "dismissed", "adminDismissedAllRiskForUser")
-		}
-	}
-	return response{status: http.StatusNoContent}
+	})
 }
 
 // getRiskyUser serves GET /identityProtection/riskyUsers/{id}, by object

@@ -18,11 +18,21 @@ const maxCompromisedIDs = 60
 const msgNotLicensed = "Your tenant is not licensed for this feature."
 
 // confirmCompromised serves POST /identityProtection/riskyUsers/confirmCompromised:
-// 204 No Content, each listed user then counting as confirmed compromised.
-// The fake checks the per-tenant rate, then the licence, then the payload;
-// Graph's own order is not documented. A payload naming any unknown user
-// fails whole.
+// each listed user then counts as confirmed compromised (riskAction).
 func (s *Server) confirmCompromised(c *call) response {
+	return s.riskAction(c, "confirmCompromised", func(id string) {
+		s.compromised[id] = true
+		s.noteCompromised(id) // risk.go
+	})
+}
+
+// riskAction serves an Identity Protection action on a list of users
+// (confirmCompromised, dismiss): the per-tenant rate, then the licence,
+// then the payload; Graph's own order is not documented. A payload naming
+// any user Graph does not know by object id (deleted users included)
+// fails whole; else apply runs for each lower-cased id, under s.mu, and
+// the answer is 204 No Content.
+func (s *Server) riskAction(c *call, op string, apply func(id string)) response {
 	if s.riskLimit != nil {
 		if wait, ok := s.riskLimit.take(time.Now()); !ok {
 			resp := graphError(http.StatusTooManyRequests, "TooManyRequests", "")
@@ -33,28 +43,25 @@ func (s *Server) confirmCompromised(c *call) response {
 	if s.opts.NoP2 {
 		return graphError(http.StatusForbidden, "Forbidden", msgNotLicensed)
 	}
-	ids, resp, ok := parseUserIDs(c.body, "confirmCompromised")
+	ids, resp, ok := parseUserIDs(c.body, op)
 	if !ok {
 		return resp
 	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var unknown []string
 	for _, id := range ids {
 		// Risky users are keyed by object id; a user principal name is not one.
-		if u := s.lookup(id); u == nil || !strings.EqualFold(u.ID, id) {
+		if s.userByID(id) == nil {
 			unknown = append(unknown, id)
 		}
 	}
 	if len(unknown) > 0 {
-		// Graph refuses ids it does not know (deleted users included); the
-		// exact wording of that refusal is not documented.
+		// The exact wording of this refusal is not documented.
 		return badRequest("Invalid user ids: %s.", strings.Join(unknown, ", "))
 	}
 	for _, id := range ids {
-		s.compromised[strings.ToLower(id)] = true
-		s.noteCompromised(strings.ToLower(id)) // risk.go
+		apply(strings.ToLower(id))
 	}
 	return response{status: http.StatusNoContent}
 }

@@ -60,13 +60,9 @@ const signInsPrefix = "fakegraph-signins:"
 // sign-in already returned, so sign-ins logged between pages, which sort
 // before it, neither repeat nor shift the rest.
 func (s *Server) listSignIns(c *call) response {
-	top := s.opts.PageSize
-	if v := c.queryOption("$top"); len(v) > 0 {
-		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
-		if err != nil || n < 1 || n > 1000 {
-			return badRequest("Invalid page size specified: '%s'. Must be between 1 and 1000 inclusive.", v[0])
-		}
-		top = min(n, top)
+	top, bad, ok := s.pageTop(c, 1000)
+	if !ok {
+		return bad
 	}
 	var filter signInFilter
 	if v := c.queryOption("$filter"); len(v) > 0 {

@@ -244,26 +244,7 @@ func entitySet(sel []string) string {
 // parseSelect turns $select values into canonical property names, nil when
 // absent. Graph matches names case-insensitively and rejects unknown ones.
 func parseSelect(values []string) ([]string, error) {
-	if len(values) == 0 {
-		return nil, nil
-	}
-	sel := []string{}
-	for _, v := range values {
-		for _, name := range strings.Split(v, ",") {
-			name = strings.TrimSpace(name)
-			if name == "" {
-				continue
-			}
-			canon, ok := userProperties[strings.ToLower(name)]
-			if !ok {
-				return nil, unknownProperty(name)
-			}
-			if !slices.Contains(sel, canon) {
-				sel = append(sel, canon)
-			}
-		}
-	}
-	return sel, nil
+	return parseSelectOf(values, userProperties, "user")
 }
 
 // userProperties maps lower-cased names to the canonical names of every
