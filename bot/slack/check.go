@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -23,9 +24,11 @@ type CheckResult struct {
 
 // RequiredScopes are the bot token scopes revokebot uses; the history
 // scopes serve `audit verify --slack`, which reads the audit channel back
-// (channels:history for a public channel, groups:history for a private one).
+// (channels:history for a public channel, groups:history for a private one),
+// and the read scopes serve `check`, whose conversations.info needs
+// channels:read for a public channel and groups:read for a private one.
 var RequiredScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "files:write",
-	"channels:history", "groups:history"}
+	"channels:history", "groups:history", "channels:read", "groups:read"}
 
 // SlackCheck is what CheckSlack verifies.
 type SlackCheck struct {
@@ -77,7 +80,13 @@ func CheckSlack(ctx context.Context, c SlackCheck) []CheckResult {
 
 func channelCheck(ctx context.Context, api *goslack.Client, name, id string) CheckResult {
 	info, err := api.GetConversationInfoContext(ctx, &goslack.GetConversationInfoInput{ChannelID: id})
+	var se goslack.SlackErrorResponse
 	switch {
+	case errors.As(err, &se) && se.Err == "missing_scope" && se.Needed != "":
+		// Slack names the scope for this channel's kind: groups:read for a
+		// private channel, channels:read for a public one.
+		return CheckResult{Name: name, Detail: "conversations.info: missing_scope " + se.Needed,
+			Fix: "add " + se.Needed + " under OAuth & Permissions (or from deploy/slack-app-manifest.yaml) and reinstall the app"}
 	case err != nil:
 		return CheckResult{Name: name, Detail: "conversations.info: " + slackErrorCode(err),
 			Fix: "check the channel ID in the policy file, and that the bot can see the channel"}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestCheckPasses(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	for _, want := range []string{"ok    policy file", "ok    store sqlite: ", "does not exist yet", "ok    slack bot token: @revokebot",
-		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write, channels:history, groups:history", "ok    slack app token",
+		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write, channels:history, groups:history, channels:read, groups:read", "ok    slack app token",
 		"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT", "ok    graph permissions: token roles include User.RevokeSessions.All and User.Read.All",
 		"ok    graph read", "ok    graph actions: can: disable (if the app holds the directory roles Privileged Authentication Administrator for users who hold an admin role, which the token does not show), reset-password (if the app holds the directory roles User Administrator for every user, Privileged Authentication Administrator for users who hold an admin role, which the token does not show), sessions, mfa, consents, mailbox, compromised, sign-in watch, privileged accounts first, release (if the app holds the directory roles Privileged Authentication Administrator for users who hold an admin role, which the token does not show); cannot: nothing",
 		"ok    sharepoint permissions: token roles include Sites.FullControl.All"} {
@@ -66,7 +67,9 @@ func TestCheckPasses(t *testing.T) {
 // TestCheckFails: each problem is its own FAIL line with a fix, exit 1.
 func TestCheckFails(t *testing.T) {
 	sb, err := newSandbox(t.TempDir(), testPolicy, fakeslack.Options{
-		Scopes:   []string{"commands", "chat:write", "users:read"},
+		// channels:read, so that conversations.info answers and the
+		// channel lines show membership rather than the missing scope.
+		Scopes:   []string{"commands", "chat:write", "users:read", "channels:read"},
 		Channels: map[string]bool{"C0INCIDENT": true, "C0AUDIT": false},
 	})
 	if err != nil {
@@ -84,7 +87,7 @@ func TestCheckFails(t *testing.T) {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
 	for _, want := range []string{
-		"FAIL  slack bot scopes: missing users:read.email, usergroups:read, files:write, channels:history, groups:history — fix: add the scopes",
+		"FAIL  slack bot scopes: missing users:read.email, usergroups:read, files:write, channels:history, groups:history, groups:read — fix: add the scopes",
 		"FAIL  audit channel C0AUDIT: #",
 		"/invite @revokebot",
 		"FAIL  graph permissions: token roles: User.Read.All; missing User.RevokeSessions.All (77f3a031-c388-4f99-b373-dc68676a979e) — fix: grant",
@@ -104,5 +107,52 @@ func TestCheckFails(t *testing.T) {
 	code, out = runCheck(t, env)
 	if code != 1 || !strings.Contains(out, "FAIL  slack bot token: auth.test: invalid_auth") || strings.Contains(out, "not-the-right-one") {
 		t.Errorf("wrong tokens: exit %d:\n%s", code, out)
+	}
+}
+
+// TestCheckPrivateChannel: against a workspace granting exactly the scopes
+// of deploy/slack-app-manifest.yaml, check passes for a public incident
+// channel and a private audit channel, whose conversations.info needs
+// groups:read where a public channel's needs channels:read. Without
+// groups:read the private channel fails, naming the scope, and the public
+// one still passes.
+func TestCheckPrivateChannel(t *testing.T) {
+	t.Parallel()
+	check := func(scopes []string) (int, string) {
+		sb, err := newSandbox(t.TempDir(), testPolicy, fakeslack.Options{
+			Scopes:          scopes,
+			Channels:        map[string]bool{"C0INCIDENT": true, "C0AUDIT": true},
+			PrivateChannels: []string{"C0AUDIT"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sb.Close()
+		return runCheck(t, sb.Env)
+	}
+
+	code, out := check(nil) // nil: the manifest's scopes
+	if code != 0 || strings.Contains(out, "FAIL") {
+		t.Fatalf("manifest scopes: exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("manifest scopes: output lacks %q:\n%s", want, out)
+		}
+	}
+
+	scopes := slices.DeleteFunc(fakeslack.ManifestScopes(), func(s string) bool { return s == "groups:read" })
+	code, out = check(scopes)
+	for _, want := range []string{
+		"FAIL  slack bot scopes: missing groups:read",
+		"FAIL  audit channel C0AUDIT: conversations.info: missing_scope groups:read — fix: add groups:read under OAuth & Permissions",
+		"ok    incident channel C0INCIDENT",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("without groups:read: output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 1 {
+		t.Errorf("without groups:read: exit %d, want 1", code)
 	}
 }

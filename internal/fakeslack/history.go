@@ -10,12 +10,6 @@ import (
 	"strings"
 )
 
-// historyScope is what Slack asks of a bot token to read a public channel's
-// history. The fake does not tell channel kinds apart, so it asks this one
-// for every channel (Slack would ask groups:history, im:history or
-// mpim:history of the others).
-const historyScope = "channels:history"
-
 // Slack's conversations.history page sizes: a missing limit is 100, and
 // anything above 999 is served as 999.
 const (

@@ -14,8 +14,9 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// historyScopes are the default scopes plus the one conversations.history needs.
-var historyScopes = DefaultScopes
+// historyScopes are the manifest's scopes, which include the one
+// conversations.history needs.
+var historyScopes = ManifestScopes()
 
 // pageAll reads a channel's whole history with the real client, page by
 // page, handing each message to see (slack.Message is over a kilobyte:
@@ -162,7 +163,7 @@ func TestConversationsHistoryParameters(t *testing.T) {
 		t.Errorf("GET = %+v", c[len(c)-1])
 	}
 
-	noScope := newServer(t, Options{Scopes: slices.DeleteFunc(slices.Clone(DefaultScopes), func(s string) bool { return s == historyScope })})
+	noScope := newServer(t, Options{Scopes: slices.DeleteFunc(ManifestScopes(), func(s string) bool { return s == "channels:history" })})
 	_, err = apiClient(noScope).GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: "C1"})
 	if err == nil || err.Error() != "missing_scope" {
 		t.Errorf("without channels:history: %v", err)

@@ -46,9 +46,10 @@ type Options struct {
 	// connection that sees no PING for 30s, so it must stay well below that.
 	PingInterval time.Duration
 	// Scopes are the bot token's scopes, sent as X-OAuth-Scopes on every Web
-	// API answer to the bot token, as Slack does. Nil: DefaultScopes. Only
-	// the files.* upload methods (files:write) and conversations.history
-	// (channels:history) enforce theirs, answering missing_scope without it.
+	// API answer to the bot token, as Slack does. Nil: ManifestScopes(), what
+	// deploy/slack-app-manifest.yaml asks for. Every method asks the scope
+	// Slack's method page lists (scopes.go) and answers missing_scope
+	// without it; users.info leaves out profile.email without users:read.email.
 	Scopes []string
 	// Channels, when set, are the only channels conversations.info knows,
 	// each mapped to whether the bot is a member; files.completeUploadExternal
@@ -56,15 +57,19 @@ type Options struct {
 	// exists and the bot is in it. conversations.history reads only known
 	// channels the bot is in, too.
 	Channels map[string]bool
+	// PrivateChannels are the IDs of the private channels; every other
+	// channel is public. conversations.info and conversations.history ask
+	// groups:read and groups:history for a private channel where they ask
+	// channels:read and channels:history for a public one, and
+	// conversations.info reports is_private. The fake is told because
+	// Slack's IDs do not say: private channels made since 2021 begin with C
+	// like public ones.
+	PrivateChannels []string
 	// Latency holds back every answer to an HTTP request (Web API methods,
 	// apps.connections.open included, response_url and upload_url posts)
 	// by this long, as a slow Slack would; see SetLatency.
 	Latency time.Duration
 }
-
-// DefaultScopes are the bot scopes revokebot's app manifest asks for.
-var DefaultScopes = []string{"commands", "chat:write", "users:read", "users:read.email", "usergroups:read", "files:write",
-	"channels:history", "groups:history"}
 
 // User is a person (or bot) in the fake directory.
 type User struct {
@@ -79,8 +84,9 @@ type Server struct {
 	base     string // "http://127.0.0.1:PORT"
 	upgrader websocket.Upgrader
 	events   *dispatcher
-	done     chan struct{} // closed by Close
-	latency  atomic.Int64  // time.Duration; read without s.mu so that held answers wait side by side
+	done     chan struct{}   // closed by Close
+	latency  atomic.Int64    // time.Duration; read without s.mu so that held answers wait side by side
+	private  map[string]bool // Options.PrivateChannels; never changes, so read without s.mu
 
 	mu        sync.Mutex
 	closed    bool
@@ -127,6 +133,10 @@ func New(opts Options) *Server {
 		pending:   map[string]*pendingAck{},
 		responses: map[string]*responseURL{},
 		uploads:   map[string]*upload{},
+		private:   map[string]bool{},
+	}
+	for _, id := range opts.PrivateChannels {
+		s.private[id] = true
 	}
 	// slack-go dials with Origin: https://api.slack.com, which gorilla's
 	// default same-origin check would reject with 403.

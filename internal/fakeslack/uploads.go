@@ -43,18 +43,6 @@ type upload struct {
 	completed bool
 }
 
-// filesScope is what Slack asks of a bot token for the files.* write methods.
-const filesScope = "files:write"
-
-// methodScopes lists the scope each method needs. Only the upload methods and
-// conversations.history are checked, so that the older methods keep
-// answering whatever Scopes says.
-var methodScopes = map[string]string{
-	"files.getUploadURLExternal":   filesScope,
-	"files.completeUploadExternal": filesScope,
-	"conversations.history":        historyScope,
-}
-
 // Files returns a copy of every file share so far, oldest first.
 func (s *Server) Files() []File {
 	s.mu.Lock()
@@ -274,12 +262,4 @@ func fileText(comment string, refs []FileRef) string {
 		parts = append(parts, "[file: "+r.Name+"]")
 	}
 	return strings.Join(parts, " ")
-}
-
-// missingScope returns the scope method needs and the token lacks, if any.
-func missingScope(method string, scopes []string) string {
-	if need, ok := methodScopes[method]; ok && !slices.Contains(scopes, need) {
-		return need
-	}
-	return ""
 }

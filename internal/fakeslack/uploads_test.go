@@ -231,7 +231,7 @@ func TestUploadScopeAndFaults(t *testing.T) {
 		t.Errorf("without files:write: %#v", err)
 	}
 	if _, _, err := apiClient(s).PostMessage("C1", slack.MsgOptionText("x", false)); err != nil {
-		t.Errorf("other methods keep working whatever the scopes: %v", err)
+		t.Errorf("chat.postMessage asks only chat:write: %v", err)
 	}
 
 	s = newServer(t, Options{})

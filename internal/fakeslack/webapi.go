@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -111,12 +112,9 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !wantApp {
-		scopes := s.opts.Scopes
-		if scopes == nil {
-			scopes = DefaultScopes
-		}
+		scopes := s.grantedScopes()
 		w.Header().Set("X-OAuth-Scopes", strings.Join(scopes, ","))
-		if need := missingScope(method, scopes); need != "" {
+		if need := s.missingScope(method, params.Get("channel"), scopes); need != "" {
 			done("missing_scope")
 			writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "missing_scope",
 				"needed": need, "provided": strings.Join(scopes, ",")})
@@ -285,15 +283,20 @@ func (s *Server) usersInfo(p url.Values) (map[string]any, *apiError) {
 	if !ok {
 		return nil, &apiError{"user_not_found", ""}
 	}
+	profile := map[string]any{
+		"real_name": u.RealName, "display_name": u.Name,
+		"real_name_normalized": u.RealName, "display_name_normalized": u.Name,
+		"team": s.opts.TeamID,
+	}
+	// Slack leaves the field out, rather than refusing the call, for a
+	// token without the e-mail scope.
+	if slices.Contains(s.grantedScopes(), emailScope) {
+		profile["email"] = u.Email
+	}
 	return map[string]any{"user": map[string]any{
 		"id": u.ID, "team_id": s.opts.TeamID, "name": u.Name, "real_name": u.RealName,
 		"deleted": u.Deleted, "is_bot": u.IsBot, "is_restricted": u.IsRestricted,
-		"is_ultra_restricted": false,
-		"profile": map[string]any{
-			"email": u.Email, "real_name": u.RealName, "display_name": u.Name,
-			"real_name_normalized": u.RealName, "display_name_normalized": u.Name,
-			"team": s.opts.TeamID,
-		},
+		"is_ultra_restricted": false, "profile": profile,
 	}}, nil
 }
 
@@ -318,8 +321,8 @@ func (s *Server) conversationsInfo(p url.Values) (map[string]any, *apiError) {
 		return nil, &apiError{"channel_not_found", ""}
 	}
 	return map[string]any{"channel": map[string]any{
-		"id": id, "name": channelName(id), "is_channel": true, "is_member": member,
-		"created": 1764000000,
+		"id": id, "name": channelName(id), "is_channel": true, "is_private": s.private[id],
+		"is_member": member, "created": 1764000000,
 	}}, nil
 }
 
