@@ -23,16 +23,18 @@ func (p Permission) String() string { return p.Name + " (" + p.ID + ")" }
 
 // The application permissions revokebot uses, least privileged for each call.
 var (
-	PermUserRead              = Permission{"User.Read.All", "df021288-bdef-4463-88db-98f22de89214", GraphAppID}
-	PermRevokeSessions        = Permission{"User.RevokeSessions.All", "77f3a031-c388-4f99-b373-dc68676a979e", GraphAppID}
-	PermAuthMethodsWrite      = Permission{"UserAuthenticationMethod.ReadWrite.All", "50483e42-d915-4231-9639-7fdb7fd190e5", GraphAppID}
-	PermGrantsWrite           = Permission{"DelegatedPermissionGrant.ReadWrite.All", "8e8e4742-1d95-4f68-9d56-6ee75648c72a", GraphAppID}
-	PermDirectoryRead         = Permission{"Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61", GraphAppID}
-	PermAppsRead              = Permission{"Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", GraphAppID}
-	PermMailboxSettingsWrite  = Permission{"MailboxSettings.ReadWrite", "6931bccd-447a-43d1-b442-00a195474933", GraphAppID}
-	PermPasswordProfile       = Permission{"User-PasswordProfile.ReadWrite.All", "cc117bb9-00cf-4eb8-b580-ea2a878fe8f7", GraphAppID}
-	PermEnableDisable         = Permission{"User.EnableDisableAccount.All", "3011c876-62b7-4ada-afa2-506cbbecc68c", GraphAppID}
-	PermRiskyUserWrite        = Permission{"IdentityRiskyUser.ReadWrite.All", "656f6061-f9fe-4807-9708-6a2e0934df76", GraphAppID}
+	PermUserRead             = Permission{"User.Read.All", "df021288-bdef-4463-88db-98f22de89214", GraphAppID}
+	PermRevokeSessions       = Permission{"User.RevokeSessions.All", "77f3a031-c388-4f99-b373-dc68676a979e", GraphAppID}
+	PermAuthMethodsWrite     = Permission{"UserAuthenticationMethod.ReadWrite.All", "50483e42-d915-4231-9639-7fdb7fd190e5", GraphAppID}
+	PermGrantsWrite          = Permission{"DelegatedPermissionGrant.ReadWrite.All", "8e8e4742-1d95-4f68-9d56-6ee75648c72a", GraphAppID}
+	PermAppsRead             = Permission{"Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", GraphAppID}
+	PermMailboxSettingsWrite = Permission{"MailboxSettings.ReadWrite", "6931bccd-447a-43d1-b442-00a195474933", GraphAppID}
+	PermPasswordProfile      = Permission{"User-PasswordProfile.ReadWrite.All", "cc117bb9-00cf-4eb8-b580-ea2a878fe8f7", GraphAppID}
+	PermEnableDisable        = Permission{"User.EnableDisableAccount.All", "3011c876-62b7-4ada-afa2-506cbbecc68c", GraphAppID}
+	PermRiskyUserWrite       = Permission{"IdentityRiskyUser.ReadWrite.All", "656f6061-f9fe-4807-9708-6a2e0934df76", GraphAppID}
+	// Reading a user's risk is listed for the read permission alone: the
+	// write permission does not read.
+	PermRiskyUserRead         = Permission{"IdentityRiskyUser.Read.All", "dc5007c0-2d7d-4c42-879c-2dab87571379", GraphAppID}
 	PermAuditLogRead          = Permission{"AuditLog.Read.All", "b0afded3-3588-46d8-8b3d-9842eff778da", GraphAppID}
 	PermRoleAssignmentsRead   = Permission{"RoleManagement.Read.Directory", "483bed4a-2ad3-4361-a73b-c83ccdbdc53c", GraphAppID}
 	PermRoleEligibilitiesRead = Permission{"RoleEligibilitySchedule.Read.Directory", "ff278e11-4a33-4d0c-83d2-d01dc58929a5", GraphAppID}
@@ -93,16 +95,17 @@ var Needs = []Need{
 	// Listing the methods for the card needs only the read permission,
 	// which this one includes.
 	{Feature: string(ActionMFA), Permissions: []Permission{PermAuthMethodsWrite}},
-	// Deleting, listing the user's grants, and naming their apps.
-	{Feature: string(ActionConsents), Permissions: []Permission{PermGrantsWrite, PermDirectoryRead, PermAppsRead}},
+	// Listing the user's grants and deleting them (the write permission
+	// lists them too), and naming their apps.
+	{Feature: string(ActionConsents), Permissions: []Permission{PermGrantsWrite, PermAppsRead}},
 	// Listing and disabling inbox rules; the write permission includes the read.
 	{Feature: string(ActionMailbox), Permissions: []Permission{PermMailboxSettingsWrite}},
 	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
 	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},
 	{Feature: FeatureWatch, Permissions: []Permission{PermAuditLogRead}},
-	// Re-enabling takes disable's permission and role; reading and
-	// dismissing the user's risk takes compromised's.
-	{Feature: FeatureRelease, Permissions: []Permission{PermEnableDisable, PermRiskyUserWrite},
+	// Re-enabling takes disable's permission and role; dismissing the
+	// user's risk takes compromised's, and reading it a permission of its own.
+	{Feature: FeatureRelease, Permissions: []Permission{PermEnableDisable, PermRiskyUserWrite, PermRiskyUserRead},
 		Roles: []RoleNeed{{RolePrivilegedAuthAdmin, "users who hold an admin role"}}},
 	{Feature: FeaturePrivileged, Permissions: []Permission{PermRoleAssignmentsRead, PermRoleEligibilitiesRead, PermGroupMembersRead}},
 }

@@ -159,6 +159,8 @@ func methodType(t string) string {
 	switch t {
 	case "email":
 		return "e-mail"
+	case "external":
+		return "external authentication method"
 	case "fido2":
 		return "FIDO2 security key"
 	case "microsoftAuthenticator":

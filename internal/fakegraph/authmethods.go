@@ -29,14 +29,14 @@ type AuthMethod struct {
 	// ID is the method's id: fixed for the password and for phones (by
 	// PhoneType), generated for the others when empty.
 	ID string
-	// Type is one of email, fido2, microsoftAuthenticator, password,
+	// Type is one of email, external, fido2, microsoftAuthenticator, password,
 	// phone, platformCredential, softwareOath, temporaryAccessPass,
 	// windowsHelloForBusiness; it is served as the @odata.type
 	// #microsoft.graph.<Type>AuthenticationMethod.
 	Type string
 	// DisplayName is the device or key name of fido2,
 	// windowsHelloForBusiness, platformCredential and
-	// microsoftAuthenticator methods.
+	// microsoftAuthenticator methods, and an external method's name.
 	DisplayName string
 	Model       string // fido2 model, e.g. "YubiKey 5 NFC"; empty is served as null
 	PhoneNumber string // phone: served as given (Graph's form is "+1 2065550123"), unmasked as Graph serves it
@@ -60,9 +60,12 @@ type authMethodType struct {
 	created       bool
 }
 
-// authMethodTypes are the v1.0 types msgraph-sdk-go v1.89.0 parses.
+// authMethodTypes are the v1.0 types. msgraph-sdk-go v1.89.0 parses all but
+// external, which it reads as a bare authenticationMethod and has no
+// builder to delete.
 var authMethodTypes = []authMethodType{
 	{"email", "emailMethods", false},
+	{"external", "externalAuthenticationMethods", true},
 	{"fido2", "fido2Methods", true},
 	{"microsoftAuthenticator", "microsoftAuthenticatorMethods", true},
 	{"password", "passwordMethods", false},
@@ -235,6 +238,11 @@ func authMethodJSON(m *AuthMethod) map[string]any {
 	switch m.Type {
 	case "email":
 		out["emailAddress"] = nullable(m.EmailAddress)
+	case "external":
+		// A method an external provider (configurationId names the
+		// provider's configuration in the tenant) registered.
+		out["displayName"] = nullable(m.DisplayName)
+		out["configurationId"] = "7f2e1b84-4b0a-4d7c-9a53-0c1f7d4b2e61"
 	case "fido2":
 		out["displayName"] = nullable(m.DisplayName)
 		out["model"] = nullable(m.Model)

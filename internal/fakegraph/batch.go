@@ -62,7 +62,7 @@ func (s *Server) batch(c *call) response {
 			a = s.batchAnswer(it, c, graphError(http.StatusFailedDependency, "FailedDependency",
 				"The request was not run because a request it depends on failed."))
 		} else {
-			a = s.batchAnswer(it, c, s.runBatchItem(it))
+			a = s.batchAnswer(it, c, s.runBatchItem(it, c.roles))
 		}
 		statuses[strings.ToLower(it.ID)] = a.Status
 		// Answers come in execution order, which is request order unless
@@ -143,7 +143,7 @@ func failedDependency(it *batchItem, statuses map[string]int) bool {
 // request. The item's url is relative to the version ("/users/x" or
 // "users/x"); the outer request's authentication covers it, so an
 // Authorization header inside the item is ignored.
-func (s *Server) runBatchItem(it *batchItem) response {
+func (s *Server) runBatchItem(it *batchItem, roles []string) response {
 	u, err := url.Parse(it.URL)
 	if err != nil || u.IsAbs() || u.Host != "" {
 		return badRequest("Invalid request URI '%s': a batch request's url must be relative to the version.", it.URL)
@@ -165,6 +165,7 @@ func (s *Server) runBatchItem(it *batchItem) response {
 		segs:   segs,
 		query:  u.Query(),
 		header: header,
+		roles:  roles,
 	}
 	if hasBody(it.Body) {
 		c.body = it.Body

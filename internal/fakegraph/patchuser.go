@@ -80,6 +80,11 @@ func (s *Server) patchUser(c *call) response {
 			return graphError(http.StatusBadRequest, "Request_BadRequest", "Invalid property '"+name+"'.")
 		}
 		canon, ok := userProperties[strings.ToLower(name)]
+		if ok {
+			if resp, allowed := c.authorizeAny(patchPermissions(canon)); !allowed {
+				return resp
+			}
+		}
 		if canon == "passwordProfile" {
 			var resp response
 			if pc, resp, ok = parsePasswordProfile(v); !ok {

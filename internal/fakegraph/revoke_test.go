@@ -167,7 +167,7 @@ func TestAddUserReplaces(t *testing.T) {
 	if u, ok := s.User("gen@x"); !ok || len(u.ID) != 36 {
 		t.Errorf("generated id %+v", u)
 	}
-	r := do(t, s, http.MethodGet, "/users?$select=id", http.Header{"Authorization": {"Bearer x"}}, nil)
+	r := do(t, s, http.MethodGet, "/users?$select=id", http.Header{"Authorization": {"Bearer " + AppToken("User.Read.All")}}, nil)
 	if vals := r.body["value"].([]any); len(vals) != 3 || vals[0].(map[string]any)["id"] != "A" {
 		t.Errorf("order after replace: %v", vals)
 	}

@@ -60,6 +60,9 @@ func (s *Server) route(c *call) response {
 			wrongMethod = true
 			continue
 		}
+		if resp, ok := c.authorize(rt); !ok {
+			return resp
+		}
 		if resp, ok := checkOptions(c, rt.options); !ok {
 			return resp
 		}

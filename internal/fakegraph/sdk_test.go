@@ -15,13 +15,16 @@ import (
 )
 
 // staticToken hands the SDK the test token for the fake's host only.
-type staticToken struct{ hosts absauth.AllowedHostsValidator }
+type staticToken struct {
+	hosts absauth.AllowedHostsValidator
+	token string
+}
 
 func (p *staticToken) GetAuthorizationToken(_ context.Context, u *url.URL, _ map[string]any) (string, error) {
 	if !p.hosts.IsUrlHostValid(u) {
 		return "", nil
 	}
-	return testToken, nil
+	return p.token, nil
 }
 
 func (p *staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
@@ -31,7 +34,13 @@ func (p *staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator 
 // tests see what the bot's client would.
 func newSDKAdapter(t *testing.T, s *Server) *msgraphgocore.GraphRequestAdapterBase {
 	t.Helper()
-	auth := absauth.NewBaseBearerTokenAuthenticationProvider(&staticToken{absauth.NewAllowedHostsValidator([]string{"127.0.0.1"})})
+	return newSDKAdapterWith(t, s, testToken)
+}
+
+// newSDKAdapterWith is newSDKAdapter sending token.
+func newSDKAdapterWith(t *testing.T, s *Server, token string) *msgraphgocore.GraphRequestAdapterBase {
+	t.Helper()
+	auth := absauth.NewBaseBearerTokenAuthenticationProvider(&staticToken{absauth.NewAllowedHostsValidator([]string{"127.0.0.1"}), token})
 	parse := absser.NewParseNodeFactoryRegistry()
 	parse.ContentTypeAssociatedFactories["application/json"] = jsonser.NewJsonParseNodeFactory()
 	write := absser.NewSerializationWriterFactoryRegistry()

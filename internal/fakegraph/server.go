@@ -26,7 +26,9 @@ const apiVersion = "/v1.0"
 type Options struct {
 	// Token is the bearer token every request must carry; a missing or
 	// different token gets 401 InvalidAuthenticationToken. Empty accepts any
-	// bearer token, but a request without an Authorization header still fails.
+	// token shaped as a JWT; a request without one still fails. What a
+	// request may do is read from the token's roles claim (AppToken,
+	// permissions.go).
 	Token string
 	// PageSize caps the entries per page of GET /users, GET
 	// /auditLogs/signIns and a group's transitive members when $top is
@@ -199,6 +201,9 @@ type call struct {
 	// overMailbox marks a request that arrived while its mailbox already
 	// had the most concurrent requests Outlook allows (mailbox.go).
 	overMailbox bool
+	// roles are the application permissions the token's roles claim
+	// grants; a $batch item has its batch's (permissions.go).
+	roles []string
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -252,7 +257,8 @@ func (s *Server) record(rec *Request) func(Request) {
 // answer runs the checks in the order Graph applies them: authentication
 // before throttling, throttling before the request is even parsed.
 func (s *Server) answer(r *http.Request, rec *Request, body []byte, bodyErr error, overMailbox bool) response {
-	if resp, ok := s.authenticate(r.Header.Get("Authorization")); !ok {
+	roles, resp, ok := s.authenticate(r.Header.Get("Authorization"))
+	if !ok {
 		return resp
 	}
 	escaped := r.URL.EscapedPath()
@@ -273,6 +279,7 @@ func (s *Server) answer(r *http.Request, rec *Request, body []byte, bodyErr erro
 		header:      r.Header,
 		body:        body,
 		overMailbox: overMailbox,
+		roles:       roles,
 	}
 	return s.dispatch(c, bodyErr)
 }
@@ -297,21 +304,25 @@ func (s *Server) dispatch(c *call, bodyErr error) response {
 	return s.route(c)
 }
 
-func (s *Server) authenticate(header string) (response, bool) {
+// authenticate checks the bearer token and returns the permissions its
+// roles claim grants.
+func (s *Server) authenticate(header string) ([]string, response, bool) {
 	scheme, token, _ := strings.Cut(header, " ")
+	token = strings.TrimSpace(token)
+	_, roles, jwt := tokenClaims(token)
 	var resp response
 	switch {
 	case header == "":
 		resp = graphError(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty.")
-	case !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "":
+	case !strings.EqualFold(scheme, "Bearer") || token == "" || !jwt:
 		resp = graphError(http.StatusUnauthorized, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed, there are no dots (.).")
-	case s.opts.Token != "" && strings.TrimSpace(token) != s.opts.Token:
+	case s.opts.Token != "" && token != s.opts.Token:
 		resp = graphError(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
 	default:
-		return response{}, true
+		return roles, response{}, true
 	}
 	resp.header = http.Header{"Www-Authenticate": {`Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`}}
-	return resp, false
+	return nil, resp, false
 }
 
 // splitPath decodes each segment separately: decoding the whole path first

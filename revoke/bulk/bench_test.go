@@ -24,7 +24,8 @@ import (
 // The benchmark scales Graph's throttle in time: the documented 3,000
 // writes per 150 s become 3,000 per benchWindow, so 100,000 users take
 // seconds instead of 83 minutes. REVOKEBOT_BENCH_WINDOW changes it.
-const benchToken = "bench-token"
+// benchToken may do what revoking needs.
+var benchToken = fakegraph.AppToken("User.Read.All", "User.RevokeSessions.All", "User.EnableDisableAccount.All", "RoleManagement.Read.Directory", "RoleEligibilitySchedule.Read.Directory", "GroupMember.Read.All")
 
 func benchWindow() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("REVOKEBOT_BENCH_WINDOW")); err == nil && d > 0 {

@@ -104,6 +104,7 @@ func methodTypeOf(m models.AuthenticationMethodable) string {
 // better to show.
 var methodWords = map[string]string{
 	"email":                   "email address",
+	"external":                "external authentication method",
 	"fido2":                   "security key",
 	"microsoftAuthenticator":  "Microsoft Authenticator",
 	"password":                "password",
@@ -137,6 +138,11 @@ func methodLabel(typ string, m models.AuthenticationMethodable) string {
 	case "email":
 		if e, ok := m.(emailMethod); ok && str(e.GetEmailAddress()) != "" {
 			return MaskEmail(*e.GetEmailAddress())
+		}
+	case "external":
+		// The SDK has no model for it: its name is in the additional data.
+		if name, ok := m.GetAdditionalData()["displayName"].(*string); ok && strings.TrimSpace(str(name)) != "" {
+			return strings.TrimSpace(*name)
 		}
 	case "fido2", "windowsHelloForBusiness", "platformCredential", "microsoftAuthenticator":
 		if n, ok := m.(named); ok && strings.TrimSpace(str(n.GetDisplayName())) != "" {

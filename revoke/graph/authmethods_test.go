@@ -26,6 +26,8 @@ func TestAuthMethods(t *testing.T) {
 		fakegraph.AuthMethod{ID: "tap", Type: "temporaryAccessPass", Created: registered},
 		fakegraph.AuthMethod{ID: "whfb", Type: "windowsHelloForBusiness", DisplayName: "ALICE-PC", Created: registered},
 		fakegraph.AuthMethod{ID: "mac", Type: "platformCredential", DisplayName: "Alice's Mac", Created: registered},
+		fakegraph.AuthMethod{ID: "ext", Type: "external", DisplayName: "Duo", Created: registered},
+		fakegraph.AuthMethod{ID: "ext2", Type: "external"},
 	)
 	ms, err := c.AuthMethods(context.Background(), aliceID)
 	if err != nil {
@@ -43,6 +45,9 @@ func TestAuthMethods(t *testing.T) {
 		"tap":                            {Type: "temporaryAccessPass", Label: "Temporary Access Pass", Created: registered},
 		"whfb":                           {Type: "windowsHelloForBusiness", Label: "ALICE-PC", Created: registered},
 		"mac":                            {Type: "platformCredential", Label: "Alice's Mac", Created: registered},
+		// The SDK has no model for it; the client reads the wire's words.
+		"ext":  {Type: "external", Label: "Duo"},
+		"ext2": {Type: "external", Label: "external authentication method"},
 	}
 	if len(ms) != len(want) {
 		t.Fatalf("%d methods: %+v", len(ms), ms)
@@ -186,6 +191,7 @@ func TestDeleteAuthMethod(t *testing.T) {
 		fakegraph.AuthMethod{ID: "tap", Type: "temporaryAccessPass"},
 		fakegraph.AuthMethod{ID: "whfb", Type: "windowsHelloForBusiness"},
 		fakegraph.AuthMethod{ID: "mac", Type: "platformCredential"},
+		fakegraph.AuthMethod{ID: "ext", Type: "external"},
 	)
 	err = c.DeleteAuthMethod(ctx, aliceID, revoke.Method{ID: "app", Type: "microsoftAuthenticator"})
 	if e := wantError(t, err, revoke.KindBadRequest, "remove an authentication method", "UserAuthenticationMethod.ReadWrite.All"); !IsDefaultMethod(err) ||
@@ -193,7 +199,8 @@ func TestDeleteAuthMethod(t *testing.T) {
 		t.Errorf("default: %v", err)
 	}
 	for _, m := range []revoke.Method{{ID: "oath", Type: "softwareOath"}, {ID: "tap", Type: "temporaryAccessPass"},
-		{ID: "whfb", Type: "windowsHelloForBusiness"}, {ID: "mac", Type: "platformCredential"}, {ID: "app", Type: "microsoftAuthenticator"}} {
+		{ID: "whfb", Type: "windowsHelloForBusiness"}, {ID: "mac", Type: "platformCredential"}, {ID: "ext", Type: "external"},
+		{ID: "app", Type: "microsoftAuthenticator"}} {
 		if err := c.DeleteAuthMethod(ctx, aliceID, m); err != nil {
 			t.Errorf("%s: %v", m.Type, err)
 		}

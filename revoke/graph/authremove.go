@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
+
 	"github.com/revokebot/revokebot/revoke"
 )
 
@@ -62,6 +64,14 @@ func (c *Client) DeleteAuthMethod(ctx context.Context, userID string, m revoke.M
 var methodDeletes = map[string]func(ctx context.Context, c *Client, userID, id string) error{
 	"email": func(ctx context.Context, c *Client, userID, id string) error {
 		return c.users().ByUserId(userID).Authentication().EmailMethods().ByEmailAuthenticationMethodId(id).Delete(ctx, nil)
+	},
+	// msgraph-sdk-go has no builder for external methods: a plain request.
+	"external": func(ctx context.Context, c *Client, userID, id string) error {
+		info := abs.NewRequestInformationWithMethodAndUrlTemplateAndPathParameters(abs.DELETE,
+			"{+baseurl}/users/{user%2Did}/authentication/externalAuthenticationMethods/{externalAuthenticationMethod%2Did}",
+			map[string]string{"user%2Did": userID, "externalAuthenticationMethod%2Did": id})
+		info.Headers.TryAdd("Accept", "application/json")
+		return c.adapter.SendNoContent(ctx, info, errorMapping)
 	},
 	"fido2": func(ctx context.Context, c *Client, userID, id string) error {
 		return c.users().ByUserId(userID).Authentication().Fido2Methods().ByFido2AuthenticationMethodId(id).Delete(ctx, nil)

@@ -40,8 +40,9 @@ import (
 // not mixed with the fake's; the child reports its own CPU, the HTTP
 // requests it served, its 429s and how often each user was revoked.
 
+var bvsToken = testToken
+
 const (
-	bvsToken    = "bench-token"
 	bvsWrites   = 3000
 	bvsBatch    = 20 // Graph's limit on requests per $batch
 	fakeProcEnv = "REVOKEBOT_FAKEGRAPH_PROCESS"

@@ -13,6 +13,23 @@ import (
 	"github.com/revokebot/revokebot/revoke"
 )
 
+// testToken holds exactly the Graph permissions revoke.Needs lists, the ones
+// `revokebot check` asks for: a call needing more is refused by the fake as
+// by Graph.
+var testToken = fakegraph.AppToken(neededGraphPermissions()...)
+
+func neededGraphPermissions() []string {
+	var out []string
+	for _, n := range revoke.Needs {
+		for _, p := range n.Permissions {
+			if p.Resource == revoke.GraphAppID {
+				out = append(out, p.Name)
+			}
+		}
+	}
+	return out
+}
+
 func fastRetry(attempts int) revoke.Retry {
 	return revoke.Retry{Attempts: attempts, Backoff: time.Millisecond, MaxWait: 10 * time.Millisecond, Sleep: revoke.SleepContext}
 }
@@ -38,7 +55,7 @@ func TestCheckBaseURL(t *testing.T) {
 }
 
 func TestResolveAndRevokeThroughTheSDK(t *testing.T) {
-	g := fakegraph.New(fakegraph.Options{Token: "tok"})
+	g := fakegraph.New(fakegraph.Options{Token: testToken})
 	defer g.Close()
 	g.AddUsers(
 		fakegraph.User{ID: "11111111-1111-4111-8111-111111111111", DisplayName: "O'Brien", UserPrincipalName: "ob@contoso.com",
@@ -46,7 +63,7 @@ func TestResolveAndRevokeThroughTheSDK(t *testing.T) {
 		fakegraph.User{ID: "22222222-2222-4222-8222-222222222222", DisplayName: "Guest", UserPrincipalName: "g_x.com#EXT#@contoso.onmicrosoft.com",
 			ProxyAddresses: []string{"SMTP:guest@x.com"}, UserType: "Guest"},
 	)
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(3)})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(3)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +101,7 @@ func TestResolveAndRevokeThroughTheSDK(t *testing.T) {
 }
 
 func TestErrorKinds(t *testing.T) {
-	g := fakegraph.New(fakegraph.Options{Token: "tok"})
+	g := fakegraph.New(fakegraph.Options{Token: testToken})
 	defer g.Close()
 	g.AddUser(fakegraph.User{ID: "11111111-1111-4111-8111-111111111111", UserPrincipalName: "a@contoso.com"})
 	ctx := context.Background()
@@ -92,7 +109,7 @@ func TestErrorKinds(t *testing.T) {
 	if _, err := bad.RevokeSessions(ctx, "11111111-1111-4111-8111-111111111111"); revoke.KindOf(err) != revoke.KindUnauthorized {
 		t.Errorf("wrong token: %v", err)
 	}
-	c, _ := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(3)})
+	c, _ := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(3)})
 	if _, err := c.RevokeSessions(ctx, "99999999-9999-4999-8999-999999999999"); revoke.KindOf(err) != revoke.KindNotFound {
 		t.Errorf("unknown user: %v", err)
 	}
@@ -107,7 +124,7 @@ func TestErrorKinds(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	down, _ := New(Config{BaseURL: "http://" + addr + "/v1.0", Token: "tok", Retry: fastRetry(2)})
+	down, _ := New(Config{BaseURL: "http://" + addr + "/v1.0", Token: testToken, Retry: fastRetry(2)})
 	_, err = down.Resolve(ctx, revoke.Lookup{Kind: revoke.ByAlias, Value: "a"})
 	if revoke.KindOf(err) != revoke.KindNetwork || !asError(err, &e) || e.Attempts != 2 || e.Permission != "User.Read.All" {
 		t.Errorf("unreachable Graph: %v", err)
@@ -135,10 +152,10 @@ func TestRolesOf(t *testing.T) {
 
 // TestConcurrentCalls: the bot's workers share one client.
 func TestConcurrentCalls(t *testing.T) {
-	g := fakegraph.New(fakegraph.Options{Token: "tok"})
+	g := fakegraph.New(fakegraph.Options{Token: testToken})
 	defer g.Close()
 	g.AddUser(fakegraph.User{ID: "11111111-1111-4111-8111-111111111111", UserPrincipalName: "a@contoso.com", MailNickname: "a"})
-	c, _ := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(1)})
+	c, _ := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(1)})
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {

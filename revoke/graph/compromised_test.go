@@ -45,12 +45,12 @@ func TestConfirmCompromisedWithoutP2(t *testing.T) {
 // one attempt allowed, as errors). Arrival times come from the fake's log.
 func TestConfirmCompromisedSpacing(t *testing.T) {
 	const interval = 80 * time.Millisecond
-	g := fakegraph.New(fakegraph.Options{Token: "tok", CompromisedWindow: interval})
+	g := fakegraph.New(fakegraph.Options{Token: testToken, CompromisedWindow: interval})
 	t.Cleanup(g.Close)
 	for _, id := range []string{"a", "b", "c", "d"} {
 		g.AddUser(fakegraph.User{ID: id})
 	}
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(1), CompromisedInterval: interval})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(1), CompromisedInterval: interval})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestConfirmCompromisedSpacing(t *testing.T) {
 // alone, its batch-mates still confirmed.
 func TestConfirmCompromisedBatches(t *testing.T) {
 	const interval = 200 * time.Millisecond
-	g := fakegraph.New(fakegraph.Options{Token: "tok", CompromisedWindow: interval})
+	g := fakegraph.New(fakegraph.Options{Token: testToken, CompromisedWindow: interval})
 	t.Cleanup(g.Close)
 	var ids []string
 	for i := range 20 {
@@ -108,7 +108,7 @@ func TestConfirmCompromisedBatches(t *testing.T) {
 		ids = append(ids, id)
 		g.AddUser(fakegraph.User{ID: id})
 	}
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(3), CompromisedInterval: interval})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(3), CompromisedInterval: interval})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,14 +238,14 @@ func TestPacerGivesUpWithTheContext(t *testing.T) {
 // tenant (no Entra ID P2) answers every user of the batch at once, rather
 // than sending each alone a second apart.
 func TestConfirmCompromisedUnlicensedBatch(t *testing.T) {
-	g := fakegraph.New(fakegraph.Options{Token: "tok", NoP2: true, CompromisedWindow: 100 * time.Millisecond})
+	g := fakegraph.New(fakegraph.Options{Token: testToken, NoP2: true, CompromisedWindow: 100 * time.Millisecond})
 	t.Cleanup(g.Close)
 	ids := make([]string, 10)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 		g.AddUser(fakegraph.User{ID: ids[i]})
 	}
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(1), CompromisedInterval: 100 * time.Millisecond})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(1), CompromisedInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

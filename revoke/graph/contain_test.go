@@ -19,7 +19,7 @@ const (
 // containFake is a tenant of one cloud user and one synchronised user.
 func containFake(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, *Client) {
 	t.Helper()
-	opts.Token = "tok"
+	opts.Token = testToken
 	if opts.CompromisedWindow == 0 {
 		opts.CompromisedWindow = 50 * time.Millisecond // as the client's interval below
 	}
@@ -29,7 +29,7 @@ func containFake(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, *Clie
 		fakegraph.User{ID: aliceID, UserPrincipalName: "alice@contoso.com", AccountEnabled: true},
 		fakegraph.User{ID: syncID, UserPrincipalName: "synced@contoso.com", AccountEnabled: true, OnPremisesSyncEnabled: true},
 	)
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(2), CompromisedInterval: 50 * time.Millisecond})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(2), CompromisedInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,12 +24,12 @@ func TestCountUsers(t *testing.T) {
 			}
 		}
 	}
-	g := fakegraph.New(fakegraph.Options{Token: "tok"})
+	g := fakegraph.New(fakegraph.Options{Token: testToken})
 	t.Cleanup(g.Close)
 	g.AddUsers(tenant...)
 	// A page of the listing would take this long; the count must not.
 	g.SetListDelay(5 * time.Second)
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(2)})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestCountUsersOddAnswers(t *testing.T) {
 			w.Header().Set("Content-Type", ct)
 			_, _ = w.Write([]byte(body))
 		}))
-		c, err := New(Config{BaseURL: srv.URL + "/v1.0", Token: "tok", Retry: fastRetry(1)})
+		c, err := New(Config{BaseURL: srv.URL + "/v1.0", Token: testToken, Retry: fastRetry(1)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ const (
 	opListGrants     = "list delegated grants"
 	opDeleteGrant    = "remove a delegated grant"
 	opReadApp        = "read an app's name"
-	permGrantsRead   = "Directory.Read.All"
+	permGrantsRead   = "DelegatedPermissionGrant.ReadWrite.All" // lists them too; deleting needs it anyway
 	permGrantsDelete = "DelegatedPermissionGrant.ReadWrite.All"
 	permAppRead      = "Application.Read.All"
 )

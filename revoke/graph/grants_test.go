@@ -95,14 +95,14 @@ func TestGrantsRefusals(t *testing.T) {
 	ctx := context.Background()
 	for _, id := range []string{"o'brien", aliceID[:35] + "'", "alice@contoso.com", "{" + aliceID + "}", ""} {
 		_, err := c.Grants(ctx, id)
-		wantError(t, err, revoke.KindBadRequest, "list delegated grants", "Directory.Read.All")
+		wantError(t, err, revoke.KindBadRequest, "list delegated grants", "DelegatedPermissionGrant.ReadWrite.All")
 	}
 	if n := len(g.Requests()); n != 0 {
 		t.Fatalf("%d requests for ids that are not object IDs", n)
 	}
 	g.Inject(fakegraph.Fault{PathSuffix: "/oauth2PermissionGrants", Status: 403})
 	_, err := c.Grants(ctx, aliceID)
-	wantError(t, err, revoke.KindForbidden, "list delegated grants", "Directory.Read.All")
+	wantError(t, err, revoke.KindForbidden, "list delegated grants", "DelegatedPermissionGrant.ReadWrite.All")
 	g.ClearFaults()
 
 	// Without Application.Read.All the grants come without names, after
@@ -169,7 +169,7 @@ func TestGrantsKeepPrincipalOnly(t *testing.T) {
 			`{"id":"p","clientId":"c","consentType":"Principal","principalId":"` + aliceID + `","resourceId":"r","scope":"Mail.Read"}]}`))
 	}))
 	defer srv.Close()
-	c, err := New(Config{BaseURL: srv.URL + "/v1.0", Token: "tok", Retry: fastRetry(1)})
+	c, err := New(Config{BaseURL: srv.URL + "/v1.0", Token: testToken, Retry: fastRetry(1)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,11 +127,11 @@ func TestInboxRulesNoMailbox(t *testing.T) {
 // requests a mailbox allows) is retried after the wait it names, not the
 // client's shorter backoff.
 func TestInboxRulesHonourRetryAfter(t *testing.T) {
-	g := fakegraph.New(fakegraph.Options{Token: "tok"})
+	g := fakegraph.New(fakegraph.Options{Token: testToken})
 	t.Cleanup(g.Close)
 	g.AddUser(fakegraph.User{ID: aliceID, UserPrincipalName: "alice@contoso.com"})
 	g.AddInboxRules(aliceID, fakegraph.InboxRule{ID: "r", DisplayName: "r", IsEnabled: true})
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok",
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken,
 		Retry: revoke.Retry{Attempts: 3, Backoff: time.Millisecond, MaxWait: time.Second, Sleep: revoke.SleepContext}})
 	if err != nil {
 		t.Fatal(err)
@@ -157,10 +157,10 @@ func TestInboxRulesOverMailboxConcurrency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits out a 1 s Retry-After")
 	}
-	g := fakegraph.New(fakegraph.Options{Token: "tok"})
+	g := fakegraph.New(fakegraph.Options{Token: testToken})
 	t.Cleanup(g.Close)
 	g.AddUser(fakegraph.User{ID: aliceID, UserPrincipalName: "alice@contoso.com"})
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok",
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken,
 		Retry: revoke.Retry{Attempts: 3, Backoff: time.Millisecond, MaxWait: 2 * time.Second, Sleep: revoke.SleepContext}})
 	if err != nil {
 		t.Fatal(err)

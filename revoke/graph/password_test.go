@@ -206,7 +206,8 @@ func TestPasswordPolicy(t *testing.T) {
 
 // TestForbiddenSaysWhatIsMissing: Graph's 403 reads the same whether the
 // app lacks the permission or the directory role; the token's roles claim
-// tells them apart, and a token that is not a JWT leaves it unknown.
+// tells them apart. A token that is not a JWT is refused before any
+// permission is looked at (401), so it never reaches the 403's words.
 func TestForbiddenSaysWhatIsMissing(t *testing.T) {
 	jwt := func(roles ...string) string {
 		claims := `{"roles":["` + strings.Join(roles, `","`) + `"]}`
@@ -214,10 +215,11 @@ func TestForbiddenSaysWhatIsMissing(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name, token, want string
+		kind              revoke.ErrorKind
 	}{
-		{"permission held, no role", jwt("User.Read.All", "User-PasswordProfile.ReadWrite.All"), revoke.LacksRole},
-		{"permission missing", jwt("User.Read.All"), revoke.LacksPermission},
-		{"not a JWT", "tok", ""},
+		{"permission held, no role", jwt("User.Read.All", "User-PasswordProfile.ReadWrite.All"), revoke.LacksRole, revoke.KindForbidden},
+		{"permission missing", jwt("User.Read.All"), revoke.LacksPermission, revoke.KindForbidden},
+		{"not a JWT", "tok", "", revoke.KindForStatus(401)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			g := fakegraph.New(fakegraph.Options{Token: tt.token})
@@ -229,7 +231,7 @@ func TestForbiddenSaysWhatIsMissing(t *testing.T) {
 			}
 			pw := newPassword(t)
 			_, err = c.ResetPassword(context.Background(), aliceID, pw)
-			if revoke.KindOf(err) != revoke.KindForbidden || revoke.LacksOf(err) != tt.want {
+			if revoke.KindOf(err) != tt.kind || revoke.LacksOf(err) != tt.want {
 				t.Errorf("%v: kind %v, lacks %q, want %q", err, revoke.KindOf(err), revoke.LacksOf(err), tt.want)
 			}
 			noSecret(t, g, err, pw)

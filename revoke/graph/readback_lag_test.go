@@ -94,7 +94,7 @@ func TestReadBackRetriesThrottledRead(t *testing.T) {
 			waits = append(waits, d)
 			return nil
 		}}
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: recorded})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: recorded})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestReadBackRetriesThrottledRead(t *testing.T) {
 	}
 
 	// On the wall clock, with a wait short enough for a test.
-	wall, err := New(Config{BaseURL: g.URL(), Token: "tok",
+	wall, err := New(Config{BaseURL: g.URL(), Token: testToken,
 		Retry: revoke.Retry{Attempts: 3, MaxWait: 30 * time.Second, Backoff: time.Millisecond, Sleep: revoke.SleepContext}})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestReadBackRetriesThrottledRead(t *testing.T) {
 
 	// A Retry-After beyond MaxWait ends the retries at once: the caller
 	// learns how long Graph asked for.
-	capped, err := New(Config{BaseURL: g.URL(), Token: "tok",
+	capped, err := New(Config{BaseURL: g.URL(), Token: testToken,
 		Retry: revoke.Retry{Attempts: 5, MaxWait: 5 * time.Second, Backoff: time.Millisecond, Sleep: revoke.SleepContext}})
 	if err != nil {
 		t.Fatal(err)

@@ -66,10 +66,10 @@ func (c *Client) DismissRisk(ctx context.Context, userID string) (revoke.Result,
 // has them (GET /identityProtection/riskyUsers/{id}): Graph's words, e.g.
 // "high", "confirmedCompromised". A user Identity Protection has never
 // seen at risk is not found there, which is level "none" with no state.
-// It names IdentityRiskyUser.ReadWrite.All, which the app holds for
-// ConfirmCompromised and which covers reading.
+// It needs IdentityRiskyUser.Read.All: Microsoft's permissions reference
+// lists no other permission for the read, the write one included.
 func (c *Client) UserRisk(ctx context.Context, userID string) (level, state string, err error) {
-	perm := revoke.ActionCompromised.Permission()
+	perm := revoke.PermRiskyUserRead.Name
 	if err := needID(opReadRisk, perm, "user", userID); err != nil {
 		return "", "", err
 	}

@@ -89,7 +89,7 @@ func TestUserRisk(t *testing.T) {
 	}
 	g.Inject(fakegraph.Fault{PathSuffix: "/riskyUsers/" + aliceID, Status: 403})
 	_, _, err := c.UserRisk(ctx, aliceID)
-	wantError(t, err, revoke.KindForbidden, "read user risk", "IdentityRiskyUser.ReadWrite.All")
+	wantError(t, err, revoke.KindForbidden, "read user risk", "IdentityRiskyUser.Read.All")
 }
 
 func TestRiskWithoutP2(t *testing.T) {
@@ -101,7 +101,7 @@ func TestRiskWithoutP2(t *testing.T) {
 		t.Errorf("status %d after %d attempts", e.Status, e.Attempts)
 	}
 	_, _, err = c.UserRisk(ctx, aliceID)
-	wantError(t, err, revoke.KindUnlicensed, "read user risk", "IdentityRiskyUser.ReadWrite.All")
+	wantError(t, err, revoke.KindUnlicensed, "read user risk", "IdentityRiskyUser.Read.All")
 	if level, state, _ := g.Risk(aliceID); level != "high" || state != "atRisk" {
 		t.Errorf("changed: %s %s", level, state)
 	}

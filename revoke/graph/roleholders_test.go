@@ -29,7 +29,7 @@ const (
 // group "oncall" (frank). zed holds nothing.
 func roleFake(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, *Client) {
 	t.Helper()
-	opts.Token = "tok"
+	opts.Token = testToken
 	g := fakegraph.New(opts)
 	t.Cleanup(g.Close)
 	for _, name := range []string{"alice", "bob", "carol", "dave", "erin", "eve", "frank", "zed"} {
@@ -53,7 +53,7 @@ func roleFake(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, *Client)
 		fakegraph.RoleAssignment{RoleDefinitionID: userAdmin, PrincipalID: "eve-id"},
 		fakegraph.RoleAssignment{RoleDefinitionID: userAdmin, PrincipalID: "oncall-id"},
 	)
-	c, err := New(Config{BaseURL: g.URL(), Token: "tok", Retry: fastRetry(2)})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestRoleHoldersFollowsOnlyThisGraph(t *testing.T) {
 		})
 	}))
 	defer srv.Close()
-	c, err := New(Config{BaseURL: srv.URL + "/v1.0", Token: "tok", Retry: fastRetry(1)})
+	c, err := New(Config{BaseURL: srv.URL + "/v1.0", Token: testToken, Retry: fastRetry(1)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func TestSignInsFollowsOnlyThisGraph(t *testing.T) {
 		})
 	}))
 	defer srv.Close()
-	c, err := New(Config{BaseURL: srv.URL + "/v1.0", Token: "tok", Retry: fastRetry(1)})
+	c, err := New(Config{BaseURL: srv.URL + "/v1.0", Token: testToken, Retry: fastRetry(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
