@@ -60,3 +60,12 @@ type Result struct {
 func ODataString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// Graph's identity and access reports budget, which the sign-in log, the
+// directory audit log and users' authentication methods share: ReportsLimit
+// requests per ReportsWindow per app and tenant, any method
+// (learn.microsoft.com/graph/throttling-limits).
+const (
+	ReportsLimit  = 5
+	ReportsWindow = 10 * time.Second
+)

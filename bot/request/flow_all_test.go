@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -292,5 +293,98 @@ func TestFlowPrivilegedFirst(t *testing.T) {
 				t.Errorf("thread lacks %q:\n%s", tc.words, th)
 			}
 		})
+	}
+}
+
+// lateLog is a sign-in log that fails, as throttled, the first fails reads of
+// each user, then finds one successful sign-in after the revocation.
+type lateLog struct {
+	mu    sync.Mutex
+	fails int
+	reads map[string]int
+}
+
+func (f *lateLog) SignIns(_ context.Context, id string, since time.Time) ([]revoke.SignIn, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads[id]++
+	if f.reads[id] <= f.fails {
+		return nil, &revoke.Error{Kind: revoke.KindThrottled, Status: 429, Op: "read sign-ins"}
+	}
+	return []revoke.SignIn{{ID: "s-" + id, At: since.Add(time.Second), IP: "203.0.113.9", App: "Outlook", Success: true}}, nil
+}
+
+// TestFlowWatchReadsALateUserAgain: a read that fails for a reason another
+// try may cure (Graph's reports budget) leaves the user in the watch: the
+// next look reads the log from the revocation on, so the sign-in is still
+// raised, and the thread says once that the read is late, not that the
+// user is no longer watched. A user still unread at the end is named.
+func TestFlowWatchReadsALateUserAgain(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fails int
+		want  []string
+	}{
+		{"late once", 1, []string{"at this look", "Successful sign-in after the revocation"}},
+		{"never read", 1000, []string{"at this look", "could not be read at the watch's end"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			log := &lateLog{fails: tt.fails, reads: map[string]int{}}
+			f := newFlow(t, func(c *Config) {
+				c.SignIns = log
+				c.Policy.Verify.For, c.Policy.Verify.Every = 200*time.Millisecond, 50*time.Millisecond
+			})
+			ctx, cancel := context.WithCancel(f.ctx)
+			defer cancel()
+			f.w.runs.open(ctx)
+			f.command(uReq, chInc, "alice")
+			r := f.newest()
+			f.click(uReq, ActionConfirm, r)
+			f.w.runs.wait()
+			trail, err := f.st.AuditTrail(f.ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var said string
+			for _, rec := range trail {
+				said += rec.Event.Event + ": " + rec.Detail + "\n"
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(said, w) {
+					t.Errorf("the thread lacks %q:\n%s", w, said)
+				}
+			}
+			if strings.Count(said, "at this look") != 1 || strings.Contains(said, "so it is not watched") {
+				t.Errorf("the late read is said once, and the user stays watched:\n%s", said)
+			}
+			log.mu.Lock()
+			defer log.mu.Unlock()
+			if tt.fails > 1 && log.reads[alice.ID] < 2+finalTries {
+				t.Errorf("%d reads: the end does not rest on one failed read", log.reads[alice.ID])
+			}
+		})
+	}
+}
+
+// TestLookPace: a look at more users than the reports budget allows in one
+// window takes a window per further five; the watch says so when that is
+// longer than verify.every, and names the verify.every that keeps to it.
+func TestLookPace(t *testing.T) {
+	for _, tt := range []struct {
+		users int
+		takes time.Duration
+	}{{1, 0}, {5, 0}, {6, 10 * time.Second}, {10, 10 * time.Second}, {11, 20 * time.Second}, {50, 90 * time.Second}} {
+		if got := LookTakes(tt.users); got != tt.takes {
+			t.Errorf("LookTakes(%d) = %v, want %v", tt.users, got, tt.takes)
+		}
+	}
+	if s := lookPace(8, time.Minute); s != "" {
+		t.Errorf("8 users every minute: %q", s)
+	}
+	s := lookPace(50, 30*time.Second)
+	for _, w := range []string{"5 sign-in logs per 10 s", "these 50 users takes about 1 min 30 s", "not every 30 s", "`verify.every: 1m30s` or more"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("lookPace(50, 30s) lacks %q: %s", w, s)
+		}
 	}
 }

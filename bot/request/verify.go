@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/revokebot/revokebot/revoke"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -27,9 +29,14 @@ type watchState struct {
 	Users  []watchedUser `json:"users"`
 	End    time.Time     `json:"end"`
 	Seen   []string      `json:"seen,omitempty"`   // sign-in IDs already raised
-	Unread []string      `json:"unread,omitempty"` // users whose log could not be read
-	Alarms int           `json:"alarms"`
-	Begun  bool          `json:"begun"` // the "watching" record is written
+	Unread []string      `json:"unread,omitempty"` // users whose log cannot be read: refused for good
+	// Late are the users whose read failed at the last look for a reason
+	// another try may cure (throttled, Graph unavailable, no answer): they
+	// are read again at the next look, which covers everything since the
+	// revocation, so nothing is missed.
+	Late   []string `json:"late,omitempty"`
+	Alarms int      `json:"alarms"`
+	Begun  bool     `json:"begun"` // the "watching" record is written
 }
 
 type watchedUser struct {
@@ -125,22 +132,36 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 		who[i] = Escape(u.UPN)
 	}
 	if !st.Begun {
-		b.tell.auditOrSay(ctx, req, EvWatching, systemActor, fmt.Sprintf("Watching the sign-ins of %s for %s: a successful sign-in after the revocation is posted here.",
-			strings.Join(who, ", "), duration(time.Until(st.End).Round(time.Second))))
+		b.tell.auditOrSay(ctx, req, EvWatching, systemActor, fmt.Sprintf("Watching the sign-ins of %s for %s: a successful sign-in after the revocation is posted here.%s",
+			strings.Join(who, ", "), duration(time.Until(st.End).Round(time.Second)), lookPace(len(st.Users), b.policy.Verify.Every)))
 		st.Begun = true
 		b.save(ctx, id, st, false)
 	} else {
 		b.tell.auditOrSay(ctx, req, EvWatching, systemActor, fmt.Sprintf("The sign-in watch of %s goes on, on replica `%s`, until %s.",
 			strings.Join(who, ", "), Escape(b.cfg.Replica), clock(st.End)))
 	}
+	finals := 0
 	for {
-		last := !time.Now().Before(st.End)
+		last := finals > 0 || !time.Now().Before(st.End)
+		began := time.Now()
 		if !b.look(ctx, id, req, &st) {
 			return // another replica carries it on
 		}
 		if ctx.Err() != nil {
 			b.pause(req, id)
 			return
+		}
+		if last && len(st.Late) > 0 && finals < finalTries {
+			// The watch's end must not rest on a failed read: the late
+			// users are read again, after a pause, a few times.
+			finals++
+			select {
+			case <-ctx.Done():
+				b.pause(req, id)
+				return
+			case <-time.After(min(finalPause, b.policy.Verify.Every)):
+			}
+			continue
 		}
 		if last {
 			break
@@ -150,11 +171,18 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 		case <-ctx.Done():
 			b.pause(req, id)
 			return
-		case <-time.After(min(b.policy.Verify.Every, max(time.Until(st.End), 0))):
+		// Looks start verify.every apart; one that took longer (a look
+		// at many users waits on Graph's reports budget) is followed at once.
+		case <-time.After(max(min(b.policy.Verify.Every-time.Since(began), time.Until(st.End)), 0)):
 		}
 	}
 	if !b.renew(ctx, id) {
 		return
+	}
+	for _, u := range st.Users {
+		if slices.Contains(st.Late, u.ID) {
+			b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("The sign-in log of %s could not be read at the watch's end: check its sign-ins since %s by hand.", Escape(u.UPN), clock(u.RevokedAt)))
+		}
 	}
 	switch {
 	case st.Alarms > 0:
@@ -179,6 +207,8 @@ func (b *watcher) look(ctx context.Context, id string, req store.Request, st *wa
 	for _, u := range st.Unread {
 		unread[u] = true
 	}
+	late := st.Late
+	st.Late = nil
 	if !b.renew(ctx, id) {
 		return false
 	}
@@ -194,6 +224,14 @@ func (b *watcher) look(ctx context.Context, id string, req store.Request, st *wa
 		ins, err := b.cfg.SignIns.SignIns(ctx, u.ID, u.RevokedAt)
 		if ctx.Err() != nil {
 			return true
+		}
+		if err != nil && revoke.Retryable(err) {
+			st.Late = append(st.Late, u.ID)
+			b.log.Warn("could not read sign-ins; reading them at the next look", "request_id", req.ID, "target", u.ID, "error", err)
+			if !slices.Contains(late, u.ID) {
+				b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("Could not read the sign-in log of %s at this look (%s); it is read again at the next, from the revocation on.", Escape(u.UPN), describe(err)))
+			}
+			continue
 		}
 		if err != nil {
 			st.Unread = append(st.Unread, u.ID)
@@ -240,4 +278,35 @@ func (b *watcher) pause(req store.Request, id string) {
 	defer cancel()
 	_ = b.store.ReleaseTask(ctx, id, b.cfg.Replica)
 	b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, "The sign-in watch paused because revokebot is restarting; another replica, or revokebot started again, carries it on.")
+}
+
+// After the watch's last look, users whose read failed for a reason another
+// try may cure are read again up to finalTries times, finalPause apart (or
+// verify.every, when shorter).
+const (
+	finalTries = 3
+	finalPause = 2 * time.Second
+)
+
+// LookTakes is how long one look of the watch takes at least for users
+// under Graph's reports budget, which the sign-in log shares with the
+// authentication methods: revoke.ReportsLimit reads per
+// revoke.ReportsWindow per app and tenant. The first window's reads go at
+// once.
+func LookTakes(users int) time.Duration {
+	if users <= revoke.ReportsLimit {
+		return 0
+	}
+	return time.Duration((users-1)/revoke.ReportsLimit) * revoke.ReportsWindow
+}
+
+// lookPace words, when a look at users takes longer than verify.every,
+// how often each is really read, and the verify.every that keeps to it.
+func lookPace(users int, every time.Duration) string {
+	takes := LookTakes(users)
+	if takes <= every {
+		return ""
+	}
+	return fmt.Sprintf(" Graph lets revokebot read %d sign-in logs per %s, so a look at these %d users takes about %s: each is read every %s or so, not every %s (`verify.every: %s` or more keeps to what the policy says).",
+		revoke.ReportsLimit, duration(revoke.ReportsWindow), users, duration(takes), duration(takes), duration(every), takes)
 }

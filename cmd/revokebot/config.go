@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/revoke/graph"
@@ -28,7 +29,14 @@ type config struct {
 	// SharePointURL enables --sharepoint; SharePointToken is a static
 	// bearer token for it (otherwise azidentity, with a certificate).
 	SharePointURL, SharePointToken string
+	// graphLimits shrink the windows of Graph's published budgets, for
+	// the sandbox's tests; zero keeps Graph's own.
+	graphLimits graphLimits
 }
+
+// graphLimits are the windows of the reports budget (5 requests per 10 s)
+// and Identity Protection's (1 request per second).
+type graphLimits struct{ reports, risk time.Duration }
 
 // settingError names the setting at fault; main prints it and exits 2.
 type settingError struct{ name, problem string }

@@ -54,6 +54,20 @@ type sandbox struct {
 	SharePoint *fakesharepoint.Server
 	Dir        string
 	Env        map[string]string
+	limits     graphLimits // SetGraphLimits
+}
+
+// SetGraphLimits shrinks the windows of Graph's reports and Identity
+// Protection budgets in the fake and in every bot started afterwards
+// alike, keeping their request counts; zero keeps a window as it is.
+func (s *sandbox) SetGraphLimits(reports, risk time.Duration) {
+	s.Graph.SetLimits(reports, risk)
+	if reports != 0 {
+		s.limits.reports = reports
+	}
+	if risk != 0 {
+		s.limits.risk = risk
+	}
 }
 
 func newSandbox(dir, policy string, slackOpts fakeslack.Options) (*sandbox, error) {
@@ -96,6 +110,7 @@ func (s *sandbox) Start(logs io.Writer, tune func(*bot.Config)) (stop func() err
 	if err != nil {
 		return nil, err
 	}
+	cfg.graphLimits = s.limits
 	want := s.Slack.OpenConnections() + 1 // this bot's own connection
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

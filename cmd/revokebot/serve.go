@@ -86,7 +86,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 // newGraph builds the Graph client: the static token when one is set, else
 // azidentity's chain (environment, workload identity, managed identity, CLI).
 func newGraph(cfg config, observe func(time.Duration, int)) (*graph.Client, error) {
-	gcfg := graph.Config{BaseURL: cfg.GraphBaseURL, Token: cfg.GraphToken, Observe: observe}
+	gcfg := graph.Config{BaseURL: cfg.GraphBaseURL, Token: cfg.GraphToken, Observe: observe,
+		ReportsWindow: cfg.graphLimits.reports, CompromisedInterval: cfg.graphLimits.risk}
 	if cfg.GraphToken == "" {
 		cred, err := azidentity.NewDefaultAzureCredential(nil)
 		if err != nil {

@@ -30,6 +30,9 @@ func allPermissions() []string {
 // request's roles claim decides.
 func newOpenServer(t *testing.T, opts Options) *Server {
 	t.Helper()
+	if opts.ReportsWindow == 0 {
+		opts.ReportsWindow = -1
+	}
 	s := New(opts)
 	t.Cleanup(s.Close)
 	s.AddUsers(filterUsers...)
@@ -61,7 +64,7 @@ func TestEveryRouteHasPermissions(t *testing.T) {
 // and lets each permission it accepts past the check.
 func TestRoutesRefuseWithoutPermission(t *testing.T) {
 	t.Parallel()
-	s := newOpenServer(t, Options{CompromisedWindow: -1})
+	s := newOpenServer(t, Options{RiskWindow: -1})
 	for _, rt := range routes {
 		accepted, _ := permissionsFor(rt)
 		if len(accepted) == 0 {

@@ -15,7 +15,7 @@ func dismiss(t *testing.T, s *Server, body string) result {
 
 func TestDismissRisk(t *testing.T) {
 	clock := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
-	s := newTestServer(t, Options{CompromisedWindow: -1, Now: func() time.Time { return clock }})
+	s := newTestServer(t, Options{RiskWindow: -1, Now: func() time.Time { return clock }})
 	s.SetRisk("alice@contoso.com", "high")
 	r := get(t, s, "/identityProtection/riskyUsers/1", nil)
 	if r.status != 200 || r.body["riskLevel"] != "high" || r.body["riskState"] != "atRisk" || r.body["riskDetail"] != "none" ||
@@ -54,23 +54,24 @@ func TestDismissRisk(t *testing.T) {
 }
 
 func TestConfirmThenDismissShareTheLimit(t *testing.T) {
-	s := newTestServer(t, Options{CompromisedWindow: time.Hour})
+	s := newTestServer(t, Options{RiskWindow: time.Hour})
 	if r := confirm(t, s, `{"userIds":["1"]}`); r.status != 204 {
 		t.Fatalf("confirm: %d", r.status)
 	}
 	if level, state, _ := s.Risk("1"); level != "high" || state != "confirmedCompromised" {
 		t.Errorf("after confirm: %s %s", level, state)
 	}
-	if r := dismiss(t, s, `{"userIds":["1"]}`); r.status != 429 || r.header.Get("Retry-After") == "" {
+	// Identity Protection sends no Retry-After, and its reads count too.
+	if r := dismiss(t, s, `{"userIds":["1"]}`); r.status != 429 || r.header.Get("Retry-After") != "" {
 		t.Errorf("dismiss within the window: %d %v", r.status, r.header)
 	}
-	if r := get(t, s, "/identityProtection/riskyUsers/1", nil); r.status != 200 {
-		t.Errorf("reads are not limited: %d", r.status)
+	if r := get(t, s, "/identityProtection/riskyUsers/1", nil); r.status != 429 {
+		t.Errorf("a read within the window: %d", r.status)
 	}
 }
 
 func TestRiskNeedsP2(t *testing.T) {
-	s := newTestServer(t, Options{NoP2: true, CompromisedWindow: -1})
+	s := newTestServer(t, Options{NoP2: true, RiskWindow: -1})
 	s.SetRisk("1", "low")
 	if r := dismiss(t, s, `{"userIds":["1"]}`); r.status != 403 {
 		t.Errorf("dismiss: %d", r.status)

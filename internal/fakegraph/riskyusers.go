@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // maxCompromisedIDs bounds the userIds of one confirmCompromised call.
@@ -27,19 +26,12 @@ func (s *Server) confirmCompromised(c *call) response {
 }
 
 // riskAction serves an Identity Protection action on a list of users
-// (confirmCompromised, dismiss): the per-tenant rate, then the licence,
-// then the payload; Graph's own order is not documented. A payload naming
+// (confirmCompromised, dismiss): the licence, then the payload (the
+// per-tenant rate is limits.go's, before any route); Graph's own order is not documented. A payload naming
 // any user Graph does not know by object id (deleted users included)
 // fails whole; else apply runs for each lower-cased id, under s.mu, and
 // the answer is 204 No Content.
 func (s *Server) riskAction(c *call, op string, apply func(id string)) response {
-	if s.riskLimit != nil {
-		if wait, ok := s.riskLimit.take(time.Now()); !ok {
-			resp := graphError(http.StatusTooManyRequests, "TooManyRequests", "")
-			resp.header = http.Header{"Retry-After": {retryAfter(wait)}}
-			return resp
-		}
-	}
 	if s.opts.NoP2 {
 		return graphError(http.StatusForbidden, "Forbidden", msgNotLicensed)
 	}

@@ -40,6 +40,9 @@ func newTestServer(t *testing.T, opts Options) *Server {
 	if opts.Token == "" {
 		opts.Token = testToken
 	}
+	if opts.ReportsWindow == 0 {
+		opts.ReportsWindow = -1 // limits_test.go tests it; others send more
+	}
 	s := New(opts)
 	t.Cleanup(s.Close)
 	s.AddUsers(filterUsers...)

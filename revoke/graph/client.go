@@ -37,9 +37,13 @@ type Config struct {
 	// Observe, when set, sees every HTTP exchange with Graph, retries
 	// included: its duration and status (0 when there was no answer).
 	Observe func(d time.Duration, status int)
-	// CompromisedInterval spaces confirmCompromised calls, which Identity
-	// Protection accepts at 1 request/s per tenant. Default 1 s.
+	// CompromisedInterval spaces Identity Protection's requests, which it
+	// accepts at 1 request/s per tenant, reads included. Default 1 s.
 	CompromisedInterval time.Duration
+	// ReportsWindow is the window of the identity and access reports
+	// budget, 5 requests per 10 s per app and tenant, over sign-ins and
+	// users' authentication methods. Default 10 s; tests shrink it.
+	ReportsWindow time.Duration
 }
 
 // Client resolves and revokes users.
@@ -101,6 +105,16 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Observe != nil {
 		transport = observed{next: transport, observe: cfg.Observe}
 	}
+	interval := cfg.CompromisedInterval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	window := cfg.ReportsWindow
+	if window <= 0 {
+		window = defaultReportsWindow
+	}
+	// Outside observed, so that waiting one's turn is not timed as Graph's.
+	transport = budgeted{next: transport, reports: newBudget(reportsLimit, window), risk: newBudget(1, interval)}
 	opts := msgraphgocore.GraphClientOptions{GraphServiceVersion: "v1.0", GraphServiceLibraryVersion: "revokebot"}
 	// No retry handler: revoke.Retry owns retries, so waits are bounded and
 	// counted in one place. No compression handler: bodies stay plain, which
@@ -130,10 +144,6 @@ func New(cfg Config) (*Client, error) {
 	retry := cfg.Retry
 	if retry.Attempts == 0 {
 		retry = revoke.DefaultRetry()
-	}
-	interval := cfg.CompromisedInterval
-	if interval <= 0 {
-		interval = time.Second
 	}
 	pace := newPacer(interval, now)
 	return &Client{token: src, adapter: adapter, retry: retry, now: now, base: baseURL,

@@ -45,7 +45,7 @@ func TestConfirmCompromisedWithoutP2(t *testing.T) {
 // one attempt allowed, as errors). Arrival times come from the fake's log.
 func TestConfirmCompromisedSpacing(t *testing.T) {
 	const interval = 80 * time.Millisecond
-	g := fakegraph.New(fakegraph.Options{Token: testToken, CompromisedWindow: interval})
+	g := fakegraph.New(fakegraph.Options{Token: testToken, RiskWindow: interval})
 	t.Cleanup(g.Close)
 	for _, id := range []string{"a", "b", "c", "d"} {
 		g.AddUser(fakegraph.User{ID: id})
@@ -100,7 +100,7 @@ func TestConfirmCompromisedSpacing(t *testing.T) {
 // alone, its batch-mates still confirmed.
 func TestConfirmCompromisedBatches(t *testing.T) {
 	const interval = 200 * time.Millisecond
-	g := fakegraph.New(fakegraph.Options{Token: testToken, CompromisedWindow: interval})
+	g := fakegraph.New(fakegraph.Options{Token: testToken, RiskWindow: interval})
 	t.Cleanup(g.Close)
 	var ids []string
 	for i := range 20 {
@@ -238,7 +238,7 @@ func TestPacerGivesUpWithTheContext(t *testing.T) {
 // tenant (no Entra ID P2) answers every user of the batch at once, rather
 // than sending each alone a second apart.
 func TestConfirmCompromisedUnlicensedBatch(t *testing.T) {
-	g := fakegraph.New(fakegraph.Options{Token: testToken, NoP2: true, CompromisedWindow: 100 * time.Millisecond})
+	g := fakegraph.New(fakegraph.Options{Token: testToken, NoP2: true, RiskWindow: 100 * time.Millisecond})
 	t.Cleanup(g.Close)
 	ids := make([]string, 10)
 	for i := range ids {

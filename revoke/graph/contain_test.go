@@ -16,12 +16,19 @@ const (
 	syncID  = "33333333-3333-4333-8333-333333333333"
 )
 
+// testReportsWindow shrinks the reports budget's 10 s, keeping its 5
+// requests, in the fake and the client alike.
+const testReportsWindow = 50 * time.Millisecond
+
 // containFake is a tenant of one cloud user and one synchronised user.
 func containFake(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, *Client) {
 	t.Helper()
 	opts.Token = testToken
-	if opts.CompromisedWindow == 0 {
-		opts.CompromisedWindow = 50 * time.Millisecond // as the client's interval below
+	if opts.RiskWindow == 0 {
+		opts.RiskWindow = 50 * time.Millisecond // as the client's interval below
+	}
+	if opts.ReportsWindow == 0 {
+		opts.ReportsWindow = testReportsWindow // as the client's below
 	}
 	g := fakegraph.New(opts)
 	t.Cleanup(g.Close)
@@ -29,7 +36,8 @@ func containFake(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, *Clie
 		fakegraph.User{ID: aliceID, UserPrincipalName: "alice@contoso.com", AccountEnabled: true},
 		fakegraph.User{ID: syncID, UserPrincipalName: "synced@contoso.com", AccountEnabled: true, OnPremisesSyncEnabled: true},
 	)
-	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(2), CompromisedInterval: 50 * time.Millisecond})
+	c, err := New(Config{BaseURL: g.URL(), Token: testToken, Retry: fastRetry(2), CompromisedInterval: 50 * time.Millisecond,
+		ReportsWindow: opts.ReportsWindow})
 	if err != nil {
 		t.Fatal(err)
 	}
