@@ -114,6 +114,12 @@ type Store interface {
 	Request(ctx context.Context, id string) (Request, error)
 	// SetRootTS records the ts of the request's root message.
 	SetRootTS(ctx context.Context, id, ts string) error
+	// SetTarget replaces what request id stores of its targets, only while
+	// it is in state `in` (a pending card's listings, which fill in after
+	// the card is posted), and puts tell in the outbox in the same write
+	// (a card's redraw: no reply or audit line, which need a record). It
+	// fails with ErrConflict when the request is in another state.
+	SetTarget(ctx context.Context, id string, in State, target []byte, tell []Tell) error
 	// Transition moves request id from `from` to `to` only if it is in `from` now (one atomic compare-and-set).
 	// It returns the request after the change; when the current state is not `from` it returns the current
 	// request and an error wrapping ErrConflict. A terminal `from` is refused: finished requests stay finished.

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, taskTests...)
 	tests = append(tests, approvalTests...)
 	tests = append(tests, exportTests...)
+	tests = append(tests, targetTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}
