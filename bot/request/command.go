@@ -39,18 +39,24 @@ func (b *intake) handleRevoke(ctx context.Context, cmd CommandEvent, parsed Comm
 	if !ok {
 		return
 	}
+	listing := b.exec.listBeforeCard(ctx, users, actions)
 	t := requestTarget{User: users[0], Users: users, Actions: actions, Reason: parsed.Reason, Unresolved: unresolved,
-		Listed: b.exec.listBeforeCard(ctx, users, actions)}
+		Listed: listing.first}
 	needsApproval := false
 	for _, u := range users {
 		needsApproval = needsApproval || b.policy.IsProtected(u.UPN, u.Mail, u.ID)
 	}
-	b.open(ctx, cmd, t, needsApproval, reply)
+	b.open(ctx, cmd, t, needsApproval, reply, listing)
 }
 
 // open records a new request for t's users, audits it and posts its card;
 // the targets left out are told to the caller after the card.
-func (b *intake) open(ctx context.Context, cmd CommandEvent, t requestTarget, needsApproval bool, reply func(string)) {
+func (b *intake) open(ctx context.Context, cmd CommandEvent, t requestTarget, needsApproval bool, reply func(string), listing cardListing) {
+	defer func() {
+		if listing.cancel != nil {
+			listing.cancel() // unless fillIn carries the listing on
+		}
+	}()
 	log := b.log.With("actor", cmd.User, "channel", cmd.Channel)
 	users := t.Users
 	if len(users) == 1 {
@@ -79,7 +85,12 @@ func (b *intake) open(ctx context.Context, cmd CommandEvent, t requestTarget, ne
 		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
 		return
 	}
-	b.showCard(ctx, log, req, reply)
+	if b.showCard(ctx, log, req, reply) {
+		// After the card's ts is stored: a redraw before it would post
+		// a second card.
+		b.fillIn(req.ID, listing)
+		listing.cancel = nil
+	}
 	if len(t.Unresolved) > 0 {
 		reply(strings.Join(t.Unresolved, "\n") + "\nThe card shows the other users; these are not part of the request.")
 	}
@@ -229,7 +240,7 @@ func (b *intake) authorize(ctx context.Context, cmd CommandEvent, reply func(str
 
 // showCard posts a new request's card and records its ts; when Slack refuses
 // the post, the request fails and the caller learns why.
-func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Request, reply func(string)) {
+func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Request, reply func(string)) bool {
 	ts, postErr := b.post(ctx, req.Channel, "", cardMessage(b.cardFor(ctx, req)))
 	if postErr != nil {
 		code := sendCode(postErr)
@@ -241,7 +252,7 @@ func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Reque
 			hint = "Invite it with `/invite @revokebot` and try again."
 		}
 		reply(fmt.Sprintf("revokebot could not post its card in this channel (%s). %s Nothing was revoked.", code, hint))
-		return
+		return false
 	}
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
@@ -250,6 +261,7 @@ func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Reque
 	}
 	b.m.Command("accepted")
 	log.Info("request posted")
+	return true
 }
 
 // actor looks up the user groups that a decision over sets needs, and none

@@ -2,6 +2,8 @@ package request
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,10 +11,11 @@ import (
 	"time"
 
 	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
 )
 
 // userListing is what the card shows will be removed from one user, read
-// before the card is posted.
+// before the card is posted or, when Graph's budget holds it up, after.
 type userListing struct {
 	Methods []revoke.Method `json:"methods,omitempty"`
 	// MethodsError says why the methods could not be listed; the action
@@ -29,24 +32,44 @@ type userListing struct {
 	RiskState      string `json:"risk_state,omitempty"`
 	RiskError      string `json:"risk_error,omitempty"`
 	NeverContained bool   `json:"never_contained,omitempty"`
+	// Pending marks a listing still being read when the card was posted:
+	// the card fills it in as it arrives (fillIn).
+	Pending bool `json:"pending,omitempty"`
 }
 
-// Listing bounds: the lookups of a card run together, a few at a time, and
-// the card waits for them at most listWait (Graph's methods listing may
-// take up to a minute; the responder should not).
+// Listing bounds. A card waits for its listings at most listQuick: Graph
+// lets revokebot read only 5 users' authentication methods per 10 s, so
+// 20 users' take 40 s, and the responder should see the card at once.
+// What is not read by then is shown as being listed and filled in as it
+// arrives, within listLimit in all; the lookups run listParallel at a time.
 const (
 	listParallel = 8
-	listWait     = 10 * time.Second
+	listQuick    = 500 * time.Millisecond
+	listLimit    = 2 * time.Minute
 )
 
+// cardListing is a card's listings: every user's, read or pending, and the
+// pending ones as they arrive.
+type cardListing struct {
+	first  map[string]userListing
+	rest   <-chan listed // nil when nothing is pending; closed when all are in
+	cancel context.CancelFunc
+}
+
+// listed is one user's listing.
+type listed struct {
+	id string
+	l  userListing
+}
+
 // listBeforeCard reads, for every user, what the request's listing actions
-// will remove. Nil when no action lists anything.
-func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, actions []revoke.Action) map[string]userListing {
+// will remove. Nothing when no action lists anything.
+func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, actions []revoke.Action) cardListing {
 	mfa := slices.Contains(actions, revoke.ActionMFA) && b.cfg.Methods != nil
 	consents := slices.Contains(actions, revoke.ActionConsents) && b.cfg.Grants != nil
 	mailbox := slices.Contains(actions, revoke.ActionMailbox) && b.cfg.Rules != nil
 	if !mfa && !consents && !mailbox {
-		return nil
+		return cardListing{}
 	}
 	return listEach(ctx, users, func(ctx context.Context, u revoke.User) userListing {
 		// The user's listings are separate services (directory,
@@ -86,26 +109,108 @@ func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, acti
 }
 
 // listEach reads a card's listing of every user, listParallel at a time,
-// within listWait in all.
-func listEach(ctx context.Context, users []revoke.User, list func(context.Context, revoke.User) userListing) map[string]userListing {
-	ctx, cancel := context.WithTimeout(ctx, listWait)
-	defer cancel()
-	out := make(map[string]userListing, len(users))
-	var mu sync.Mutex
-	sem := make(chan struct{}, listParallel)
-	var wg sync.WaitGroup
-	for _, u := range users {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			l := list(ctx, u)
-			mu.Lock()
-			out[u.ID] = l
-			mu.Unlock()
-		})
+// within listLimit; it returns after listQuick at most, with the users not
+// read by then Pending and their listings to come on rest. The reads go on
+// past the caller's context, which ends with the command's handling: the
+// card's fill-in (fillIn) stops them by cancel.
+func listEach(ctx context.Context, users []revoke.User, list func(context.Context, revoke.User) userListing) cardListing {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), listLimit)
+	all := make(chan listed, len(users))
+	go func() {
+		sem := make(chan struct{}, listParallel)
+		var wg sync.WaitGroup
+		for _, u := range users {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				all <- listed{u.ID, list(ctx, u)}
+			})
+		}
+		wg.Wait()
+		close(all)
+	}()
+	out := cardListing{first: make(map[string]userListing, len(users)), cancel: cancel}
+	quick := time.NewTimer(listQuick)
+	defer quick.Stop()
+wait:
+	for len(out.first) < len(users) {
+		select {
+		case r, ok := <-all:
+			if !ok {
+				break wait
+			}
+			out.first[r.id] = r.l
+		case <-quick.C:
+			break wait
+		}
 	}
-	wg.Wait()
+	for _, u := range users {
+		if _, ok := out.first[u.ID]; !ok {
+			out.first[u.ID] = userListing{Pending: true}
+			out.rest = all
+		}
+	}
+	if out.rest == nil {
+		cancel()
+	}
 	return out
+}
+
+// fillIn writes each listing still to come into request id, with its card's
+// redraw, as it arrives; it stops when the request is no longer pending (a
+// click runs the actions, which list again) or revokebot stops. A card
+// whose listing never comes in says it is being listed and that the
+// actions list again, so nothing is lost with it.
+func (b *intake) fillIn(id string, l cardListing) {
+	if l.rest == nil {
+		return
+	}
+	started := b.runs.start("list:"+id, func(ctx context.Context) {
+		defer l.cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case r, ok := <-l.rest:
+				if !ok || !b.setListed(ctx, id, r) {
+					return
+				}
+			}
+		}
+	})
+	if !started {
+		l.cancel()
+	}
+}
+
+// setListed stores one user's listing in a pending request and redraws its
+// card; false when the request is no longer pending or the store refuses.
+func (b *intake) setListed(ctx context.Context, id string, r listed) bool {
+	ctx, cancel := recordContext(ctx)
+	defer cancel()
+	req, err := b.store.Request(ctx, id)
+	if err != nil || req.State != store.StatePending {
+		return false
+	}
+	// The target as stored, not targetsOf's: a single user stays User only.
+	var t requestTarget
+	if err := json.Unmarshal(req.Target, &t); err != nil {
+		return false
+	}
+	if t.Listed == nil {
+		t.Listed = map[string]userListing{}
+	}
+	t.Listed[r.id] = r.l
+	raw, _ := json.Marshal(t)
+	redraw := []store.Tell{{Kind: store.DeliverCard, Key: threadKey(id), RequestID: id}}
+	if err := b.store.SetTarget(ctx, id, store.StatePending, raw, redraw); err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			b.log.Warn("could not store a card's listing", "request_id", id, "target", r.id, "error", err)
+		}
+		return false
+	}
+	b.tell.kick()
+	return true
 }
 
 // removable leaves the password out: it is never removed.
@@ -115,6 +220,9 @@ func removable(ms []revoke.Method) []revoke.Method {
 
 // listingLines words, under a user's line on the card, what will be removed.
 func listingLines(l userListing, actions []revoke.Action) string {
+	if l.Pending {
+		return "\n:hourglass_flowing_sand: Still listing what will be removed (Graph lets revokebot read 5 users' authentication methods per 10 s); this card fills in as the lists arrive, and the actions list again when they run."
+	}
 	s := ""
 	if slices.Contains(actions, revoke.ActionMFA) {
 		s += methodLines(l)
@@ -206,7 +314,7 @@ func (b *executor) removeMethods(ctx context.Context, userID string, shown userL
 	for i, m := range shown.Methods {
 		ids[i] = m.ID
 	}
-	t := newTally(shown.MethodsError == "", ids)
+	t := newTally(shown.MethodsError == "" && !shown.Pending, ids)
 	for _, m := range removed {
 		t.ok(m.ID, methodWords(m)+" (`"+Escape(m.ID)+"`)")
 	}

@@ -55,7 +55,7 @@ func (b *executor) removeGrants(ctx context.Context, userID string, shown userLi
 	for i, g := range shown.Grants {
 		ids[i] = g.ID
 	}
-	t := newTally(shown.GrantsError == "", ids)
+	t := newTally(shown.GrantsError == "" && !shown.Pending, ids)
 	for _, g := range gs {
 		if err := b.cfg.Grants.DeleteGrant(ctx, g.ID); err != nil {
 			t.fail(grantWords(g)+": "+describe(err), err)

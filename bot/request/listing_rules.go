@@ -61,7 +61,7 @@ func (b *executor) disableRules(ctx context.Context, userID string, shown userLi
 	for i, r := range shown.Rules {
 		ids[i] = r.ID
 	}
-	t := newTally(shown.RulesError == "", ids)
+	t := newTally(shown.RulesError == "" && !shown.Pending, ids)
 	for _, r := range sus {
 		if r.ReadOnly {
 			// Graph refuses to change these; saying so beats a 403 that

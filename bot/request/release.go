@@ -31,15 +31,17 @@ func (b *intake) handleRelease(ctx context.Context, cmd CommandEvent, parsed Com
 	if b.cfg.Risk != nil {
 		actions = append(actions, revoke.ActionDismissRisk)
 	}
+	listing := b.releaseListing(ctx, users)
 	t := requestTarget{User: users[0], Users: users, Actions: actions, Reason: parsed.Reason, Unresolved: unresolved,
-		Release: true, Listed: b.releaseListing(ctx, users)}
+		Release: true, Listed: listing.first}
 	// Letting a possibly compromised account back in is never one person's call.
-	b.open(ctx, cmd, t, true, reply)
+	b.open(ctx, cmd, t, true, reply, listing)
 }
 
 // releaseListing reads, for every user, their risk and whether revokebot
-// ever contained them, for the card.
-func (b *intake) releaseListing(ctx context.Context, users []revoke.User) map[string]userListing {
+// ever contained them, for the card. Identity Protection answers one
+// request per second per tenant, so a card of many users fills in.
+func (b *intake) releaseListing(ctx context.Context, users []revoke.User) cardListing {
 	return listEach(ctx, users, func(ctx context.Context, u revoke.User) userListing {
 		l := userListing{NeverContained: !b.everContained(ctx, u.ID)}
 		if b.cfg.Risk != nil {
@@ -89,6 +91,8 @@ func riskLine(l userListing, actions []revoke.Action) string {
 		return "\nUser risk is not read or dismissed by this revokebot."
 	}
 	switch {
+	case l.Pending:
+		return "\n:hourglass_flowing_sand: User risk is still being read (Identity Protection answers one request per second); this card fills in as it arrives."
 	case l.RiskError != "":
 		return "\n:grey_question: User risk could not be read (" + l.RiskError + "); it is read again when the release runs."
 	case atRisk(l.RiskLevel, l.RiskState):

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakeslack"
 )
 
 // TestRelease: a user contained with --disable --compromised --mfa
@@ -13,6 +14,7 @@ import (
 // compromise dismissed, and nothing removed or disabled comes back. A user
 // revokebot never contained can be released, and the card says so.
 func TestRelease(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(quorumPolicy))
 	e.sb.Graph.AddAuthMethods(aliceID, fakegraph.AuthMethod{ID: "authr-evil", Type: "microsoftAuthenticator", DisplayName: "Pixel 9"})
 	e.sb.Graph.AddInboxRules(aliceID, fakegraph.InboxRule{ID: "r-fwd", DisplayName: ".", IsEnabled: true, ForwardTo: []string{"drop@evil.example"}})
@@ -25,7 +27,12 @@ func TestRelease(t *testing.T) {
 
 	card := e.request(uRequester, `release alice bob@contoso.com --reason "INC-42 closed"`)
 	id := e.requestID(card)
-	blocks := blocksOf(card)
+	// Identity Protection reads one request a second: the card is posted
+	// at once and fills in.
+	e.waitFor("the release card filled in", func(*fakeslack.Server) bool {
+		return !strings.Contains(blocksOf(e.current(card)), "still being read")
+	})
+	blocks := blocksOf(e.current(card))
 	for _, want := range []string{"Release 2 users", "at risk (level high, confirmedCompromised): it will be dismissed",
 		"does not have this user at risk", "no record of containing this user", "2 approvers other than the requester must approve", "INC-42 closed"} {
 		if !strings.Contains(blocks, want) {
