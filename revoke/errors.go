@@ -12,17 +12,18 @@ type ErrorKind int
 
 // The kinds of failure the bot tells apart.
 const (
-	KindOther        ErrorKind = iota
-	KindNotFound               // the user does not exist (any more)
-	KindForbidden              // the app lacks a permission or role
-	KindUnauthorized           // the token was refused
-	KindThrottled              // 429 beyond the retry budget
-	KindUnavailable            // 503/504 beyond the retry budget
-	KindNetwork                // no HTTP answer at all
-	KindBadRequest             // Graph refused the request as malformed
-	KindSynced                 // the account is mastered on-premises: change it there
-	KindUnlicensed             // the tenant lacks the licence the call needs (Entra ID P2)
-	KindFederated              // the user's domain is federated: its password lives with the identity provider
+	KindOther           ErrorKind = iota
+	KindNotFound                  // the user does not exist (any more)
+	KindForbidden                 // the app lacks a permission or role
+	KindUnauthorized              // the token was refused
+	KindThrottled                 // 429 beyond the retry budget
+	KindUnavailable               // 503/504 beyond the retry budget
+	KindNetwork                   // no HTTP answer at all
+	KindBadRequest                // Graph refused the request as malformed
+	KindSynced                    // the account is mastered on-premises: change it there
+	KindUnlicensed                // the tenant lacks the licence the call needs (Entra ID P2)
+	KindFederated                 // the user's domain is federated: its password lives with the identity provider
+	KindPasswordRefused           // the tenant's password policy refused a new password (complexity, banned list)
 )
 
 // Error is a Graph failure with what a person needs to act on it.

@@ -83,6 +83,7 @@ func TestDescribeAction(t *testing.T) {
 		{revoke.ActionSessions, errors.New("boom"), "internal error"},
 		// Each way a password reset fails has its own words.
 		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindFederated}, "federated, so the password lives with the identity provider"},
+		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindPasswordRefused}, "the tenant's password policy refused the new password"},
 		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindSynced}, "does not write passwords back"},
 		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindForbidden, Lacks: revoke.LacksPermission}, "lacks the application permission `User-PasswordProfile.ReadWrite.All`"},
 		{revoke.ActionResetPassword, &revoke.Error{Kind: revoke.KindForbidden, Lacks: revoke.LacksRole}, "though the app holds `User-PasswordProfile.ReadWrite.All`: resetting a password also needs a directory role"},

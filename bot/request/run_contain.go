@@ -231,6 +231,8 @@ func describeAction(a revoke.Action, err error) string {
 		return "Identity Protection needs a Microsoft Entra ID P2 licence in this tenant, which it does not have."
 	case revoke.KindFederated:
 		return "this user's domain is federated, so the password lives with the identity provider (AD FS or another): reset it there."
+	case revoke.KindPasswordRefused:
+		return "the tenant's password policy refused the new password (stricter complexity rules, or its banned-password list), though it met Entra's published rules: reset it by hand in the Entra admin center, and tell whoever runs revokebot."
 	}
 	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindForbidden {
 		switch revoke.LacksOf(err) {

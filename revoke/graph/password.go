@@ -29,17 +29,19 @@ var ErrWeakPassword = errors.New("the password does not meet Entra's password po
 // their password is reset there.
 var ErrFederated = errors.New("the user signs in through a federated identity provider: reset the password there")
 
+// ErrPasswordRefused is wrapped in ResetPassword's error when the tenant's
+// password policy refused the new password: its complexity rules or its
+// banned-password lists, custom or global. A generated password passes the
+// published rules, so this is the tenant's own list, or rules stricter than
+// Entra's defaults.
+var ErrPasswordRefused = errors.New("the tenant's password policy refused the new password (its complexity rules or banned-password list)")
+
 // IsFederated reports whether err is ResetPassword's refusal of a
 // federated user, which is also of kind revoke.KindFederated. Graph's
 // answer is 400 Request_BadRequest, the status and code of every malformed
-// request to /users, and only its message says "federated"; the message is
-// not matched here. The refusal is known
-// instead by elimination, on ResetPassword's own PATCH: status 400 and code
-// Request_BadRequest, not a synced user (KindSynced, told apart in
-// errors.go), for a body the client builds itself (so not malformed) and a
-// password checked against the policy first (so not refused as weak). A
-// password banned by the tenant's custom list would read as federated too;
-// a generated one is not on any list.
+// request to /users, of the complexity and banned-password refusals too:
+// only its message tells them apart, and passwordRefusal reads it, here
+// and nowhere else.
 func IsFederated(err error) bool { return errors.Is(err, ErrFederated) }
 
 // ResetPassword sets the user's password (PATCH /users/{id} with only
@@ -104,10 +106,32 @@ func scrubbed(err error, password string) error {
 	}
 	out.Err = inner
 	if out.Kind == revoke.KindBadRequest && out.Status == http.StatusBadRequest && out.Code == "Request_BadRequest" {
-		out.Kind = revoke.KindFederated
-		out.Err = fmt.Errorf("%w: %w", ErrFederated, inner)
+		switch passwordRefusal(e.Message) {
+		case ErrFederated:
+			out.Kind = revoke.KindFederated
+			out.Err = fmt.Errorf("%w: %w", ErrFederated, inner)
+		case ErrPasswordRefused:
+			out.Kind = revoke.KindPasswordRefused
+			out.Err = fmt.Errorf("%w: %w", ErrPasswordRefused, inner)
+		}
 	}
 	return &out
+}
+
+// passwordRefusal tells a password reset's 400 Request_BadRequest refusals
+// apart by Graph's message, the only thing that differs: a federated user
+// ("You cannot reset a password for a federated user."), the policy ("does
+// not comply with password complexity requirements", or a banned
+// password). Anything else stays a plain bad request, with Graph's words.
+func passwordRefusal(message string) error {
+	m := strings.ToLower(message)
+	switch {
+	case strings.Contains(m, "federated"):
+		return ErrFederated
+	case strings.Contains(m, "complexity"), strings.Contains(m, "banned"), strings.Contains(m, "password policy"):
+		return ErrPasswordRefused
+	}
+	return nil
 }
 
 // redactedError is an error's text with a secret cut out.

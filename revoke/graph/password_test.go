@@ -102,12 +102,15 @@ func TestResetPasswordRefusals(t *testing.T) {
 		{"synced", syncID, nil, false, revoke.KindSynced, false, 1, nil},
 		{"weak, refused before sending", aliceID, nil, true, revoke.KindBadRequest, false, 0, nil},
 		{"unknown user", nobodyID, nil, false, revoke.KindNotFound, false, 1, nil},
-		// Graph's complexity refusal shares the federated one's status and
-		// code: IsFederated cannot tell them apart, which is why the
-		// policy is checked before sending. This one is injected, as the
-		// fake's policy is the client's.
-		{"complexity, from Graph", aliceID, nil, false, revoke.KindFederated, true, 1, &fakegraph.Fault{Method: "PATCH", Status: 400,
+		// Graph's complexity and banned-password refusals share the
+		// federated one's status and code; only the message tells them
+		// apart. Injected, as the fake's policy is the client's.
+		{"complexity, from Graph", aliceID, nil, false, revoke.KindPasswordRefused, false, 1, &fakegraph.Fault{Method: "PATCH", Status: 400,
 			Code: "Request_BadRequest", Message: "The specified password does not comply with password complexity requirements. Please provide a different password."}},
+		{"banned, from Graph", aliceID, nil, false, revoke.KindPasswordRefused, false, 1, &fakegraph.Fault{Method: "PATCH", Status: 400,
+			Code: "Request_BadRequest", Message: "The password you chose is on the banned password list of this organization."}},
+		{"another bad request", aliceID, nil, false, revoke.KindBadRequest, false, 1, &fakegraph.Fault{Method: "PATCH", Status: 400,
+			Code: "Request_BadRequest", Message: "Invalid value specified for property 'passwordProfile' of resource 'User'."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
