@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -23,11 +21,12 @@ import (
 const (
 	sandboxBotToken = "xoxb-sandbox-bot-token-0000"
 	sandboxAppToken = "xapp-sandbox-app-token-0000"
-	// JWTs, unsigned, whose roles claims hold the permissions revokebot
-	// needs for every action, so that `revokebot check` can be run against
-	// the sandbox.
-	sandboxSharePointToken = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2NvbnRvc28tYWRtaW4uc2hhcmVwb2ludC5jb20iLCJ0aWQiOiJzYW5kYm94Iiwicm9sZXMiOlsiU2l0ZXMuRnVsbENvbnRyb2wuQWxsIl19.sandbox"
 )
+
+// sandboxSharePointToken is an unsigned JWT, got as with a certificate (as
+// SharePoint requires), whose roles claim holds what --sharepoint needs, so
+// that `revokebot check` can be run against the sandbox.
+var sandboxSharePointToken = fakesharepoint.AppToken(fakesharepoint.FullControl)
 
 // sandboxGraphToken is an unsigned JWT whose roles claim holds every Graph
 // permission revoke.Needs names, so that `revokebot check` passes against
@@ -41,8 +40,7 @@ var sandboxGraphToken = func() string {
 			}
 		}
 	}
-	claims, _ := json.Marshal(map[string]any{"aud": "https://graph.microsoft.com", "tid": "sandbox", "roles": roles})
-	return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + base64.RawURLEncoding.EncodeToString(claims) + ".sandbox"
+	return fakegraph.AppToken(roles...)
 }()
 
 // sandbox is a fake Slack workspace and a fake Entra tenant on 127.0.0.1,

@@ -12,6 +12,12 @@
 //   - State is 4 (InstantaneousSuccess) for a user added with AddUser, 1
 //     (UserNotFound) for anyone else, whatever SetState says for a user, and
 //     0 (FeatureDisabled) for everyone after SetFeatureDisabled(true).
+//   - The token must be an app-only JWT (faketoken) got with a certificate
+//     (appidacr "2"): SharePoint answers a token got with a client secret
+//     401 "Unsupported app only token.". Its roles must hold
+//     Sites.FullControl.All, the least SharePoint permission the tenant
+//     admin API takes (sp-dev-docs, "Granting access via Entra ID App-Only"),
+//     else 403 access denied.
 //   - A missing or wrong bearer token gets 401, another path 404, another
 //     method 405, a malformed body 400, each with SharePoint's error body
 //     ({"odata.error":{"code":"-2147024891, System.UnauthorizedAccessException",
@@ -20,19 +26,32 @@
 //   - Inject makes the endpoint answer 403, 429, 503… a number of times, with
 //     an optional Retry-After.
 //
-// It does not model tokens' audiences or roles, throttling on its own, or
-// the up-to-an-hour delay behind State 3.
+// It does not model tokens' audiences, throttling on its own, or the
+// up-to-an-hour delay behind State 3.
 package fakesharepoint
 
 import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
+
+	"github.com/revokebot/revokebot/internal/faketoken"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
 )
+
+// FullControl is the SharePoint application permission RevokeAllUserSessions
+// needs.
+const FullControl = "Sites.FullControl.All"
+
+// AppToken returns an unsigned app-only SharePoint token got with a
+// certificate, holding roles.
+func AppToken(roles ...string) string {
+	return faketoken.Make(faketoken.Claims{Audience: "https://contoso-admin.sharepoint.com", Tenant: "fakesharepoint", Roles: roles, AppIDACR: "2"})
+}
 
 // RevokePath is the path of RevokeAllUserSessions below the admin site.
 const RevokePath = "/_api/Microsoft.Online.SharePoint.TenantManagement.Office365Tenant/RevokeAllUserSessions"
@@ -40,8 +59,8 @@ const RevokePath = "/_api/Microsoft.Online.SharePoint.TenantManagement.Office365
 // Options configures a Server.
 type Options struct {
 	// Token is the bearer token every request must carry; a different token
-	// gets 401. Empty accepts any bearer token, but a request without one
-	// still fails.
+	// gets 401. Empty accepts any token AppToken could make; a request
+	// without one still fails.
 	Token string
 }
 
@@ -177,7 +196,20 @@ func (s *Server) authenticate(header string, f format) (response, bool) {
 		resp = tokenError("Invalid issuer or signature.")
 		resp.header.Set("X-Ms-Diagnostics", `3000006;reason="Token contains invalid signature.";category="invalid_client"`)
 	default:
-		return response{}, true
+		c, jwt := faketoken.Parse(tok)
+		switch {
+		case !jwt:
+			resp = tokenError("Unsupported security token.")
+		case c.AppIDACR != "2":
+			resp = tokenError("Unsupported app only token.")
+			resp.header.Set("X-Ms-Diagnostics", `3000003;reason="Unsupported app only token.";category="invalid_client"`)
+		case !slices.ContainsFunc(c.Roles, func(r string) bool { return strings.EqualFold(r, FullControl) }):
+			// Authenticated, not allowed: the error SharePoint gives a
+			// signed-in caller without the right, with no challenge.
+			return odataError(f, http.StatusForbidden, codeAccessDenied, msgAccessDenied), false
+		default:
+			return response{}, true
+		}
 	}
 	resp.header.Set("Www-Authenticate", `Bearer realm="00000000-0000-0000-0000-000000000000",client_id="00000003-0000-0ff1-ce00-000000000000",trusted_issuers="00000001-0000-0000-c000-000000000000@*,https://sts.windows.net/*/,https://login.microsoftonline.com/*/v2.0",authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"`)
 	return resp, false

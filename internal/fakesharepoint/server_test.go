@@ -9,12 +9,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/revokebot/revokebot/internal/faketoken"
 )
 
 const (
-	token      = "fake-token"
 	nometadata = "application/json;odata=nometadata"
 )
+
+// token may revoke sessions.
+var token = AppToken(FullControl)
 
 func newServer(t *testing.T) *Server {
 	t.Helper()
@@ -203,8 +207,28 @@ func TestAuthentication(t *testing.T) {
 	open := New(Options{})
 	defer open.Close()
 	open.AddUser("alice@contoso.com")
-	if resp, _ := do(t, "POST", open.URL()+RevokePath, "Bearer whatever", nometadata, body); resp.StatusCode != 200 {
+	if resp, _ := do(t, "POST", open.URL()+RevokePath, "Bearer "+AppToken(FullControl), nometadata, body); resp.StatusCode != 200 {
 		t.Errorf("empty Options.Token refused a bearer token: %d", resp.StatusCode)
+	}
+	// SharePoint refuses an app-only token got with a client secret, and
+	// one without the permission, whoever sent it.
+	secret := faketoken.Make(faketoken.Claims{Roles: []string{FullControl}, AppIDACR: "1"})
+	for _, tt := range []struct {
+		name, token string
+		status      int
+		says        string
+	}{
+		{"not a JWT", "whatever", 401, "Unsupported security token."},
+		{"a client secret's", secret, 401, "Unsupported app only token."},
+		{"without Sites.FullControl.All", AppToken("Sites.Read.All"), 403, "Access denied"},
+	} {
+		resp, raw := do(t, "POST", open.URL()+RevokePath, "Bearer "+tt.token, nometadata, body)
+		if resp.StatusCode != tt.status || !strings.Contains(string(raw), tt.says) {
+			t.Errorf("%s token: %d %s", tt.name, resp.StatusCode, raw)
+		}
+	}
+	if open.Revoked("alice@contoso.com") != 1 {
+		t.Errorf("%d revocations: a refused token revoked", open.Revoked("alice@contoso.com"))
 	}
 	if resp, _ := do(t, "POST", open.URL()+RevokePath, "", nometadata, body); resp.StatusCode != 401 {
 		t.Errorf("empty Options.Token accepted no token: %d", resp.StatusCode)

@@ -18,7 +18,8 @@ import (
 	"github.com/revokebot/revokebot/revoke"
 )
 
-const testToken = "tok-9f3a-DO-NOT-LEAK"
+// testToken may revoke sessions; the leak tests look for it everywhere.
+var testToken = fakesharepoint.AppToken(fakesharepoint.FullControl)
 
 // sleeps records the waits revoke.Retry asks for instead of waiting.
 type sleeps struct {
@@ -324,14 +325,15 @@ func TestRoles(t *testing.T) {
 		t.Errorf("RequiredRoles %v", RequiredRoles)
 	}
 
-	for _, bad := range []string{testToken, "a." + testToken + ".c", jwt("not json")} {
+	const opaque = "tok-9f3a-DO-NOT-LEAK"
+	for _, bad := range []string{opaque, "a." + opaque + ".c", jwt("not json")} {
 		c := newClient(t, "https://contoso-admin.sharepoint.com", bad, revoke.Retry{})
 		_, err := c.Roles(context.Background())
 		if err == nil {
 			t.Errorf("%q: no error", bad)
 			continue
 		}
-		if strings.Contains(err.Error(), testToken) {
+		if strings.Contains(err.Error(), opaque) {
 			t.Errorf("error %q carries the token", err)
 		}
 	}
