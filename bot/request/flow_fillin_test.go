@@ -43,6 +43,17 @@ func newGated() gated {
 	}}, mu: &sync.Mutex{}, slow: map[string]bool{carol.ID: true}, open: make(chan struct{})}
 }
 
+// newFillFlow is a flow whose methods are gated, with its runs open for the
+// card's fill-in.
+func newFillFlow(t *testing.T) (gated, *flow) {
+	g := newGated()
+	f := newFlow(t, func(c *Config) { c.Methods = g })
+	ctx, cancel := context.WithCancel(f.ctx)
+	t.Cleanup(cancel)
+	f.w.runs.open(ctx)
+	return g, f
+}
+
 // waitTarget waits until the stored request satisfies ok.
 func (f *flow) waitTarget(id string, ok func(requestTarget) bool) requestTarget {
 	f.t.Helper()
@@ -63,11 +74,7 @@ func (f *flow) waitTarget(id string, ok func(requestTarget) bool) requestTarget 
 // it is posted with what was read, says what is still being listed, and is
 // redrawn with the rest as it arrives.
 func TestFlowCardFillsIn(t *testing.T) {
-	g := newGated()
-	f := newFlow(t, func(c *Config) { c.Methods = g })
-	ctx, cancel := context.WithCancel(f.ctx)
-	defer cancel()
-	f.w.runs.open(ctx)
+	g, f := newFillFlow(t)
 	start := time.Now()
 	f.command(uReq, chInc, "alice carol --mfa")
 	if took := time.Since(start); took > listLimit/2 {
@@ -108,11 +115,7 @@ func TestFlowCardFillsIn(t *testing.T) {
 // nothing, and nothing is called new since the card that the card never
 // showed.
 func TestFlowClickBeforeFillIn(t *testing.T) {
-	g := newGated()
-	f := newFlow(t, func(c *Config) { c.Methods = g })
-	ctx, cancel := context.WithCancel(f.ctx)
-	defer cancel()
-	f.w.runs.open(ctx)
+	g, f := newFillFlow(t)
 	f.command(uReq, chInc, "alice carol --mfa")
 	r := f.newest()
 	before := string(f.get(r.ID).Target)

@@ -1,11 +1,8 @@
 package fakeslack
 
 import (
-	"fmt"
 	"slices"
 	"sync"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/revokebot/revokebot/deploy"
 )
@@ -75,15 +72,9 @@ func ManifestScopes() []string { return slices.Clone(manifestScopes()) }
 // the build, so a manifest without bot scopes is a bug in the tree, which the
 // package's tests catch before anyone else does.
 var manifestScopes = sync.OnceValue(func() []string {
-	var m struct {
-		OAuth struct {
-			Scopes struct {
-				Bot []string `yaml:"bot"`
-			} `yaml:"scopes"`
-		} `yaml:"oauth_config"`
+	scopes, err := deploy.SlackBotScopes()
+	if err != nil {
+		panic("fakeslack: " + err.Error())
 	}
-	if err := yaml.Unmarshal([]byte(deploy.SlackAppManifest), &m); err != nil || len(m.OAuth.Scopes.Bot) == 0 {
-		panic(fmt.Sprintf("fakeslack: deploy/slack-app-manifest.yaml lists no oauth_config.scopes.bot (%v)", err))
-	}
-	return m.OAuth.Scopes.Bot
+	return scopes
 })
