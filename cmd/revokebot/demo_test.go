@@ -10,6 +10,7 @@ import (
 // TestDemo runs `revokebot demo` as a new user would and checks that the
 // transcript tells the story: a refusal, a confirmed revocation, a cancel.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	var out, errs bytes.Buffer
 	if code := run(context.Background(), []string{"demo"}, func(string) string { return "" }, &out, &errs); code != 0 {
 		t.Fatalf("demo exited %d: %s\n%s", code, errs.String(), out.String())
@@ -60,6 +61,7 @@ func TestDemo(t *testing.T) {
 }
 
 func TestVersionAndUsage(t *testing.T) {
+	t.Parallel()
 	var out, errs bytes.Buffer
 	if code := run(context.Background(), []string{"version"}, func(string) string { return "" }, &out, &errs); code != 0 || !strings.HasPrefix(out.String(), "revokebot ") {
 		t.Errorf("version: %d %q", code, out.String())

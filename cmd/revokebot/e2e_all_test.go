@@ -47,6 +47,7 @@ var (
 )
 
 func TestRevokeAllNeedsASecondPerson(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(600, "1s")))
 	card := e.request(uRequester, "all")
 	text := e.everything()
@@ -99,6 +100,7 @@ func TestRevokeAllNeedsASecondPerson(t *testing.T) {
 }
 
 func TestRevokeAllDeniedOrExpired(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(600, "1s")))
 	denied := e.request(uRequester, "all")
 	e.click(uApprover, denied, "revoke_deny")
@@ -119,6 +121,7 @@ func TestRevokeAllDeniedOrExpired(t *testing.T) {
 // TestRevokeAllBigTenantThroughStorms runs a multi-page tenant through 429
 // storms and 503s: every eligible user is revoked, nobody else is.
 func TestRevokeAllBigTenantThroughStorms(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(3000, "1s")), withTune(func(c *botConfig) {
 		c.Bulk.ProgressEvery = 200 * time.Millisecond
 	}))
@@ -164,6 +167,7 @@ func (e *env) progressMessage(card fakeslack.Message) fakeslack.Message {
 }
 
 func TestRevokeAllStop(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(200, "1s")), withTune(func(c *botConfig) {
 		c.Bulk.ProgressEvery = 100 * time.Millisecond
 		c.Bulk.Poll = 50 * time.Millisecond
@@ -219,6 +223,7 @@ func TestRevokeAllStop(t *testing.T) {
 // again on the same store: it says it resumed, finishes, and revokes every
 // eligible user exactly once (a graceful stop lets in-flight calls finish).
 func TestRevokeAllResumesAfterRestart(t *testing.T) {
+	t.Parallel()
 	tune := func(c *botConfig) { c.Bulk.ProgressEvery = 100 * time.Millisecond }
 	e := startEnv(t, withPolicy(allPolicy(400, "1s")), withTune(tune))
 	eligible, others := bulkTenant(e.sb.Graph, 1500)
@@ -254,6 +259,7 @@ func TestRevokeAllResumesAfterRestart(t *testing.T) {
 // TestRevokeAllReportsFailures: users Graph refuses are reported, twenty
 // inline with the reason and all of them in a CSV file in the thread.
 func TestRevokeAllReportsFailures(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(3000, "1s")))
 	eligible, _ := bulkTenant(e.sb.Graph, 300)
 	e.sb.Graph.Inject(fakegraph.Fault{Method: "POST", PathSuffix: "/revokeSignInSessions", Status: 404, Times: 25})

@@ -110,7 +110,9 @@ func reseal(t *testing.T, db *sql.DB, seq int64, detail string) {
 // with its head rewound, or rewritten and sealed again, passes the chain
 // check; held against the channel it fails, naming the first record.
 func TestAuditVerifySlack(t *testing.T) {
+	t.Parallel()
 	t.Run("intact", func(t *testing.T) {
+		t.Parallel()
 		e, _, n := anchorEnv(t)
 		code, out := e.audit("verify", "--slack")
 		if code != 0 || !strings.Contains(out, "audit log intact: "+strconv.Itoa(n)+" records") ||
@@ -125,6 +127,7 @@ func TestAuditVerifySlack(t *testing.T) {
 		}
 	})
 	t.Run("cut short, head rewound", func(t *testing.T) {
+		t.Parallel()
 		e, db, n := anchorEnv(t)
 		sqlExec(t, db, `DROP TRIGGER audit_no_delete`)
 		sqlExec(t, db, `DELETE FROM audit WHERE seq >= ?`, n-1)
@@ -139,6 +142,7 @@ func TestAuditVerifySlack(t *testing.T) {
 		}
 	})
 	t.Run("rewritten and resealed", func(t *testing.T) {
+		t.Parallel()
 		e, db, _ := anchorEnv(t)
 		var seq int64
 		if err := db.QueryRow(`SELECT seq FROM audit WHERE event = 'confirmed'`).Scan(&seq); err != nil {
@@ -155,6 +159,7 @@ func TestAuditVerifySlack(t *testing.T) {
 		}
 	})
 	t.Run("no audit channel", func(t *testing.T) {
+		t.Parallel()
 		e, _, _ := anchorEnv(t)
 		policy := filepath.Join(t.TempDir(), "policy.yaml")
 		if err := os.WriteFile(policy, []byte(strings.Replace(testPolicy, "audit_channel: C0AUDIT\n", "", 1)), 0o600); err != nil {
@@ -174,6 +179,7 @@ func TestAuditVerifySlack(t *testing.T) {
 // outside verifier re-checks the whole chain with nothing else; --since
 // starts later, and its first line chains on from the record before.
 func TestAuditExport(t *testing.T) {
+	t.Parallel()
 	e, _, n := anchorEnv(t)
 	var out, errs bytes.Buffer
 	if code := run(context.Background(), []string{"audit", "export"}, e.sb.getenv, &out, &errs); code != 0 {

@@ -13,6 +13,7 @@ import (
 // TestAuditVerifySubcommand: `revokebot audit verify` passes on the log a
 // real flow wrote, and fails with exit 1 once a record is altered or deleted.
 func TestAuditVerifySubcommand(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	e.click(uRequester, card, "revoke_confirm")

@@ -25,6 +25,7 @@ func runCheck(t *testing.T, env map[string]string) (int, string) {
 // check is ok, and nothing is changed: no message, no socket, no write to
 // Graph, no store created.
 func TestCheckPasses(t *testing.T) {
+	t.Parallel()
 	sb, err := newSandbox(t.TempDir(), testPolicy, fakeslack.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ func TestCheckPasses(t *testing.T) {
 
 // TestCheckFails: each problem is its own FAIL line with a fix, exit 1.
 func TestCheckFails(t *testing.T) {
+	t.Parallel()
 	sb, err := newSandbox(t.TempDir(), testPolicy, fakeslack.Options{
 		// channels:read, so that conversations.info answers and the
 		// channel lines show membership rather than the missing scope.

@@ -13,6 +13,7 @@ import (
 // each removed grant was, so it can be restored; a grant made after the
 // card is reported as new.
 func TestRemoveConsents(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.sb.Graph.AddServicePrincipals(
 		fakegraph.ServicePrincipal{ID: "sp-mailer", DisplayName: "Totally Legit Mailer", AppID: "app-mailer"},

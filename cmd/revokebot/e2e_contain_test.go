@@ -17,6 +17,7 @@ import (
 // and compromised in that order, each result in the thread, and Graph's
 // read-back as evidence.
 func TestContainSeveralUsers(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.sb.SharePoint.AddUser("alice@contoso.com")
 	e.sb.SharePoint.AddUser("obrien@contoso.com")
@@ -121,6 +122,7 @@ func checkOrder(t *testing.T, e *env, id, upn string) {
 // TestContainPartialFailures: one action failing for a user is reported in
 // words, with the missing permission named, and the others still run.
 func TestContainPartialFailures(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	synced := fakegraph.User{ID: "99999999-9999-4999-8999-999999999999", DisplayName: "Sid Synced", UserPrincipalName: "sid@contoso.com",
 		Mail: "sid@contoso.com", MailNickname: "sid", UserType: "Member", AccountEnabled: true, OnPremisesSyncEnabled: true}
@@ -159,6 +161,7 @@ func TestContainPartialFailures(t *testing.T) {
 // TestContainRefusals: a target list with nobody found, an unconfigured
 // SharePoint and more than 20 users change nothing and say why.
 func TestContainRefusals(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.command(uRequester, chIncident, "nobody@contoso.com sam")
 	msg := e.ephemeral(uRequester, "No Entra ID user matches `nobody@contoso.com`")
@@ -194,7 +197,9 @@ func TestContainRefusals(t *testing.T) {
 // raises an alarm with the IP and app; failed and older sign-ins do not.
 // A user with no such sign-in gets "none seen" at the end.
 func TestSignInWatch(t *testing.T) {
-	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 1500ms\n  every: 10s\n"), withWatchEvery(100*time.Millisecond))
+	t.Parallel()
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 1500ms\n  every: 10s\n"), withWatchEvery(100*time.Millisecond),
+		withGraphLimits(quickBudget, quickBudget))
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
 	e.click(uRequester, card, "revoke_confirm")
@@ -235,6 +240,7 @@ func TestSignInWatch(t *testing.T) {
 // TestHistory: /revoke history lists the requests that named a user, newest
 // first, each with its audit trail, to requesters and approvers only.
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	first := e.request(uRequester, "alice")
 	firstID := e.requestID(first)
@@ -287,6 +293,7 @@ func TestHistory(t *testing.T) {
 // makes the whole request need an approver other than the requester, and
 // /revoke status shows every user, the actions and the reason.
 func TestContainWithAProtectedUser(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, `alice ceo@contoso.com --disable --reason "INC-11"`)
 	id := e.requestID(card)
@@ -320,6 +327,7 @@ func TestContainWithAProtectedUser(t *testing.T) {
 // configured and confirmed where it is not still runs every other action,
 // and says which one it could not do.
 func TestContainOnAReplicaWithoutSharePoint(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice --disable --sharepoint")
 	id := e.requestID(card)
@@ -345,7 +353,9 @@ func TestContainOnAReplicaWithoutSharePoint(t *testing.T) {
 // in the thread, and revokebot started again carries it on from its
 // checkpoint: a sign-in made while it was down still raises the alarm, once.
 func TestSignInWatchSurvivesRestart(t *testing.T) {
-	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 3s\n  every: 10s\n"), withWatchEvery(100*time.Millisecond))
+	t.Parallel()
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 3s\n  every: 10s\n"), withWatchEvery(100*time.Millisecond),
+		withGraphLimits(quickBudget, quickBudget))
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
 	e.click(uRequester, card, "revoke_confirm")

@@ -30,6 +30,7 @@ func (e *env) auditLines(want ...string) []string {
 // TestApproveAfterRequesterLeftPolicy: a requester taken off the policy
 // while the card waits cannot have it approved; the refusal is audited.
 func TestApproveAfterRequesterLeftPolicy(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "ceo@contoso.com")
 	id := e.requestID(card)
@@ -50,6 +51,7 @@ func TestApproveAfterRequesterLeftPolicy(t *testing.T) {
 // TestConfirmAfterTargetBecameProtected: an account made protected while
 // its card waits cannot be confirmed by the requester alone.
 func TestConfirmAfterTargetBecameProtected(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
@@ -69,6 +71,7 @@ func TestConfirmAfterTargetBecameProtected(t *testing.T) {
 // carrying a request ID into another channel are refusals: audited, and the
 // stranger learns nothing about the request.
 func TestLateAndForeignClicksAudited(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(strings.Replace(testPolicy, "channels: [C0INCIDENT]", "channels: [C0INCIDENT, C0RANDOM]", 1)))
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
@@ -106,6 +109,7 @@ func TestLateAndForeignClicksAudited(t *testing.T) {
 // the job is created in the approval's own write, and the thread says it
 // started, never that it resumed after a restart.
 func TestRevokeAllStartsWhenSlackIsSlow(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(3000, "1s")))
 	bulkTenant(e.sb.Graph, 200)
 	card := e.request(uRequester, "all")

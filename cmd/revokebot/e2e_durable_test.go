@@ -35,6 +35,7 @@ func (e *env) auditSeqs(requestID string) []string {
 // every audit record and the outcome reach the thread and the audit
 // channel, in order.
 func TestOutcomeToldThroughSlackOutageAndKill(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	child, out := startChild(t, e)
 	card := e.request(uRequester, "alice")
@@ -86,6 +87,7 @@ func TestOutcomeToldThroughSlackOutageAndKill(t *testing.T) {
 // card still comes within a second or two, nobody allowed is told
 // "overloaded", and the stranger's refusals fold into a few records.
 func TestStrangerFloodDoesNotDelayResponder(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.sb.Slack.SetLatency(100 * time.Millisecond)
 	e.command(uStranger, chIncident, "alice") // the cache learns who the stranger is
@@ -131,7 +133,10 @@ func TestStrangerFloodDoesNotDelayResponder(t *testing.T) {
 // 429 with Retry-After 10: the outcome is recorded and told at once, the
 // read-back comes after, as its own record, and says what it could not see.
 func TestReadBackLagAndThrottle(t *testing.T) {
-	e := startEnv(t)
+	t.Parallel()
+	// The reads lag for good, so every round of read-backs is spent: a
+	// short wait between rounds leaves the same story, told sooner.
+	e := startEnv(t, withTune(func(c *botConfig) { c.ReadBackWait = 200 * time.Millisecond }))
 	bulkTenant(e.sb.Graph, 40)
 	e.sb.Graph.LagAllReads(true)
 	var names []string
@@ -166,6 +171,7 @@ func TestReadBackLagAndThrottle(t *testing.T) {
 // record after Graph revoked: the thread and the requester are told what
 // was done, directly.
 func TestAuditAppendFailsAfterGraphActed(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	db, err := sql.Open("sqlite", strings.TrimPrefix(e.sb.Env["REVOKEBOT_STORE"], "sqlite:")+"?_pragma=busy_timeout(10000)")
@@ -188,6 +194,7 @@ func TestAuditAppendFailsAfterGraphActed(t *testing.T) {
 // TestRevokeAllCardOnALargeSlowTenant: 30,000 users and listing pages that
 // take 3 s each: the approval card comes within seconds, counted with $count.
 func TestRevokeAllCardOnALargeSlowTenant(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(3000, "1s")))
 	eligible, _ := bulkTenant(e.sb.Graph, 30000)
 	e.sb.Graph.SetListDelay(3 * time.Second)
@@ -216,6 +223,7 @@ func commas(n int) string {
 // TestStoreFilesArePrivate: the SQLite files are readable and writable by
 // the bot's user only.
 func TestStoreFilesArePrivate(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	e.click(uRequester, card, "revoke_confirm")
@@ -238,7 +246,9 @@ func TestStoreFilesArePrivate(t *testing.T) {
 // TestSignInWatchSurvivesSIGKILL: the replica watching a user's sign-ins
 // is killed; the next bot carries the watch on and raises the alarm.
 func TestSignInWatchSurvivesSIGKILL(t *testing.T) {
-	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 6s\n  every: 10s\n"), withWatchEvery(100*time.Millisecond))
+	t.Parallel()
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 6s\n  every: 10s\n"), withWatchEvery(100*time.Millisecond),
+		withGraphLimits(quickBudget, quickBudget))
 	child, _ := startChild(t, e)
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)

@@ -11,6 +11,7 @@ import (
 // TestGraphFailuresInPlainWords: each Graph failure ends the request as
 // failed with the words a responder can act on.
 func TestGraphFailuresInPlainWords(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		fault fakegraph.Fault
@@ -23,6 +24,7 @@ func TestGraphFailuresInPlainWords(t *testing.T) {
 		{"unavailable", fakegraph.Fault{Status: 503, RetryAfter: "0.01"}, "unavailable (HTTP 503) and revokebot gave up after 5 tries", 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := startEnv(t)
 			card := e.request(uRequester, "alice")
 			tc.fault.Method, tc.fault.PathSuffix = "POST", "/revokeSignInSessions"
@@ -49,6 +51,7 @@ func TestGraphFailuresInPlainWords(t *testing.T) {
 
 // TestThrottledThenAccepted: a 429 with Retry-After is waited out and retried.
 func TestThrottledThenAccepted(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	e.sb.Graph.Inject(fakegraph.Fault{Method: "POST", Status: 429, RetryAfter: "0.2", Times: 2})

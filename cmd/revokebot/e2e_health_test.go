@@ -13,7 +13,8 @@ import (
 // TestHealthAndReadiness: /healthz while the process lives; /readyz only
 // while Socket Mode is connected and the store answers.
 func TestHealthAndReadiness(t *testing.T) {
-	e := startEnv(t)
+	t.Parallel()
+	e := startEnv(t, withHealthAddr())
 	base := "http://" + e.sb.Env["REVOKEBOT_LISTEN"]
 	get := func(path string) (int, string) {
 		resp, err := http.Get(base + path)
@@ -49,7 +50,8 @@ func TestHealthAndReadiness(t *testing.T) {
 
 // TestMetrics: the SPEC's metrics count what happened.
 func TestMetrics(t *testing.T) {
-	e := startEnv(t)
+	t.Parallel()
+	e := startEnv(t, withHealthAddr())
 	e.command(uStranger, chIncident, "alice")
 	e.ephemeral(uStranger, "not on revokebot's list")
 	card := e.request(uRequester, "alice")

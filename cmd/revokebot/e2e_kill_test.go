@@ -71,8 +71,9 @@ func childRun(ctx context.Context) int {
 // every eligible user is revoked, and only users revoked but not yet
 // recorded at the kill are revoked twice.
 func TestRevokeAllSurvivesAKilledProcess(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { killAndTakeOver(t) })
-	t.Run("postgres", func(t *testing.T) { killAndTakeOver(t, withStore(postgresStore(t))) })
+	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); killAndTakeOver(t) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); killAndTakeOver(t, withStore(postgresStore(t))) })
 }
 
 func killAndTakeOver(t *testing.T, opts ...envOption) {
@@ -176,8 +177,9 @@ const shutdownBound = 35 * time.Second
 // job at once, without waiting for a lease to run out and without revoking
 // anyone twice.
 func TestRevokeAllHandsOverOnSIGTERM(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { terminateAndHandOver(t) })
-	t.Run("postgres", func(t *testing.T) { terminateAndHandOver(t, withStore(postgresStore(t))) })
+	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); terminateAndHandOver(t) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); terminateAndHandOver(t, withStore(postgresStore(t))) })
 }
 
 func terminateAndHandOver(t *testing.T, opts ...envOption) {

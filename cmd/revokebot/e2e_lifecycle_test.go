@@ -13,6 +13,7 @@ import (
 // TestCardExpires: after confirm_timeout the card says so, a late click
 // changes nothing, and the expiry is audited once.
 func TestCardExpires(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
@@ -40,6 +41,7 @@ func TestCardExpires(t *testing.T) {
 
 // TestExpiredClickBeforeSweep: a click after the deadline but before the sweep ran is refused.
 func TestExpiredClickBeforeSweep(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withTune(func(c *botConfig) { c.SweepEvery = time.Hour }))
 	card := e.request(uRequester, "alice")
 	e.clock.Advance(11 * time.Minute)
@@ -54,6 +56,7 @@ func TestExpiredClickBeforeSweep(t *testing.T) {
 // TestPendingCardSurvivesRestart: state lives in the store, so a card posted
 // before a restart is confirmed after it.
 func TestPendingCardSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	if err := e.stop(); err != nil {
@@ -74,6 +77,7 @@ func TestPendingCardSurvivesRestart(t *testing.T) {
 // TestSurvivesDisconnects: Slack's disconnect messages and dropped sockets
 // are followed by a reconnect, and commands keep working.
 func TestSurvivesDisconnects(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	opened := e.sb.Slack.ConnectionsOpened()
 	e.sb.Slack.Disconnect("refresh_requested")
@@ -94,6 +98,7 @@ func TestSurvivesDisconnects(t *testing.T) {
 // TestOneBotPerSQLiteFile: a second revokebot on the same store refuses to
 // start instead of sharing the file's requests.
 func TestOneBotPerSQLiteFile(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	cfg, err := loadConfig(e.sb.getenv)
 	if err != nil {
@@ -112,6 +117,7 @@ func TestOneBotPerSQLiteFile(t *testing.T) {
 // command is still acknowledged at once and told to try again; the queued
 // ones are all served once Graph answers.
 func TestBusyIsSaidNotSwallowed(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withTune(func(c *botConfig) { c.Workers, c.QueueSize = 1, 1 }))
 	held, release := make(chan struct{}, 10), make(chan struct{})
 	e.sb.Graph.OnRequest(func(fakegraph.Request) {
@@ -134,6 +140,7 @@ func TestBusyIsSaidNotSwallowed(t *testing.T) {
 // TestShutdownLetsARevocationFinish: a stop while Graph is answering waits
 // for the revocation and records its outcome; nothing is left "running".
 func TestShutdownLetsARevocationFinish(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	held, release := make(chan struct{}, 1), make(chan struct{})
@@ -167,6 +174,7 @@ func TestShutdownLetsARevocationFinish(t *testing.T) {
 // run a second time after the restart; once no job could still be working on
 // it, the thread says it may not have taken effect.
 func TestCrashWhileRunningIsReported(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)

@@ -12,6 +12,7 @@ import (
 // the suspicious ones when confirmed, leaves the others alone, reports a
 // read-only rule in plain words, and says what Graph cannot see.
 func TestDisableInboxRules(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.sb.Graph.AddInboxRules(aliceID,
 		fakegraph.InboxRule{ID: "r-fwd", DisplayName: ".", IsEnabled: true, ForwardTo: []string{"drop@evil.example"}, MarkAsRead: true},

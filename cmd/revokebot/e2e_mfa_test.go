@@ -13,7 +13,8 @@ import (
 // confirmed, the default one last as Graph requires, and reports a method
 // registered between card and click as new since the card.
 func TestRemoveAuthMethods(t *testing.T) {
-	e := startEnv(t)
+	t.Parallel()
+	e := startEnv(t, withGraphLimits(quickBudget, quickBudget))
 	e.sb.Graph.AddAuthMethods(aliceID,
 		fakegraph.AuthMethod{Type: "phone", PhoneType: "mobile", PhoneNumber: "+1 2065550123", Default: true},
 		fakegraph.AuthMethod{ID: "fido-red", Type: "fido2", DisplayName: "Red key", Model: "YubiKey 5 NFC",

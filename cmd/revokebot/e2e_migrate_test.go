@@ -25,6 +25,7 @@ func migrate(getenv func(string) string, args ...string) (int, string) {
 // TestMigrateSQLite: migrate makes the schema; grants are refused on
 // SQLite, whose file is the bot's own, before any file is made.
 func TestMigrateSQLite(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"REVOKEBOT_STORE": "sqlite:" + filepath.Join(dir, "a.db")}
 	if code, out := migrate(func(k string) string { return env[k] }); code != 0 || !strings.Contains(out, "schema current") {
@@ -47,6 +48,7 @@ func TestMigrateSQLite(t *testing.T) {
 // its audit log nor drop its guards; `audit verify --slack` passes as that
 // role.
 func TestRunAsRuntimeRole(t *testing.T) {
+	t.Parallel()
 	base := os.Getenv("REVOKEBOT_TEST_POSTGRES_URL")
 	if base == "" {
 		t.Skip("REVOKEBOT_TEST_POSTGRES_URL is unset: skipping the PostgreSQL role test")

@@ -15,6 +15,7 @@ import (
 // federated user each get their own words; and the password appears in no
 // log line, Slack message, store file, audit export or Graph request log.
 func TestResetPassword(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	var mu sync.Mutex
 	var set []string

@@ -32,6 +32,7 @@ func revocationOrder(g *fakegraph.Server) []string {
 // the first other user, each once; a service principal is skipped, a
 // protected role holder stays excluded, and the card and thread say so.
 func TestRevokeAllPrivilegedFirst(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(300, "1s")))
 	bulkTenant(e.sb.Graph, 300)
 	g := e.sb.Graph
@@ -81,6 +82,7 @@ func TestRevokeAllPrivilegedFirst(t *testing.T) {
 // TestRevokeAllWithoutRoleManagementRead: without the permission to read
 // role assignments the job runs in listing order, and says why.
 func TestRevokeAllWithoutRoleManagementRead(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(3000, "1s")))
 	bulkTenant(e.sb.Graph, 100)
 	e.sb.Graph.Inject(fakegraph.Fault{Method: "GET", PathSuffix: "/roleManagement/directory/roleAssignments", Status: 403, Code: "Authorization_RequestDenied"})
@@ -99,6 +101,7 @@ func TestRevokeAllWithoutRoleManagementRead(t *testing.T) {
 // middle of the privileged phase; the next one resumes from the checkpoint,
 // and still no other user is revoked before every role holder.
 func TestRevokeAllPrivilegedPhaseSurvivesAKill(t *testing.T) {
+	t.Parallel()
 	tune := func(c *botConfig) { c.Bulk.ProgressEvery = 100 * time.Millisecond }
 	e := startEnv(t, withPolicy(allPolicy(20, "1s")), withTune(tune))
 	eligible, _ := bulkTenant(e.sb.Graph, 200)

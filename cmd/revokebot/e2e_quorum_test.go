@@ -19,6 +19,7 @@ var quorumPolicy = strings.Replace(testPolicy, "approvers:\n  users: [U0APPROVER
 // counts once, the card shows who approved and how many more are needed,
 // and the second approver's click runs it, once.
 func TestQuorumTwoOfThree(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(quorumPolicy))
 	card := e.request(uRequester, "ceo@contoso.com")
 	id := e.requestID(card)
@@ -47,6 +48,7 @@ func TestQuorumTwoOfThree(t *testing.T) {
 // TestQuorumDenyAndExpiry: one deny after an approval ends the request;
 // the expiry counts from the request, not from the last approval.
 func TestQuorumDenyAndExpiry(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t, withPolicy(quorumPolicy))
 	card := e.request(uRequester, "ceo@contoso.com")
 	id := e.requestID(card)
@@ -73,6 +75,7 @@ func TestQuorumDenyAndExpiry(t *testing.T) {
 // TestQuorumOnTwoReplicas: two approvals arriving at once on two replicas
 // sharing PostgreSQL each count once, and the request runs once.
 func TestQuorumOnTwoReplicas(t *testing.T) {
+	t.Parallel()
 	e, _ := replicas(t, 2, withPolicy(quorumPolicy))
 	for range 5 {
 		card := e.request(uRequester, "ceo@contoso.com")

@@ -12,6 +12,7 @@ import (
 // TestRefusedCommands: the wrong person or channel gets a reason only they see,
 // the attempt is audited, and nothing else happens.
 func TestRefusedCommands(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.command(uStranger, chIncident, "alice")
 	got := e.ephemeral(uStranger, "not on revokebot's list of requesters")
@@ -40,6 +41,7 @@ func TestRefusedCommands(t *testing.T) {
 // TestGroupMembershipIsCachedAtMostAMinute: requesters by user group, with
 // membership from usergroups.users.list cached no longer than 60 s.
 func TestGroupMembershipIsCachedAtMostAMinute(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.request(uGroupie, "alice")
 	calls := func() int {
@@ -71,6 +73,7 @@ func TestGroupMembershipIsCachedAtMostAMinute(t *testing.T) {
 // TestWrongClicker: someone other than the requester confirming is refused,
 // audited, visible in the thread, and the card still works.
 func TestWrongClicker(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
@@ -93,6 +96,7 @@ func TestWrongClicker(t *testing.T) {
 
 // TestUnknownRequestClick: a forged or foreign request ID changes nothing.
 func TestUnknownRequestClick(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	e.clickValue(uRequester, card, "revoke_confirm", "rb-doesnotexist", true)
@@ -103,6 +107,7 @@ func TestUnknownRequestClick(t *testing.T) {
 }
 
 func TestHelpAndMistakesAnsweredInAck(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	// At start the bot loads the policy's user groups once; after that, an
 	// answer needing no lookup calls nothing.

@@ -15,7 +15,7 @@ import (
 // revokebot never contained can be released, and the card says so.
 func TestRelease(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t, withPolicy(quorumPolicy))
+	e := startEnv(t, withPolicy(quorumPolicy), withGraphLimits(quickBudget, quickBudget))
 	e.sb.Graph.AddAuthMethods(aliceID, fakegraph.AuthMethod{ID: "authr-evil", Type: "microsoftAuthenticator", DisplayName: "Pixel 9"})
 	e.sb.Graph.AddInboxRules(aliceID, fakegraph.InboxRule{ID: "r-fwd", DisplayName: ".", IsEnabled: true, ForwardTo: []string{"drop@evil.example"}})
 	contain := e.request(uRequester, "alice --disable --compromised --mfa --mailbox")

@@ -58,7 +58,6 @@ func replicas(t testing.TB, n int, opts ...envOption) (*env, []*syncBuffer) {
 	e := startEnv(t, append(opts, withStore(dbURL))...)
 	logs := []*syncBuffer{e.logs}
 	for range n - 1 {
-		e.sb.Env["REVOKEBOT_LISTEN"] = freeAddr()
 		l := &syncBuffer{}
 		stop, err := e.sb.Start(l, e.tuned(nil))
 		if err != nil {
@@ -95,6 +94,7 @@ func idsLogged(log, msg string) map[string]bool {
 // random; a card posted by one is confirmed on the other, and a storm of
 // duplicate clicks spread over both executes a request once.
 func TestReplicasShareDecisions(t *testing.T) {
+	t.Parallel()
 	e, logs := replicas(t, 2)
 	const n = 16
 	var cards []fakeslack.Message
@@ -140,6 +140,7 @@ func TestReplicasShareDecisions(t *testing.T) {
 // TestReplicasExpireOnce: both replicas sweep; the expiry is done and
 // posted once.
 func TestReplicasExpireOnce(t *testing.T) {
+	t.Parallel()
 	e, _ := replicas(t, 2)
 	card := e.request(uRequester, "alice")
 	// The card is in Slack a moment before its ts is in the store; expiry
@@ -162,10 +163,10 @@ func TestReplicasExpireOnce(t *testing.T) {
 // down mid-run; the other resumes it from the checkpoint, says so, and
 // every eligible user is revoked exactly once.
 func TestReplicasTakeOverBulkJob(t *testing.T) {
+	t.Parallel()
 	dbURL := postgresStore(t)
 	tune := func(c *botConfig) { c.Bulk.ProgressEvery = 100 * time.Millisecond }
 	e := startEnv(t, withStore(dbURL), withPolicy(allPolicy(400, "1s")), withTune(tune))
-	e.sb.Env["REVOKEBOT_LISTEN"] = freeAddr()
 	second := &syncBuffer{}
 	stopSecond, err := e.sb.Start(second, e.tuned(tune))
 	if err != nil {

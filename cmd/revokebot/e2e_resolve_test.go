@@ -9,6 +9,7 @@ import (
 
 // TestTargetForms: every way to name a user resolves to the same account.
 func TestTargetForms(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	for _, text := range []string{"alice@contoso.com", "ALICE@contoso.com", "a.adams@contoso.com", "alice", aliceID,
 		"<@U0ALICE|alice>", "<mailto:alice@contoso.com|alice@contoso.com>"} {
@@ -20,6 +21,7 @@ func TestTargetForms(t *testing.T) {
 }
 
 func TestResolutionAnswers(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.command(uRequester, chIncident, "nobody@contoso.com")
 	e.ephemeral(uRequester, "No Entra ID user matches `nobody@contoso.com`. Nothing was revoked.")
@@ -44,6 +46,7 @@ func TestResolutionAnswers(t *testing.T) {
 // TestInjectionIsData: quotes reach Graph doubled inside a literal, so they
 // match literally and never add a clause; nothing is revoked by a trick.
 func TestInjectionIsData(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "o'brien@contoso.com")
 	if !strings.Contains(blocksOf(card), obrienID) {
@@ -73,6 +76,7 @@ func TestInjectionIsData(t *testing.T) {
 // TestDirectoryTextIsEscaped: a display name built to ping the channel or
 // fake a mention is shown, never obeyed.
 func TestDirectoryTextIsEscaped(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "eve@contoso.com")
 	e.click(uRequester, card, "revoke_confirm")
@@ -89,6 +93,7 @@ func TestDirectoryTextIsEscaped(t *testing.T) {
 }
 
 func TestGuestWarning(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, guestUPN)
 	if !strings.Contains(blocksOf(card), "B2B guest") || !strings.Contains(blocksOf(card), "Guest") {

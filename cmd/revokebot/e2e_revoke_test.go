@@ -15,6 +15,7 @@ import (
 // TestRevokeConfirmed walks the whole single-user path: card, confirm, Graph,
 // thread, card update, audit channel and durable audit log.
 func TestRevokeConfirmed(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice@contoso.com")
 
@@ -87,6 +88,7 @@ func openStore(t testing.TB, e *env) store.Store {
 // TestAckDoesNotWaitForGraph: the ack of a slash command arrives while Graph is
 // still being retried, long before the card.
 func TestAckDoesNotWaitForGraph(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	e.sb.Graph.Inject(fakegraph.Fault{Method: "GET", Status: 503, RetryAfter: "1", Times: 2})
 	ack := e.command(uRequester, chIncident, "alice@contoso.com")
@@ -108,6 +110,7 @@ func TestAckDoesNotWaitForGraph(t *testing.T) {
 
 // TestProtectedNeedsAnotherApprover: the two-person rule on a protected account.
 func TestProtectedNeedsAnotherApprover(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "ceo@contoso.com")
 	buttons := e.sb.Slack.Buttons(card)
@@ -139,6 +142,7 @@ func TestProtectedNeedsAnotherApprover(t *testing.T) {
 }
 
 func TestDenyAndCancel(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "ceo@contoso.com")
 	e.click(uApprover, card, "revoke_deny")
@@ -160,6 +164,7 @@ func TestDenyAndCancel(t *testing.T) {
 // TestManyClicksRunOnce: a storm of confirm clicks, duplicate deliveries and
 // late clicks on a done request execute it once.
 func TestManyClicksRunOnce(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
@@ -190,6 +195,7 @@ func TestManyClicksRunOnce(t *testing.T) {
 
 // TestDuplicateCommandDelivery: Slack redelivering a slash command makes one card.
 func TestDuplicateCommandDelivery(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	cmd := fakeslack.SlashCommand{UserID: uRequester, ChannelID: chIncident, Text: "alice", TriggerID: "trigger-dup-1"}
 	if _, err := e.sb.Slack.SlashCommand(e.ctx, cmd); err != nil {

@@ -15,6 +15,7 @@ import (
 // value in the logs, in everything Slack received, and in Graph's requests
 // other than the Authorization header meant for it.
 func TestNoSecretLeaks(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "alice")
 	e.click(uRequester, card, "revoke_confirm")
@@ -89,6 +90,7 @@ func TestNoSecretLeaks(t *testing.T) {
 // TestConfigErrorsNameTheSetting: a bad setting is one line naming it, exit
 // 2, no connection made, and no secret echoed.
 func TestConfigErrorsNameTheSetting(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	sb, err := newSandbox(dir, testPolicy, fakeslackOptions())
 	if err != nil {
@@ -151,6 +153,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 // TestPolicyActionsNeedTheirSettings: a default action the deployment is not
 // configured for is a start-up error, not a refusal at the first incident.
 func TestPolicyActionsNeedTheirSettings(t *testing.T) {
+	t.Parallel()
 	p := authz.Policy{Actions: []string{"sessions", "sharepoint"}}
 	if got := unsupported(p, false); !strings.Contains(got, "SHAREPOINT_ADMIN_URL") {
 		t.Errorf("sharepoint without its URL: %q", got)

@@ -9,6 +9,7 @@ import (
 // TestStatus: a request's state and audit trail, shown only to a requester
 // or approver who asks; anyone else is refused and audited.
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	e := startEnv(t)
 	card := e.request(uRequester, "eve@contoso.com")
 	id := e.requestID(card)

@@ -130,6 +130,8 @@ type envOptions struct {
 	dir    string
 	tune   func(*bot.Config)
 	watch  time.Duration
+	health bool
+	limits [2]time.Duration // reports, risk: sandbox.SetGraphLimits
 }
 
 func withPolicy(p string) envOption { return func(o *envOptions) { o.policy = p } }
@@ -140,9 +142,32 @@ func withWatchEvery(d time.Duration) envOption { return func(o *envOptions) { o.
 
 func withStore(url string) envOption { return func(o *envOptions) { o.store = url } }
 
+// withHealthAddr keeps the sandbox's fixed REVOKEBOT_LISTEN address, for a
+// test that calls the health endpoints. Other tests listen on port 0: the
+// tests run in parallel, and a port freeAddr found free may be taken by
+// another test's connection before a (re)started bot binds it.
+func withHealthAddr() envOption { return func(o *envOptions) { o.health = true } }
+
+// withGraphLimits shrinks the windows of Graph's reports budget (5 requests
+// per 10 s) and Identity Protection's (1 request a second), in the fake and
+// in every bot this env starts in-process, for a test about something else
+// that would otherwise wait out Graph's windows on the wall clock. The
+// budgets themselves are tested at their own pace (e2e_limits_test.go).
+func withGraphLimits(reports, risk time.Duration) envOption {
+	return func(o *envOptions) { o.limits = [2]time.Duration{reports, risk} }
+}
+
 func withTune(f func(*botConfig)) envOption { return func(o *envOptions) { o.tune = f } }
 
 type botConfig = bot.Config
+
+// quickBudget is the window withGraphLimits gives Graph's budgets in tests
+// that are not about them: 5 reports requests and 1 Identity Protection
+// request per 250 ms.
+const quickBudget = 250 * time.Millisecond
+
+// anyPort is REVOKEBOT_LISTEN for a bot whose health endpoints no test calls.
+const anyPort = "127.0.0.1:0"
 
 func startEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
@@ -167,6 +192,12 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	sb.Graph.AddUsers(tenant()...)
 	if o.store != "" {
 		sb.Env["REVOKEBOT_STORE"] = o.store
+	}
+	if !o.health {
+		sb.Env["REVOKEBOT_LISTEN"] = anyPort
+	}
+	if o.limits != [2]time.Duration{} {
+		sb.SetGraphLimits(o.limits[0], o.limits[1])
 	}
 	e := &env{t: t, sb: sb, logs: &syncBuffer{}, clock: newFakeClock(), watchEvery: o.watch}
 	if o.watch > 0 {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestReadyzNeedsTheStore(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		connected bool
 		ping      error
