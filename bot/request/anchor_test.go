@@ -72,6 +72,7 @@ func pages(lines []string, size int) ChannelHistory {
 }
 
 func TestParseAuditLineReadsWhatAuditLineWrites(t *testing.T) {
+	t.Parallel()
 	rec := store.Record{Seq: 1234, Hash: hashOf(3), Event: store.Event{Event: "succeeded", RequestID: "r9",
 		Target: "#77 `000000000000`", Detail: "quotes #88 `111111111111`"}}
 	seq, prefix, ok := ParseAuditLine(auditLine(rec))
@@ -91,6 +92,7 @@ func TestParseAuditLineReadsWhatAuditLineWrites(t *testing.T) {
 }
 
 func TestCheckAnchor(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("intact", func(t *testing.T) {
 		l, lines := newMemLog(2500)

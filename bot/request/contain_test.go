@@ -14,6 +14,7 @@ import (
 )
 
 func TestActionsFor(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		policy []string
 		cmd    Command
@@ -36,6 +37,7 @@ func TestActionsFor(t *testing.T) {
 // TestTargetsOfEarlierRequests: a request stored before several targets
 // existed reads as one user and sessions only.
 func TestTargetsOfEarlierRequests(t *testing.T) {
+	t.Parallel()
 	old := store.Request{Target: []byte(`{"user":{"id":"11111111-1111-4111-8111-111111111111","userPrincipalName":"alice@contoso.com"}}`)}
 	got := targetsOf(old)
 	if len(got.Users) != 1 || got.Users[0].UPN != "alice@contoso.com" || !got.plainRevoke() {
@@ -44,6 +46,7 @@ func TestTargetsOfEarlierRequests(t *testing.T) {
 }
 
 func TestContainReport(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 28, 3, 5, 0, 0, time.UTC)
 	outs := []userOutcome{
 		{User: alice, RevokedAt: at, Actions: []actionOutcome{
@@ -69,6 +72,7 @@ func TestContainReport(t *testing.T) {
 }
 
 func TestDescribeAction(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		a    revoke.Action
 		err  error
@@ -103,6 +107,7 @@ func TestDescribeAction(t *testing.T) {
 }
 
 func TestRenderHistory(t *testing.T) {
+	t.Parallel()
 	if got := renderHistory("Alice", nil, nil); !strings.Contains(got, "no request about Alice") {
 		t.Errorf("empty history = %q", got)
 	}
@@ -144,6 +149,7 @@ func (r *replicaLag) ReadBack(context.Context, string) (revoke.Proof, error) {
 // yet is tried again; one that never does says so instead of claiming the
 // user is still enabled without a word.
 func TestProofsWaitForReplication(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 28, 3, 5, 0, 0, time.UTC)
 	out := userOutcome{User: alice, RevokedAt: at.Add(300 * time.Millisecond), Actions: []actionOutcome{
 		{Action: revoke.ActionDisable, OK: true}, {Action: revoke.ActionSessions, OK: true}}}

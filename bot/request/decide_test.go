@@ -12,6 +12,7 @@ import (
 // TestDecide walks every branch of the click decision with the policy in
 // force at the click.
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	p := authz.Policy{
 		Requesters: authz.Principals{Users: []string{"UREQ", "UREQ2"}, Groups: []string{"SRESP"}},

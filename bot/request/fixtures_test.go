@@ -60,6 +60,7 @@ func checkLimits(t *testing.T, m Message) {
 // TestCardLimits: the longest names Entra ID allows still make a card Slack
 // accepts.
 func TestCardLimits(t *testing.T) {
+	t.Parallel()
 	u := revoke.User{ID: alice.ID, DisplayName: strings.Repeat("&", 256), UPN: strings.Repeat("a", 64) + "@" + strings.Repeat("b", 48) + ".com"}
 	checkLimits(t, cardMessage(card{RequestID: "rb-aaaa", Requester: "U01REQ", User: u, State: store.StatePending, ExpiresAt: expires}))
 }
@@ -67,6 +68,7 @@ func TestCardLimits(t *testing.T) {
 // TestContainCardLimits: twenty users with the longest names Entra ID allows
 // and twenty long refusals still make a card within Slack's limits.
 func TestContainCardLimits(t *testing.T) {
+	t.Parallel()
 	long := revoke.User{ID: alice.ID, DisplayName: strings.Repeat("&", 256), UPN: strings.Repeat("a", 64) + "@" + strings.Repeat("b", 48) + ".com",
 		JobTitle: strings.Repeat("<", 128), Department: strings.Repeat(">", 64)}
 	tg := requestTarget{Actions: revoke.Order, Reason: strings.Repeat("&", 500)}

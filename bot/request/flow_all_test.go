@@ -98,6 +98,7 @@ func (f *flow) waitState(id string, s store.State) store.Request {
 // TestFlowRevokeAll: the card counted, the two-person rule, the job run to
 // its end, its summary recorded, then told.
 func TestFlowRevokeAll(t *testing.T) {
+	t.Parallel()
 	for _, withCounter := range []bool{true, false} {
 		t.Run(fmt.Sprintf("counter=%v", withCounter), func(t *testing.T) {
 			f := allFlow(t, 50, withCounter)
@@ -131,6 +132,7 @@ func TestFlowRevokeAll(t *testing.T) {
 // TestFlowRevokeAllFailuresAndStop: failures listed and attached; a stop
 // by a stranger is refused, by the requester taken.
 func TestFlowRevokeAllFailuresAndStop(t *testing.T) {
+	t.Parallel()
 	f := allFlow(t, 300, true)
 	f.revoker.err, f.revoker.failN = &revoke.Error{Kind: revoke.KindNotFound}, 30
 	f.command(uReq, chInc, "all")
@@ -186,6 +188,7 @@ func (sightings) SignIns(_ context.Context, id string, since time.Time) ([]revok
 // TestFlowWatch: the watch is a task: it raises one alarm per sign-in,
 // says when a log cannot be read, ends, and a paused one is carried on.
 func TestFlowWatch(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, func(c *Config) {
 		c.SignIns = sightings{}
 		c.Policy.Verify.For, c.Policy.Verify.Every = 300*time.Millisecond, 50*time.Millisecond
@@ -223,6 +226,7 @@ func TestFlowWatch(t *testing.T) {
 // TestPrivilegedWords: the progress message shows the privileged accounts
 // until they are done, and the summary marks a privileged failure.
 func TestPrivilegedWords(t *testing.T) {
+	t.Parallel()
 	_, blocks := renderProgress(progress{Counts: store.Counts{Revoked: 3, Pending: 97}, Privileged: 5, PrivilegedLeft: 2, Running: true})
 	if !strings.Contains(blocks[0].Text, "Privileged accounts first:* 3 of 5 revoked") {
 		t.Errorf("progress: %s", blocks[0].Text)
@@ -252,6 +256,7 @@ func (r roles) RoleHolders(context.Context) (revoke.RoleHolders, error) {
 // before anyone else, once each, the card counts them, and a lister that
 // is refused leaves the job in listing order, saying why.
 func TestFlowPrivilegedFirst(t *testing.T) {
+	t.Parallel()
 	all := tenant{n: 50}.users()
 	holders := []revoke.RoleHolder{{ID: all[45].ID, UPN: all[45].UPN}, {ID: all[30].ID, UPN: all[30].UPN}}
 	for _, tc := range []struct {
@@ -320,6 +325,7 @@ func (f *lateLog) SignIns(_ context.Context, id string, since time.Time) ([]revo
 // raised, and the thread says once that the read is late, not that the
 // user is no longer watched. A user still unread at the end is named.
 func TestFlowWatchReadsALateUserAgain(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		fails int
@@ -370,6 +376,7 @@ func TestFlowWatchReadsALateUserAgain(t *testing.T) {
 // window takes a window per further five; the watch says so when that is
 // longer than verify.every, and names the verify.every that keeps to it.
 func TestLookPace(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		users int
 		takes time.Duration

@@ -38,6 +38,7 @@ func (g *grants) DeleteGrant(_ context.Context, id string) error {
 // reported with its reason and the others removed, each recorded whole in
 // the outcome audit record; input in an app's name is escaped.
 func TestFlowConsents(t *testing.T) {
+	t.Parallel()
 	gs := &grants{by: map[string][]revoke.Grant{alice.ID: {
 		{ID: "g1", ClientID: "c1", ClientName: "<!channel> Mailer", AppID: "a1", ResourceID: "r1", Scope: "Mail.Read offline_access"},
 		{ID: "g2", ClientID: "c2", ClientName: "Drive Sync", AppID: "a2", ResourceID: "r1", Scope: "Files.Read"},

@@ -74,6 +74,7 @@ func (f *flow) waitTarget(id string, ok func(requestTarget) bool) requestTarget 
 // it is posted with what was read, says what is still being listed, and is
 // redrawn with the rest as it arrives.
 func TestFlowCardFillsIn(t *testing.T) {
+	t.Parallel()
 	g, f := newFillFlow(t)
 	start := time.Now()
 	f.command(uReq, chInc, "alice carol --mfa")
@@ -115,6 +116,7 @@ func TestFlowCardFillsIn(t *testing.T) {
 // nothing, and nothing is called new since the card that the card never
 // showed.
 func TestFlowClickBeforeFillIn(t *testing.T) {
+	t.Parallel()
 	g, f := newFillFlow(t)
 	f.command(uReq, chInc, "alice carol --mfa")
 	r := f.newest()

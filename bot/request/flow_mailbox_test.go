@@ -40,6 +40,7 @@ func (r *rules) DisableRule(_ context.Context, _, ruleID string) error {
 // disabled, an already disabled one is left, and the words say what Graph
 // cannot see.
 func TestFlowMailbox(t *testing.T) {
+	t.Parallel()
 	rs := &rules{by: map[string][]revoke.Rule{alice.ID: {
 		{ID: "a", Name: "<@UAPP> fwd", Enabled: true, ForwardTo: []string{"x@evil.example"}},
 		{ID: "b", Name: "old", Enabled: false, Delete: true},

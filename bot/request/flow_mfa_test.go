@@ -51,6 +51,7 @@ func (m *methods) RemoveAuthMethods(_ context.Context, userID string, ms []revok
 // still lists again when it runs; a method Graph refuses to remove is
 // reported with its reason, the others removed, and the request failed.
 func TestFlowMFA(t *testing.T) {
+	t.Parallel()
 	ms := &methods{by: map[string][]revoke.Method{alice.ID: {
 		{ID: "m1", Type: "phone", Label: "mobile ••••0123"},
 		{ID: "m2", Type: "softwareOath", Label: "software OATH token"},

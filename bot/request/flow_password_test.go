@@ -37,6 +37,7 @@ func (p *passwords) ResetPassword(_ context.Context, userID, password string) (r
 // the user gets back in, each refusal has its own words, and no password
 // reaches a message, the audit log, the store's files or the log.
 func TestFlowResetPassword(t *testing.T) {
+	t.Parallel()
 	pw := &passwords{got: map[string]string{}, errs: map[string]error{
 		carol.ID: &revoke.Error{Kind: revoke.KindFederated, Op: "reset the password", Status: 400},
 	}}

@@ -46,6 +46,7 @@ func (r *risks) DismissRisk(_ context.Context, id string) (revoke.Result, error)
 // risk dismissed only where Identity Protection holds it, nothing removed
 // restored.
 func TestFlowRelease(t *testing.T) {
+	t.Parallel()
 	en := &actor{}
 	rk := &risks{level: map[string]string{alice.ID: "high"}, state: map[string]string{alice.ID: "atRisk"}}
 	ms := &methods{by: map[string][]revoke.Method{alice.ID: {{ID: "m1", Type: "microsoftAuthenticator", Label: "Pixel 9"}}}}
@@ -114,6 +115,7 @@ func TestFlowRelease(t *testing.T) {
 // this revokebot cannot enable users or the caller may not request; and
 // its command takes no action options.
 func TestFlowReleaseRefusals(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, nil)
 	f.command(uReq, chInc, "release alice")
 	if rs, _ := f.st.InState(f.ctx, store.StatePending); len(rs) != 0 {

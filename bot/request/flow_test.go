@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/revokebot/revokebot/revoke"
@@ -15,6 +16,7 @@ import (
 // outcome recorded before the outbox tells the thread and the audit
 // channel, in order.
 func TestFlowRevoke(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, nil)
 	f.command(uReq, chInc, "alice@contoso.com")
 	r := f.newest()
@@ -56,6 +58,7 @@ func TestFlowRevoke(t *testing.T) {
 // TestFlowContain: several users and actions, a failing one reported, each
 // user's outcome recorded as it is known, the read-back its own record.
 func TestFlowContain(t *testing.T) {
+	t.Parallel()
 	lag := &replicaLag{n: 2, at: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	f := newFlow(t, func(c *Config) { c.Prover = lag })
 	f.disable.err, f.disable.failN = &revoke.Error{Kind: revoke.KindSynced}, 1
@@ -88,6 +91,7 @@ func TestFlowContain(t *testing.T) {
 // TestFlowRefusals: a stranger, a wrong channel and a failed group lookup
 // are refused and audited; an outsider's repeats fold into one record.
 func TestFlowRefusals(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, nil)
 	f.command(uStr, chInc, "alice")
 	f.command(uReq, "COTHER", "alice")
@@ -127,6 +131,7 @@ func TestFlowRefusals(t *testing.T) {
 // TestFlowProtected: a protected account needs an approver; the requester
 // cannot approve, a stranger cannot deny, an approver can.
 func TestFlowProtected(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, nil)
 	f.command(uReq, chInc, "boss@contoso.com")
 	r := f.newest()
@@ -159,6 +164,7 @@ func TestFlowProtected(t *testing.T) {
 // TestFlowExpiry: a click after the deadline, or one whose group lookup
 // took it past the deadline, expires the request instead of running it.
 func TestFlowExpiry(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, nil)
 	f.command(uGroupie, chInc, "alice")
 	r := f.newest()
@@ -186,6 +192,7 @@ func TestFlowExpiry(t *testing.T) {
 // TestFlowLostCompareAndSet: a click that loses the race to another
 // decision tells the clicker what happened and runs nothing.
 func TestFlowLostCompareAndSet(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, nil)
 	f.command(uReq, chInc, "alice")
 	r := f.newest()
@@ -204,30 +211,36 @@ func TestFlowLostCompareAndSet(t *testing.T) {
 // acted, the thread and the requester are told directly; nothing is lost
 // without a word.
 func TestFlowStoreFails(t *testing.T) {
-	f := newFlow(t, nil)
-	f.command(uReq, chInc, "alice")
-	r := f.newest()
-	f.flaky().failTo[store.StateRunning] = 3 // the decision cannot be recorded, retries included
-	f.click(uReq, ActionConfirm, r)
-	if got := f.msg.private(uReq); !strings.Contains(got, "could not record your decision") || f.revoker.count() != 0 {
-		t.Fatalf("a failed decision: told %q, %d revocations", got, f.revoker.count())
-	}
-	f.flaky().failTo[store.StateSucceeded] = 3 // the end cannot be recorded
-	f.click(uReq, ActionConfirm, r)
-	if f.revoker.count() != 1 {
-		t.Fatalf("%d revocations", f.revoker.count())
-	}
-	if got := f.msg.private(uReq); !strings.Contains(got, "could not record the outcome") || !strings.Contains(got, "Graph accepted it at") {
-		t.Errorf("requester told %q", got)
-	}
-	if th := f.msg.text(chInc); !strings.Contains(th, "could not record the outcome") {
-		t.Errorf("thread:\n%s", th)
-	}
+	t.Parallel()
+	// A bubble: retryRecord's waits between tries (1 s, 2 s) pass on its
+	// fake clock at once.
+	synctest.Test(t, func(t *testing.T) {
+		f := newFlow(t, nil)
+		f.command(uReq, chInc, "alice")
+		r := f.newest()
+		f.flaky().failTo[store.StateRunning] = 3 // the decision cannot be recorded, retries included
+		f.click(uReq, ActionConfirm, r)
+		if got := f.msg.private(uReq); !strings.Contains(got, "could not record your decision") || f.revoker.count() != 0 {
+			t.Fatalf("a failed decision: told %q, %d revocations", got, f.revoker.count())
+		}
+		f.flaky().failTo[store.StateSucceeded] = 3 // the end cannot be recorded
+		f.click(uReq, ActionConfirm, r)
+		if f.revoker.count() != 1 {
+			t.Fatalf("%d revocations", f.revoker.count())
+		}
+		if got := f.msg.private(uReq); !strings.Contains(got, "could not record the outcome") || !strings.Contains(got, "Graph accepted it at") {
+			t.Errorf("requester told %q", got)
+		}
+		if th := f.msg.text(chInc); !strings.Contains(th, "could not record the outcome") {
+			t.Errorf("thread:\n%s", th)
+		}
+	})
 }
 
 // TestFlowRecovery: a request whose worker died is ended; what its audit
 // log holds is reported as done, the rest as unknown.
 func TestFlowRecovery(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, nil)
 	f.command(uReq, chInc, "alice carol --disable")
 	r := f.newest()
@@ -252,60 +265,66 @@ func TestFlowRecovery(t *testing.T) {
 // TestFlowOutbox: Slack failing keeps messages in the outbox, retried in
 // order; a message Slack refuses for good is given up after a few tries.
 func TestFlowOutbox(t *testing.T) {
-	f := newFlow(t, nil)
-	f.command(uReq, chInc, "alice")
-	r := f.newest()
-	f.msg.failWith(&SendError{Code: "503 Service Unavailable", Temporary: true})
-	f.click(uReq, ActionConfirm, r)
-	before := f.pending()
-	f.w.outbox.deliverDue(f.ctx)
-	if f.pending() != before || before == 0 {
-		t.Fatalf("outbox %d then %d during an outage", before, f.pending())
-	}
-	f.msg.failWith(nil)
-	time.Sleep(1100 * time.Millisecond) // the first retry's backoff, on the wall clock
-	for range 20 {
+	t.Parallel()
+	// A bubble: the outbox's retry backoff is on the wall clock, which
+	// the sleeps below move at once.
+	synctest.Test(t, func(t *testing.T) {
+		f := newFlow(t, nil)
+		f.command(uReq, chInc, "alice")
+		r := f.newest()
+		f.msg.failWith(&SendError{Code: "503 Service Unavailable", Temporary: true})
+		f.click(uReq, ActionConfirm, r)
+		before := f.pending()
 		f.w.outbox.deliverDue(f.ctx)
-		if f.pending() == 0 {
-			break
+		if f.pending() != before || before == 0 {
+			t.Fatalf("outbox %d then %d during an outage", before, f.pending())
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if f.pending() != 0 {
-		t.Fatalf("%d messages left after Slack came back", f.pending())
-	}
-	if th := f.msg.text(chInc); !strings.Contains(th, "Graph accepted it at") {
-		t.Errorf("outcome not told:\n%s", th)
-	}
+		f.msg.failWith(nil)
+		time.Sleep(1100 * time.Millisecond) // the first retry's backoff, on the bubble's clock
+		for range 20 {
+			f.w.outbox.deliverDue(f.ctx)
+			if f.pending() == 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if f.pending() != 0 {
+			t.Fatalf("%d messages left after Slack came back", f.pending())
+		}
+		if th := f.msg.text(chInc); !strings.Contains(th, "Graph accepted it at") {
+			t.Errorf("outcome not told:\n%s", th)
+		}
 
-	// A channel the bot left is kept waiting for someone to act; a message
-	// Slack refuses for what it is is given up after a few tries.
-	tryAll := func(n int) {
-		for i := range n {
-			at := time.Now().Add(time.Duration(i+1) * time.Hour)
-			msgs, _ := f.st.ClaimMessages(f.ctx, "test-replica", at, at.Add(time.Minute), 8)
-			for _, m := range msgs {
-				f.w.outbox.deliverOne(f.ctx, m)
+		// A channel the bot left is kept waiting for someone to act; a message
+		// Slack refuses for what it is is given up after a few tries.
+		tryAll := func(n int) {
+			for i := range n {
+				at := time.Now().Add(time.Duration(i+1) * time.Hour)
+				msgs, _ := f.st.ClaimMessages(f.ctx, "test-replica", at, at.Add(time.Minute), 8)
+				for _, m := range msgs {
+					f.w.outbox.deliverOne(f.ctx, m)
+				}
 			}
 		}
-	}
-	f.msg.failWith(&SendError{Code: "not_in_channel"})
-	if _, err := f.w.tell.audit(f.ctx, r, EvAlarm, systemActor, "test"); err != nil {
-		t.Fatal(err)
-	}
-	tryAll(2 * outboxPermanentTries)
-	if f.pending() == 0 {
-		t.Fatal("messages to a channel the bot left were given up")
-	}
-	f.msg.failWith(&SendError{Code: "msg_too_long"})
-	tryAll(3 * outboxPermanentTries)
-	if f.pending() != 0 {
-		t.Fatalf("%d messages still held after Slack refused them for good", f.pending())
-	}
+		f.msg.failWith(&SendError{Code: "not_in_channel"})
+		if _, err := f.w.tell.audit(f.ctx, r, EvAlarm, systemActor, "test"); err != nil {
+			t.Fatal(err)
+		}
+		tryAll(2 * outboxPermanentTries)
+		if f.pending() == 0 {
+			t.Fatal("messages to a channel the bot left were given up")
+		}
+		f.msg.failWith(&SendError{Code: "msg_too_long"})
+		tryAll(3 * outboxPermanentTries)
+		if f.pending() != 0 {
+			t.Fatalf("%d messages still held after Slack refused them for good", f.pending())
+		}
+	})
 }
 
 // TestFlowStatusAndHistory: read-only commands for insiders only.
 func TestFlowStatusAndHistory(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, nil)
 	f.command(uReq, chInc, "alice")
 	r := f.newest()
@@ -322,6 +341,7 @@ func TestFlowStatusAndHistory(t *testing.T) {
 
 // TestFlowDispatch: the event loop's routing, without waiting on anything.
 func TestFlowDispatch(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, func(c *Config) { c.QueueSize = 1 })
 	if ack := f.w.Command(CommandEvent{User: uStr, Channel: chInc, Text: "help"}); !strings.Contains(ack.Text, "revokes every sign-in session") {
 		t.Errorf("help: %q", ack.Text)
@@ -351,6 +371,7 @@ func TestFlowDispatch(t *testing.T) {
 // TestFlowStartAndDrain: the workflow's own loops start, take work and
 // stop, telling what was recorded before it goes.
 func TestFlowStartAndDrain(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, func(c *Config) { c.SweepEvery = 10 * time.Millisecond })
 	ctx, cancel := context.WithCancel(f.ctx)
 	f.w.Start(ctx)
@@ -370,6 +391,7 @@ func TestFlowStartAndDrain(t *testing.T) {
 // not found beside one found, an action this bot lacks, and a card Slack
 // will not take.
 func TestFlowCommandEdges(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, func(c *Config) { c.SharePoint = nil })
 	f.command(uReq, chInc, "<@UALICE> nobody@contoso.com")
 	r := f.newest()
@@ -396,6 +418,7 @@ func TestFlowCommandEdges(t *testing.T) {
 // TestFlowQuorum: two of three approvers, none the requester; the same
 // approver twice counts once; a deny after one approval ends it.
 func TestFlowQuorum(t *testing.T) {
+	t.Parallel()
 	f := newFlow(t, func(c *Config) {
 		c.Policy.Approvers.Users = []string{uApp, "UAPP2", "UAPP3"}
 		c.Policy.ApprovalsRequired = 2

@@ -18,6 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // TestCardGolden shows a reviewer the exact messages people will see: each
 // golden file is the fallback text followed by the Block Kit JSON.
 func TestCardGolden(t *testing.T) {
+	t.Parallel()
 	for name, c := range map[string]request.Card{
 		"pending":   {RequestID: "rb-aaaa", Requester: "U01REQ", User: request.Alice, State: store.StatePending, ExpiresAt: request.Expires},
 		"guest":     {RequestID: "rb-bbbb", Requester: "U01REQ", User: request.Mallory, State: store.StatePending, ExpiresAt: request.Expires},

@@ -14,6 +14,7 @@ import (
 // consents and rules than fit, still make a card of at most 50 blocks and
 // sections of at most 3,000 characters, saying that the thread lists the rest.
 func TestCardWithinLimitsWithLongListings(t *testing.T) {
+	t.Parallel()
 	tgt := requestTarget{Actions: []revoke.Action{revoke.ActionSessions, revoke.ActionMFA, revoke.ActionConsents, revoke.ActionMailbox},
 		Listed: map[string]userListing{}}
 	for i := range MaxTargets {
@@ -46,6 +47,7 @@ func TestCardWithinLimitsWithLongListings(t *testing.T) {
 }
 
 func TestClipReply(t *testing.T) {
+	t.Parallel()
 	if got := clipReply("short"); got != "short" {
 		t.Fatal(got)
 	}

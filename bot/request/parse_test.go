@@ -10,6 +10,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	addr := func(v string) Target { return Target{Kind: TargetAddress, Value: v} }
 	for _, tc := range []struct {
 		text string
@@ -43,6 +44,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseRefuses(t *testing.T) {
+	t.Parallel()
 	for text, want := range map[string]string{
 		"<!channel>":             "is not a user",
 		"<!here>":                "is not a user",

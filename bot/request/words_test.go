@@ -9,6 +9,7 @@ import (
 )
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		err  error
 		want string
