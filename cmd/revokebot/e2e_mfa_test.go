@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakeslack"
 )
 
 // TestRemoveAuthMethods: --mfa lists the user's methods on the card before
@@ -52,7 +53,12 @@ func TestRemoveAuthMethods(t *testing.T) {
 	if len(left) != 1 || left[0].Type != "password" {
 		t.Fatalf("left: %+v", left)
 	}
+	// The audit channel is told apart from the thread, so its line may
+	// come after the thread's.
+	e.waitFor("the outcome's line in the audit channel", func(*fakeslack.Server) bool {
+		return len(e.auditLines("*outcome*", "authr-evil")) > 0
+	})
 	if lines := e.auditLines("*outcome*", "authr-evil"); len(lines) != 1 {
-		t.Errorf("the audit log does not record the removed authenticator: %v", e.auditLines("*outcome*"))
+		t.Errorf("the audit log records the removed authenticator %d times: %v", len(lines), e.auditLines("*outcome*"))
 	}
 }
