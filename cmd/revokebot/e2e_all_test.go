@@ -118,14 +118,16 @@ func TestRevokeAllDeniedOrExpired(t *testing.T) {
 	}
 }
 
-// TestRevokeAllBigTenantThroughStorms runs a multi-page tenant through 429
-// storms and 503s: every eligible user is revoked, nobody else is.
+// TestRevokeAllBigTenantThroughStorms runs a multi-page tenant (ten pages
+// of the fake's 100) through 429 storms and 503s: every eligible user is
+// revoked, nobody else is. The size is what the storms need to land in the
+// middle of the listing and the writes; BenchmarkRevokeAll takes the scale.
 func TestRevokeAllBigTenantThroughStorms(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t, withPolicy(allPolicy(3000, "1s")), withTune(func(c *botConfig) {
 		c.Bulk.ProgressEvery = 200 * time.Millisecond
 	}))
-	eligible, others := bulkTenant(e.sb.Graph, 2500)
+	eligible, others := bulkTenant(e.sb.Graph, 1000)
 	e.sb.Graph.Inject(fakegraph.Fault{Method: "POST", PathSuffix: "/revokeSignInSessions", Status: 429, RetryAfter: "0.05", Times: 60})
 	e.sb.Graph.Inject(fakegraph.Fault{Method: "POST", PathSuffix: "/revokeSignInSessions", Status: 503, Times: 20})
 	card := e.request(uRequester, "all")
