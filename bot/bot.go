@@ -82,6 +82,9 @@ type Config struct {
 	QueueSize  int           // acknowledged jobs waiting for a worker; default 1024
 	SweepEvery time.Duration // how often expiry is checked; default 5s
 	Drain      time.Duration // how long shutdown waits for running jobs; default 30s
+	// OutboxLease is how long a replica holds the messages it is
+	// delivering; default 20s.
+	OutboxLease time.Duration
 	// ReadBackWait is how long to wait before reading a user back again when
 	// Graph does not show an action yet (directory replication); default 2s.
 	ReadBackWait time.Duration
@@ -118,6 +121,7 @@ func New(cfg Config) (*Bot, error) {
 		Enabler: cfg.Enabler, Risk: cfg.Risk, Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
 		Log: cfg.Log, Now: cfg.Now, Metrics: cfg.Metrics,
 		Workers: cfg.Workers, QueueSize: cfg.QueueSize, SweepEvery: cfg.SweepEvery, ReadBackWait: cfg.ReadBackWait,
+		OutboxLease: cfg.OutboxLease,
 	})
 	if err != nil {
 		return nil, err

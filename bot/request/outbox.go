@@ -26,7 +26,6 @@ type deliverer struct {
 // are worked on at once, and the store is looked at this often when
 // nothing wakes the loop (messages of other replicas, retries due).
 const (
-	outboxLease    = 20 * time.Second // over one delivery's worst case: Slack's 15 s HTTP timeout
 	outboxParallel = 8
 	outboxPoll     = 250 * time.Millisecond
 	// A message Slack refuses for what it is (see undeliverable) is tried
@@ -76,7 +75,7 @@ func (d *deliverer) flush(ctx context.Context, limit time.Duration) {
 // returns how many messages it claimed.
 func (d *deliverer) deliverDue(ctx context.Context) int {
 	now := time.Now()
-	msgs, err := d.store.ClaimMessages(ctx, d.cfg.Replica, now, now.Add(outboxLease), outboxParallel)
+	msgs, err := d.store.ClaimMessages(ctx, d.cfg.Replica, now, now.Add(d.cfg.OutboxLease), outboxParallel)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Warn("could not read the outbox", "error", err)

@@ -65,6 +65,10 @@ type Config struct {
 	// ReadBackWait is how long to wait before reading a user back again when
 	// Graph does not show an action yet (directory replication); default 2s.
 	ReadBackWait time.Duration
+	// OutboxLease is how long a replica holds the messages it is
+	// delivering: another delivers them once it passed; default 20s, over
+	// one delivery's worst case (Slack's 15 s HTTP timeout).
+	OutboxLease time.Duration
 }
 
 // env is what every part of the workflow shares: its configuration and the
@@ -143,6 +147,9 @@ func New(cfg Config) (*Workflow, error) {
 	}
 	if cfg.ReadBackWait <= 0 {
 		cfg.ReadBackWait = 2 * time.Second
+	}
+	if cfg.OutboxLease <= 0 {
+		cfg.OutboxLease = 20 * time.Second
 	}
 	if cfg.Replica == "" {
 		cfg.Replica = replicaName()

@@ -249,6 +249,7 @@ func TestSignInWatchSurvivesSIGKILL(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 6s\n  every: 10s\n"), withWatchEvery(100*time.Millisecond),
 		withGraphLimits(quickBudget, quickBudget))
+	e.sb.Env[childOutboxLease] = "3s"
 	child, _ := startChild(t, e)
 	card := e.request(uRequester, "alice")
 	id := e.requestID(card)
@@ -262,7 +263,7 @@ func TestSignInWatchSurvivesSIGKILL(t *testing.T) {
 	e.sb.Graph.AddSignIns(fakegraph.SignIn{UserID: aliceID, UserPrincipalName: "alice@contoso.com",
 		CreatedDateTime: time.Now().UTC().Add(time.Second), IPAddress: "203.0.113.9", AppDisplayName: "Office 365 Exchange Online"})
 	e.start(nil)
-	// A thread message the killed bot held waits for its lease (20 s).
+	// A thread message the killed bot held waits for its lease (3 s here).
 	e.waitWithin(50*time.Second, "the watch carried on and its end", func(*fakeslack.Server) bool {
 		th := e.thread(card)
 		return strings.Contains(th, "Successful sign-in after the revocation") && strings.Contains(th, "The sign-in watch ended: 1 successful sign-in")

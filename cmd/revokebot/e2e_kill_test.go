@@ -46,7 +46,12 @@ const childArgs = "REVOKEBOT_E2E_ARGS"
 // childWatchEvery tells a child its sign-in watch interval (withWatchEvery).
 const childWatchEvery = "REVOKEBOT_E2E_WATCH_EVERY"
 
-// childRun is `revokebot run`, with the watch interval of withWatchEvery.
+// childOutboxLease tells a child how long it holds the messages it delivers,
+// so that a test killing it waits less for another to deliver them.
+const childOutboxLease = "REVOKEBOT_E2E_OUTBOX_LEASE"
+
+// childRun is `revokebot run`, with the watch interval of withWatchEvery
+// and the outbox lease of childOutboxLease.
 func childRun(ctx context.Context) int {
 	every, err := time.ParseDuration(os.Getenv(childWatchEvery))
 	if err != nil {
@@ -58,7 +63,8 @@ func childRun(ctx context.Context) int {
 		return 2
 	}
 	log := newLogger(os.Stderr, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken)
-	if err := serve(ctx, cfg, log, func(c *botConfig) { c.Policy.Verify.Every = every }); err != nil {
+	lease, _ := time.ParseDuration(os.Getenv(childOutboxLease))
+	if err := serve(ctx, cfg, log, func(c *botConfig) { c.Policy.Verify.Every, c.OutboxLease = every, lease }); err != nil {
 		log.Error("revokebot stopped", "error", err)
 		return 1
 	}
