@@ -236,7 +236,9 @@ func (e *env) start(tune func(*bot.Config)) {
 func (e *env) tuned(tune func(*bot.Config)) func(*bot.Config) {
 	return func(c *bot.Config) {
 		c.Now = e.clock.Now
-		c.SweepEvery = 20 * time.Millisecond
+		// Quick enough that a test waits little for an expiry or a resume;
+		// each sweep reads the store, which is most of an idle bot's CPU.
+		c.SweepEvery = 60 * time.Millisecond
 		if e.watchEvery > 0 {
 			c.Policy.Verify.Every = e.watchEvery
 		}
