@@ -45,18 +45,25 @@ func (b *budget) acquire(ctx context.Context) error {
 			return nil
 		}
 		freed := b.freed
-		var timer <-chan time.Time
+		var timer *time.Timer
+		var expired <-chan time.Time
 		if len(b.ends) > 0 {
-			t := time.NewTimer(b.ends[0].Add(b.per).Sub(now))
-			defer t.Stop()
-			timer = t.C
+			timer = time.NewTimer(b.ends[0].Add(b.per).Sub(now))
+			expired = timer.C
 		}
 		b.mu.Unlock()
+		var err error
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
 		case <-freed:
-		case <-timer:
+		case <-expired:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
