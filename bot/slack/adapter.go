@@ -89,19 +89,23 @@ func (a *Adapter) Serve(ctx context.Context, h Handler) error {
 	connErr := make(chan error, 1)
 	go func() { connErr <- a.connect(loopCtx) }()
 	var err error
+	connected := true // the connection loop has not returned yet
 loop:
 	for {
 		select {
 		case <-ctx.Done():
 			break loop
 		case err = <-connErr:
+			// When ctx ends, the loop may return nil before ctx.Done is
+			// seen here: it must not be waited for a second time.
+			connected = false
 			break loop
 		case evt := <-a.sm.Events:
 			a.dispatch(evt, h)
 		}
 	}
 	stop()
-	if err == nil {
+	if connected {
 		err = <-connErr
 	}
 	a.up.Store(false)
