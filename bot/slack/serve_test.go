@@ -47,7 +47,9 @@ func TestServeReturnsWhenStoppedMidEvent(t *testing.T) {
 		if err := fs.WaitConnections(wait, 1); err != nil {
 			t.Fatal(err)
 		}
-		go func() { _, _ = fs.SlashCommand(wait, fakeslack.SlashCommand{UserID: "U1", ChannelID: "C1", Text: "alice"}) }()
+		go func() {
+			_, _ = fs.SlashCommand(wait, fakeslack.SlashCommand{UserID: "U1", ChannelID: "C1", Text: "alice"})
+		}()
 		<-h.got
 		cancel()
 		// Let the connection loop see the end and return before the
