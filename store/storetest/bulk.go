@@ -100,7 +100,10 @@ func record(t *testing.T, s store.Store, id, owner string, us ...store.BulkUser)
 
 func usersWith(t *testing.T, s store.Store, id string, outcomes ...store.Outcome) []store.BulkUser {
 	t.Helper()
-	us, err := s.UsersWith(context.Background(), id, outcomes, 0, 1000)
+	// More than any test's job holds: a read cut short at exactly a
+	// test's count (20 pages of 50) once failed TakeoverDuringPages when
+	// the takeover came after the old owner's last page (1,050 users).
+	us, err := s.UsersWith(context.Background(), id, outcomes, 0, 10000)
 	if err != nil {
 		t.Fatalf("UsersWith(%s, %v): %v", id, outcomes, err)
 	}
