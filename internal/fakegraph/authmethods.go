@@ -239,8 +239,10 @@ func authMethodJSON(m *AuthMethod) map[string]any {
 	case "email":
 		out["emailAddress"] = nullable(m.EmailAddress)
 	case "external":
-		// A method an external provider (configurationId names the
-		// provider's configuration in the tenant) registered.
+		// A method an external provider registered (v1.0 resource
+		// externalAuthenticationMethod: id, createdDateTime,
+		// configurationId naming the provider's configuration in the
+		// tenant, displayName).
 		out["displayName"] = nullable(m.DisplayName)
 		out["configurationId"] = "7f2e1b84-4b0a-4d7c-9a53-0c1f7d4b2e61"
 	case "fido2":

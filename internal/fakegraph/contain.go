@@ -11,12 +11,9 @@ import (
 // Identity Protection's view of each user. The maps are made on first use,
 // are keyed by lower-cased user object id and are guarded by Server.mu.
 //
-// Permissions: the fake has no per-permission model. Each endpoint needs
-// its own Graph permission (UserAuthenticationMethod.ReadWrite.All,
-// MailboxSettings.ReadWrite, DelegatedPermissionGrant.ReadWrite.All,
-// User-PasswordProfile.ReadWrite.All, IdentityRiskyUser.ReadWrite.All...);
-// a test shows a missing one by injecting a 403 Fault on that path, so the
-// fake never has to guess which permission a tenant granted.
+// Permissions: each endpoint checks the token's roles claim against the
+// permissions Microsoft lists for it (permissions.go); the password reset
+// also checks the app's directory roles (password.go).
 type containState struct {
 	authMethods map[string][]*AuthMethod // users seeded or changed; others hold only the password
 	rules       map[string][]*InboxRule

@@ -159,7 +159,7 @@ func (s *Server) patchInboxRule(c *call) response {
 		// Exchange's usual refusal of a write to a protected item, 403
 		// ErrorAccessDenied, so a client treats it as final rather than
 		// retrying. Not verified against a live read-only rule.
-		return graphError(http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+		return accessDenied()
 	}
 	if enabled != nil {
 		r.IsEnabled = *enabled

@@ -120,7 +120,7 @@ func permissionsFor(rt route) ([]string, bool) {
 func (c *call) authorize(rt route) (response, bool) {
 	accepted, known := permissionsFor(rt)
 	if !known {
-		return forbidden(), false
+		return c.forbidden(), false
 	}
 	if len(accepted) == 0 { // $batch, and PATCH users/{id} checked by property
 		return response{}, true
@@ -136,10 +136,21 @@ func (c *call) authorizeAny(accepted []string) (response, bool) {
 			return response{}, true
 		}
 	}
-	return forbidden(), false
+	return c.forbidden(), false
 }
 
-// forbidden is Graph's answer to a token without the permission.
-func forbidden() response {
+// forbidden is the answer to a token without the permission, in the shape
+// of the service behind the route: Outlook's (mail folders and their
+// rules) is Exchange's ErrorAccessDenied, the directory's
+// Authorization_RequestDenied.
+func (c *call) forbidden() response {
+	if len(c.segs) > 2 && strings.EqualFold(c.segs[0], "users") && strings.EqualFold(c.segs[2], "mailFolders") {
+		return accessDenied()
+	}
 	return graphError(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+}
+
+// accessDenied is Exchange's refusal, as Outlook's Graph endpoints pass it on.
+func accessDenied() response {
+	return graphError(http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 }

@@ -27,9 +27,9 @@ func (s *Server) confirmCompromised(c *call) response {
 
 // riskAction serves an Identity Protection action on a list of users
 // (confirmCompromised, dismiss): the licence, then the payload (the
-// per-tenant rate is limits.go's, before any route); Graph's own order is not documented. A payload naming
-// any user Graph does not know by object id (deleted users included)
-// fails whole; else apply runs for each lower-cased id, under s.mu, and
+// per-tenant rate is limits.go's, before any route); Graph's own order is
+// not documented. A payload naming any user Graph does not know by object
+// id (deleted users included) fails whole; else apply runs for each lower-cased id, under s.mu, and
 // the answer is 204 No Content.
 func (s *Server) riskAction(c *call, op string, apply func(id string)) response {
 	if s.opts.NoP2 {

@@ -326,7 +326,7 @@ func (s *Server) dispatch(c *call, bodyErr error) response {
 func (s *Server) authenticate(header string) ([]string, response, bool) {
 	scheme, token, _ := strings.Cut(header, " ")
 	token = strings.TrimSpace(token)
-	_, roles, jwt := tokenClaims(token)
+	roles, jwt := tokenRoles(token)
 	var resp response
 	switch {
 	case header == "":

@@ -10,10 +10,10 @@ func AppToken(roles ...string) string {
 	return faketoken.Make(faketoken.Claims{Audience: "https://graph.microsoft.com", Tenant: "fakegraph", Roles: roles, AppIDACR: "1"})
 }
 
-// tokenClaims reads the claims the fake acts on from a bearer token; ok is
-// false when the token is not a JWT, which Graph refuses before anything
+// tokenRoles reads the roles claim the fake acts on from a bearer token; ok
+// is false when the token is not a JWT, which Graph refuses before anything
 // else (401 "IDX14100: JWT is not well formed").
-func tokenClaims(token string) (tenant string, roles []string, ok bool) {
+func tokenRoles(token string) (roles []string, ok bool) {
 	c, ok := faketoken.Parse(token)
-	return c.Tenant, c.Roles, ok
+	return c.Roles, ok
 }
