@@ -144,7 +144,7 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 	for {
 		last := finals > 0 || !time.Now().Before(st.End)
 		began := time.Now()
-		if !b.look(ctx, id, req, &st) {
+		if !b.look(ctx, id, req, &st, finals > 0) {
 			return // another replica carries it on
 		}
 		if ctx.Err() != nil {
@@ -195,10 +195,11 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 	b.save(ctx, id, st, true)
 }
 
-// look reads each user's sign-ins once and raises what is new. Before each
-// user it renews the lease, so that a slow look is never taken over while
+// look reads each user's sign-ins once (onlyLate: those whose last read
+// failed, after the watch's end) and raises what is new. Before each user
+// it renews the lease, so that a slow look is never taken over while
 // it runs; it reports false when the lease went to another replica.
-func (b *watcher) look(ctx context.Context, id string, req store.Request, st *watchState) bool {
+func (b *watcher) look(ctx context.Context, id string, req store.Request, st *watchState, onlyLate bool) bool {
 	seen := map[string]bool{}
 	for _, s := range st.Seen {
 		seen[s] = true
@@ -214,7 +215,7 @@ func (b *watcher) look(ctx context.Context, id string, req store.Request, st *wa
 	}
 	renewed := true // just now, for the first user read
 	for _, u := range st.Users {
-		if unread[u.ID] {
+		if unread[u.ID] || onlyLate && !slices.Contains(late, u.ID) {
 			continue
 		}
 		if !renewed && !b.renew(ctx, id) {

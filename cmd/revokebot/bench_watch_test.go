@@ -29,8 +29,8 @@ func BenchmarkWatchFiftyUsers(b *testing.B) {
 	needed := request.LookTakes(users) / watchScale
 	for range b.N {
 		for _, every := range []time.Duration{needed * 2, needed / 2} {
-			e := startEnv(b, withPolicy(testPolicy+fmt.Sprintf("verify:\n  for: %s\n  every: 10s\n", watchFor)), withWatchEvery(every))
-			e.restartWithLimits(window, 0)
+			e := startEnv(b, withPolicy(testPolicy+fmt.Sprintf("verify:\n  for: %s\n  every: 10s\n", watchFor)), withWatchEvery(every),
+				withGraphLimits(window, 0))
 			ids, targets := crowd(e, users, true)
 			all := strings.Fields(targets)
 			var cards []string

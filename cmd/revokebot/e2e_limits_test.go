@@ -25,17 +25,6 @@ func crowd(e *env, n int, enabled bool) (ids []string, targets string) {
 	return ids, strings.Join(names, " ")
 }
 
-// restartWithLimits restarts the bot with Graph's budget windows shrunk in
-// the fake and the bot alike, their request counts kept.
-func (e *env) restartWithLimits(reports, risk time.Duration) {
-	e.t.Helper()
-	if err := e.stop(); err != nil {
-		e.t.Fatal(err)
-	}
-	e.sb.SetGraphLimits(reports, risk)
-	e.start(nil)
-}
-
 // signInReads counts the bot's reads of each user's sign-in log.
 func signInReads(g *fakegraph.Server, ids []string) map[string]int {
 	out := map[string]int{}
@@ -57,8 +46,8 @@ func signInReads(g *fakegraph.Server, ids []string) map[string]int {
 // draws no 429 and drops nobody; a sign-in of the last user is raised.
 func TestWatchUnderReportsBudget(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 2500ms\n  every: 10s\n"), withWatchEvery(300*time.Millisecond))
-	e.restartWithLimits(250*time.Millisecond, 0)
+	e := startEnv(t, withPolicy(testPolicy+"verify:\n  for: 2500ms\n  every: 10s\n"), withWatchEvery(300*time.Millisecond),
+		withGraphLimits(250*time.Millisecond, 0))
 	ids, targets := crowd(e, 8, true)
 	card := e.request(uRequester, targets)
 	id := e.requestID(card)
@@ -129,8 +118,7 @@ func TestReleaseUnderRiskLimit(t *testing.T) {
 // click removes them all, an external method among them.
 func TestMFACardFillsInUnderReportsBudget(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t)
-	e.restartWithLimits(300*time.Millisecond, 0)
+	e := startEnv(t, withGraphLimits(300*time.Millisecond, 0))
 	ids, targets := crowd(e, 20, true)
 	for i, id := range ids {
 		e.sb.Graph.AddAuthMethods(id, fakegraph.AuthMethod{ID: fmt.Sprintf("key-%d", i+1), Type: "fido2", DisplayName: fmt.Sprintf("Key %d", i+1)})
