@@ -13,6 +13,7 @@ import (
 	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/bot/request"
 	"github.com/revokebot/revokebot/bot/slack"
+	"github.com/revokebot/revokebot/signing"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -88,6 +89,9 @@ type Config struct {
 	// ReadBackWait is how long to wait before reading a user back again when
 	// Graph does not show an action yet (directory replication); default 2s.
 	ReadBackWait time.Duration
+	// Key signs the bot's decisions; the store must sign its audit records
+	// with the same key (store.SignWith).
+	Key signing.Key
 }
 
 // Bot serves /revoke.
@@ -121,7 +125,7 @@ func New(cfg Config) (*Bot, error) {
 		Enabler: cfg.Enabler, Risk: cfg.Risk, Prover: cfg.Prover, SignIns: cfg.SignIns, Bulk: cfg.Bulk, Replica: cfg.Replica,
 		Log: cfg.Log, Now: cfg.Now, Metrics: cfg.Metrics,
 		Workers: cfg.Workers, QueueSize: cfg.QueueSize, SweepEvery: cfg.SweepEvery, ReadBackWait: cfg.ReadBackWait,
-		OutboxLease: cfg.OutboxLease,
+		OutboxLease: cfg.OutboxLease, Key: cfg.Key,
 	})
 	if err != nil {
 		return nil, err

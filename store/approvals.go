@@ -11,6 +11,7 @@ import (
 type Approval struct {
 	Approver string    // Slack user ID
 	At       time.Time // in UTC, to the microsecond
+	Sig      string    // the bot's signature of the approval (Change.ApprovalSig)
 }
 
 // Quorum keeps the approvals of requests that run once N different people

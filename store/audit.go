@@ -17,11 +17,35 @@ type Event struct {
 	Event, RequestID, Actor, Target, Detail string
 }
 
-// Record is an Event as the audit log keeps it: numbered and chained.
+// Record is an Event as the audit log keeps it: numbered, chained and, once
+// the bot has a key, signed.
 type Record struct {
 	Seq int64
 	Event
 	PrevHash, Hash string // hex sha256
+	// KeyID names the key that signed the record and Sig is its signature
+	// of the 32 bytes Hash spells (base64); both empty on a record written
+	// before the bot had a key.
+	KeyID, Sig string
+}
+
+// Signer signs each record as it is appended: Sign(digest) is the
+// signature of the record's 32-byte hash, ID names the key.
+type Signer interface {
+	ID() string
+	Sign(digest []byte) string
+}
+
+// Checker says why sig, made by key keyID, is not a trusted signature of
+// digest; nil when it is.
+type Checker interface {
+	Check(digest []byte, keyID, sig string) error
+}
+
+// Verified is what VerifyAudit checked: every record, and how many of them
+// stand unsigned at the start of the log, written before the bot had a key.
+type Verified struct {
+	Records, Unsigned int
 }
 
 // ChainError says where the audit chain first breaks.
@@ -64,11 +88,21 @@ func prepareEvent(e Event, now func() time.Time) (Event, error) {
 	return e, nil
 }
 
-// seal numbers e and chains it after prev.
-func seal(seq int64, prev string, e Event) Record {
+// seal numbers e, chains it after prev and signs it with sign, if any.
+func seal(seq int64, prev string, e Event, sign Signer) Record {
 	r := Record{Seq: seq, Event: e, PrevHash: prev}
 	r.Hash = recordHash(r)
+	if sign != nil {
+		r.KeyID, r.Sig = sign.ID(), sign.Sign(hashBytes(r.Hash))
+	}
 	return r
+}
+
+// hashBytes is the raw digest a record's hex hash spells, which its
+// signature covers; nil for a hash that is not hex.
+func hashBytes(h string) []byte {
+	b, _ := hex.DecodeString(h)
+	return b
 }
 
 // recordHash is sha256 over the domain tag and then, each as an 8-byte
@@ -96,11 +130,18 @@ func recordHash(r Record) string {
 // chainCheck walks records in Seq order; a backend feeds it every record and
 // then the head it keeps, and reports the first break.
 type chainCheck struct {
-	n    int64  // records checked, and the Seq of the last one
-	prev string // hash of the last record
+	n        int64  // records checked, and the Seq of the last one
+	prev     string // hash of the last record
+	keys     Checker
+	unsigned int  // records before the first signed one
+	signed   bool // a signed record was seen
 }
 
-func newChainCheck() *chainCheck { return &chainCheck{prev: genesisHash} }
+// newChainCheck checks the chain and, with keys, every record's signature;
+// without keys it still refuses an unsigned record after a signed one.
+func newChainCheck(keys Checker) *chainCheck { return &chainCheck{prev: genesisHash, keys: keys} }
+
+func (c *chainCheck) verified() Verified { return Verified{Records: int(c.n), Unsigned: c.unsigned} }
 
 func (c *chainCheck) next(r Record) *ChainError {
 	want := c.n + 1
@@ -114,7 +155,30 @@ func (c *chainCheck) next(r Record) *ChainError {
 	case recordHash(r) != r.Hash:
 		return &ChainError{Seq: r.Seq, Reason: "hash does not match its content"}
 	}
+	if err := c.signature(r); err != nil {
+		return err
+	}
 	c.n, c.prev = r.Seq, r.Hash
+	return nil
+}
+
+// signature checks r's signature: a record appended by anyone without the
+// key has none, or one that does not verify.
+func (c *chainCheck) signature(r Record) *ChainError {
+	switch {
+	case r.Sig == "" && r.KeyID == "" && !c.signed:
+		c.unsigned++
+		return nil
+	case r.Sig == "":
+		return &ChainError{Seq: r.Seq, Reason: "not signed, after signed records: it was not written by revokebot"}
+	}
+	c.signed = true
+	if c.keys == nil {
+		return nil
+	}
+	if err := c.keys.Check(hashBytes(r.Hash), r.KeyID, r.Sig); err != nil {
+		return &ChainError{Seq: r.Seq, Reason: "signature: " + err.Error()}
+	}
 	return nil
 }
 

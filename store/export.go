@@ -18,7 +18,8 @@ const MaxAuditHashes = 1000
 // Lines, the format `revokebot audit export` prints, so that an outside
 // verifier can recompute each hash from its line alone. Each line is one
 // object with the keys seq (a number), time, event, request_id, actor,
-// target, detail, prev_hash and hash (strings), in that order; time is
+// target, detail, prev_hash, hash, key_id and sig (strings), in that order
+// (key_id and sig are empty on a record written before the bot had a key); time is
 // exactly the string the hash covers (RFC 3339 with nanoseconds, UTC), and
 // strings are escaped as encoding/json does with HTML escaping off, so "<"
 // and "&" come out as they are. It returns the count of lines written; after
@@ -65,6 +66,10 @@ func appendJSONLine(b []byte, r Record) []byte {
 	b = appendJSONString(b, r.PrevHash)
 	b = append(b, `,"hash":`...)
 	b = appendJSONString(b, r.Hash)
+	b = append(b, `,"key_id":`...)
+	b = appendJSONString(b, r.KeyID)
+	b = append(b, `,"sig":`...)
+	b = appendJSONString(b, r.Sig)
 	return append(b, "}\n"...)
 }
 

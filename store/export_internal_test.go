@@ -12,7 +12,17 @@ import (
 	"time"
 
 	"github.com/revokebot/revokebot/internal/auditline"
+	"github.com/revokebot/revokebot/signing"
 )
+
+// fixtureKey signs the fixtures' records, as the bot's key signs its own.
+var fixtureKey = func() signing.Key {
+	k, err := signing.Generate()
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // fillAudit makes a SQLite store at dir/audit.db holding n sealed records,
 // written in one transaction: AppendAudit's one transaction a record would
@@ -32,7 +42,7 @@ func fillAudit(tb testing.TB, dir string, n int) string {
 		tb.Fatal(err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO audit (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -44,8 +54,8 @@ func fillAudit(tb testing.TB, dir string, n int) string {
 			Time: t0.Add(time.Duration(i) * time.Millisecond), Event: "succeeded",
 			RequestID: fmt.Sprintf("req-%07d", i/4), Actor: "U01AAAAAAA", Target: "alice@contoso.com",
 			Detail: fmt.Sprintf("revoked sessions of %d users; <!channel> \"done\"", i%50),
-		})
-		if _, err := ins.ExecContext(ctx, r.Seq, micros(r.Time), r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash); err != nil {
+		}, fixtureKey)
+		if _, err := ins.ExecContext(ctx, r.Seq, micros(r.Time), r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash, r.KeyID, r.Sig); err != nil {
 			tb.Fatal(err)
 		}
 		prev = r.Hash
@@ -67,7 +77,7 @@ func TestFillAuditVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if n, err := s.VerifyAudit(context.Background()); n != 100 || err != nil {
+	if n, err := s.VerifyAudit(context.Background(), nil); n.Records != 100 || err != nil {
 		t.Fatalf("VerifyAudit of the filled store = %d, %v; want 100, nil", n, err)
 	}
 }
@@ -104,14 +114,14 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 // with appendJSONLine; Line's field order is the format's key order.
 func toJSONLine(r Record) auditline.Line {
 	return auditline.Line{Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Event: r.Event.Event, RequestID: r.RequestID,
-		Actor: r.Actor, Target: r.Target, Detail: r.Detail, PrevHash: r.PrevHash, Hash: r.Hash}
+		Actor: r.Actor, Target: r.Target, Detail: r.Detail, PrevHash: r.PrevHash, Hash: r.Hash, KeyID: r.KeyID, Sig: r.Sig}
 }
 
 // TestAppendJSONLineMatchesEncodingJSON: a line is what encoding/json makes of
 // the documented struct, so the format has one definition a reader can check.
 func TestAppendJSONLineMatchesEncodingJSON(t *testing.T) {
 	r := seal(7, genesisHash, Event{Time: time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.FixedZone("CET", 3600)),
-		Event: "succeeded", RequestID: "r1", Actor: "U1", Target: "bob", Detail: "<!channel> \"x\"\n&"})
+		Event: "succeeded", RequestID: "r1", Actor: "U1", Target: "bob", Detail: "<!channel> \"x\"\n&"}, fixtureKey)
 	var want bytes.Buffer
 	enc := json.NewEncoder(&want)
 	enc.SetEscapeHTML(false)
@@ -127,7 +137,7 @@ func TestAppendJSONLineMatchesEncodingJSON(t *testing.T) {
 // appendJSONLine exists.
 func BenchmarkEncodeLine(b *testing.B) {
 	r := seal(123456, genesisHash, Event{Time: time.Now(), Event: "succeeded", RequestID: "req-0012345",
-		Actor: "U01AAAAAAA", Target: "alice@contoso.com", Detail: "revoked sessions of 12 users; <!channel> \"done\""})
+		Actor: "U01AAAAAAA", Target: "alice@contoso.com", Detail: "revoked sessions of 12 users; <!channel> \"done\""}, fixtureKey)
 	b.Run("append", func(b *testing.B) {
 		var buf []byte
 		for b.Loop() {

@@ -51,7 +51,7 @@ func testOutboxUpgrade(t *testing.T, url string, exec func(...string)) {
 	if n, err := s.OutboxPending(ctx); n != 1 || err != nil {
 		t.Errorf("OutboxPending after the upgrade = %d, %v", n, err)
 	}
-	if n, err := s.VerifyAudit(ctx); n != 2 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 2 || err != nil {
 		t.Errorf("the upgrade broke the chain: %d, %v", n, err)
 	}
 }
@@ -108,7 +108,7 @@ func testWriteFailsWhole(t *testing.T, s store.Store, exec func(...string), f fa
 		if err != nil || r.State != store.StatePending || r.DecidedBy != "" {
 			t.Errorf("%s: request %+v, %v; want it pending and undecided", when, r, err)
 		}
-		if n, err := s.VerifyAudit(ctx); n != records || err != nil {
+		if n, err := s.VerifyAudit(ctx, nil); n.Records != records || err != nil {
 			t.Errorf("%s: VerifyAudit = %d, %v; want %d, nil", when, n, err, records)
 		}
 		if n, err := s.OutboxPending(ctx); n != 0 || err != nil {

@@ -19,8 +19,9 @@ import (
 // pgxpool bounds the connections (pool_max_conns in the URL, else the larger
 // of 4 and the CPU count) and pings one that sat idle before reusing it.
 type pgStore struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	pool   *pgxpool.Pool
+	now    func() time.Time
+	signer Signer // nil: records are appended unsigned
 }
 
 // pgMigrateLock is the pg_advisory_xact_lock key taken by every migration:
@@ -161,7 +162,7 @@ CREATE TABLE request_subjects (
 	PRIMARY KEY (subject, request_id)
 );
 CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
-`, pgSchemaV4, pgSchemaV5}
+`, pgSchemaV4, pgSchemaV5, pgSchemaV6}
 
 // pgBackfills[v] runs right after pgMigrations[v-1], in the same transaction
 // and under the same lock, for the data a migration cannot fill in SQL alone.
@@ -313,9 +314,9 @@ func (s *pgStore) CreateRequest(ctx context.Context, r Request) error {
 	}
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO requests (`+requestColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			r.ID, string(r.Kind), string(r.State), r.Requester, r.Channel, r.RootTS, r.TriggerID, r.NeedsApproval,
-			[]byte(r.Target), r.DecidedBy, r.Detail, r.CreatedAt, nullTime(r.ExpiresAt), r.UpdatedAt)
+			[]byte(r.Target), r.DecidedBy, r.Detail, r.CreatedAt, nullTime(r.ExpiresAt), r.UpdatedAt, r.Sig, r.DecisionSig)
 		if err != nil || len(r.Subjects) == 0 {
 			return err
 		}
@@ -416,7 +417,7 @@ func scanPGRequest(row pgx.CollectableRow) (Request, error) {
 		expires *time.Time
 	)
 	err := row.Scan(&r.ID, &r.Kind, &r.State, &r.Requester, &r.Channel, &r.RootTS, &r.TriggerID, &r.NeedsApproval,
-		&target, &r.DecidedBy, &r.Detail, &r.CreatedAt, &expires, &r.UpdatedAt, &r.Subjects)
+		&target, &r.DecidedBy, &r.Detail, &r.CreatedAt, &expires, &r.UpdatedAt, &r.Sig, &r.DecisionSig, &r.Subjects)
 	if err != nil {
 		return Request{}, err
 	}

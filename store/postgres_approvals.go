@@ -27,6 +27,7 @@ func (s *pgStore) Approve(ctx context.Context, id, approver string, need int, c 
 	if err != nil {
 		return Request{}, nil, Record{}, err
 	}
+	a.d.sign = s.signer
 	var (
 		r   Request
 		as  []Approval
@@ -55,8 +56,8 @@ func (s *pgStore) Approve(ctx context.Context, id, approver string, need int, c 
 		}
 		// DO NOTHING rather than a unique violation, which would abort the
 		// transaction before the approvals so far could be read for the caller.
-		tag, err := tx.Exec(ctx, `INSERT INTO approvals (request_id, approver, at) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, a.id, a.approver, a.c.At)
+		tag, err := tx.Exec(ctx, `INSERT INTO approvals (request_id, approver, at, sig) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, a.id, a.approver, a.c.At, a.c.ApprovalSig)
 		if err != nil {
 			return fmt.Errorf("record approval: %w", err)
 		}
@@ -92,7 +93,7 @@ func (s *pgStore) Approvals(ctx context.Context, id string) ([]Approval, error) 
 // pgApprovals reads request id's approvals, oldest first, on the pool or in
 // a transaction.
 func pgApprovals(ctx context.Context, q pgQuerier, id string) ([]Approval, error) {
-	rows, err := q.Query(ctx, `SELECT approver, at FROM approvals WHERE request_id = $1 ORDER BY at, approver`, id)
+	rows, err := q.Query(ctx, `SELECT approver, at, sig FROM approvals WHERE request_id = $1 ORDER BY at, approver`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read approvals: %w", err)
 	}
@@ -101,7 +102,7 @@ func pgApprovals(ctx context.Context, q pgQuerier, id string) ([]Approval, error
 			ap Approval
 			at time.Time
 		)
-		err := row.Scan(&ap.Approver, &at)
+		err := row.Scan(&ap.Approver, &at, &ap.Sig)
 		// pgx returns timestamptz in the local zone; the store promises UTC.
 		ap.At = at.UTC()
 		return ap, err

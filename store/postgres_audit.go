@@ -20,7 +20,7 @@ func (s *pgStore) AppendAudit(ctx context.Context, e Event, tell ...Tell) (Recor
 	var r Record
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		var err error
-		if r, err = pgAppend(ctx, tx, e); err != nil {
+		if r, err = pgAppend(ctx, tx, e, s.signer); err != nil {
 			return err
 		}
 		return pgInsertTells(ctx, tx, tells, r.Seq, r.Time)
@@ -59,8 +59,8 @@ func (s *pgStore) AuditTrail(ctx context.Context, requestID string) ([]Record, e
 	return out, nil
 }
 
-func (s *pgStore) VerifyAudit(ctx context.Context) (int, error) {
-	var n int64
+func (s *pgStore) VerifyAudit(ctx context.Context, keys Checker) (Verified, error) {
+	var v Verified
 	// REPEATABLE READ: the head and the records come from one snapshot, so
 	// appends racing the check are not mistaken for tampering.
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -81,8 +81,8 @@ func (s *pgStore) VerifyAudit(ctx context.Context) (int, error) {
 			return err
 		}
 		defer rows.Close()
-		c := newChainCheck()
-		defer func() { n = c.n }()
+		c := newChainCheck(keys)
+		defer func() { v = c.verified() }()
 		for rows.Next() {
 			r, err := scanPGRecord(rows)
 			if err != nil {
@@ -101,14 +101,14 @@ func (s *pgStore) VerifyAudit(ctx context.Context) (int, error) {
 		return nil
 	})
 	if _, ok := errors.AsType[*ChainError](err); ok || err == nil {
-		return int(n), err
+		return v, err
 	}
-	return int(n), fmt.Errorf("store: verify audit: %w", err)
+	return v, fmt.Errorf("store: verify audit: %w", err)
 }
 
 func scanPGRecord(row pgx.CollectableRow) (Record, error) {
 	var r Record
-	err := row.Scan(&r.Seq, &r.Time, &r.Event.Event, &r.RequestID, &r.Actor, &r.Target, &r.Detail, &r.PrevHash, &r.Hash)
+	err := row.Scan(&r.Seq, &r.Time, &r.Event.Event, &r.RequestID, &r.Actor, &r.Target, &r.Detail, &r.PrevHash, &r.Hash, &r.KeyID, &r.Sig)
 	r.Time = r.Time.UTC()
 	return r, err
 }

@@ -38,10 +38,10 @@ func TestPostgresTamper(t *testing.T) {
 		}, nil, 2, "previous hash does not match the record before it"},
 		{"inserted middle", []string{
 			`UPDATE audit SET seq = seq + 10 WHERE seq >= 4`, `UPDATE audit SET seq = seq - 9 WHERE seq >= 14`,
-			`INSERT INTO audit SELECT 4, time, 'cancelled', request_id, actor, target, detail, hash, '' FROM audit WHERE seq = 3`,
+			`INSERT INTO audit SELECT 4, time, 'cancelled', request_id, actor, target, detail, hash, '', '', '' FROM audit WHERE seq = 3`,
 		}, []int64{4}, 5, "previous hash does not match the record before it"},
 		{"appended without the head", []string{
-			`INSERT INTO audit SELECT 6, time, event, request_id, actor, target, detail, hash, '' FROM audit WHERE seq = 5`,
+			`INSERT INTO audit SELECT 6, time, event, request_id, actor, target, detail, hash, '', '', '' FROM audit WHERE seq = 5`,
 		}, []int64{6}, 6, "not in the chain head, which ends at record 5"},
 		{"head removed", []string{`DELETE FROM audit_head`}, nil, 0, "the chain head is missing"},
 	} {
@@ -61,7 +61,7 @@ func TestPostgresTamper(t *testing.T) {
 			for _, seq := range c.rehash {
 				pgRehash(t, dsn, seq)
 			}
-			_, err := s.VerifyAudit(ctx)
+			_, err := s.VerifyAudit(ctx, nil)
 			var ce *store.ChainError
 			if !errors.As(err, &ce) {
 				t.Fatalf("VerifyAudit = %v, want a *ChainError", err)

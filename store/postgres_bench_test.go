@@ -86,7 +86,7 @@ func BenchmarkPostgresVerifyAudit1000(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if n, err := s.VerifyAudit(ctx); n != 1000 || err != nil {
+		if n, err := s.VerifyAudit(ctx, nil); n.Records != 1000 || err != nil {
 			b.Fatal(n, err)
 		}
 	}

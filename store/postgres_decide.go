@@ -28,6 +28,7 @@ func (s *pgStore) Decide(ctx context.Context, id string, from, to State, c Chang
 	}
 	id, c = cleanText(id), prepareChange(c, s.now)
 	d, err := prepareDecision(c)
+	d.sign = s.signer
 	if err != nil {
 		return Request{}, Record{}, err
 	}
@@ -75,9 +76,10 @@ func (s *pgStore) Decide(ctx context.Context, id string, from, to State, c Chang
 func pgCAS(ctx context.Context, q pgQuerier, id string, from, to State, c Change) (Request, error) {
 	rs, err := pgRequests(ctx, q, `UPDATE requests
 		SET state = $1, decided_by = COALESCE(NULLIF($2::text, ''), decided_by),
-			detail = COALESCE(NULLIF($3::text, ''), detail), updated_at = $4
+			detail = COALESCE(NULLIF($3::text, ''), detail), updated_at = $4,
+			decision_sig = COALESCE(NULLIF($8::text, ''), decision_sig)
 		WHERE id = $5 AND state = $6 AND (NOT $7::boolean OR expires_at IS NULL OR expires_at > $4)
-		RETURNING `+pgRequest, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired)
+		RETURNING `+pgRequest, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired, c.Sig)
 	if err != nil {
 		return Request{}, err
 	}
@@ -97,7 +99,7 @@ func pgDecided(ctx context.Context, tx pgx.Tx, id string, d decision, at time.Ti
 		err error
 	)
 	if d.audit != nil {
-		if rec, err = pgAppend(ctx, tx, *d.audit); err != nil {
+		if rec, err = pgAppend(ctx, tx, *d.audit, d.sign); err != nil {
 			return Record{}, fmt.Errorf("append audit: %w", err)
 		}
 	}
@@ -114,7 +116,7 @@ func pgDecided(ctx context.Context, tx pgx.Tx, id string, d decision, at time.Ti
 }
 
 // pgAppend appends e, which prepareEvent made, to the chain inside tx.
-func pgAppend(ctx context.Context, tx pgx.Tx, e Event) (Record, error) {
+func pgAppend(ctx context.Context, tx pgx.Tx, e Event, sign Signer) (Record, error) {
 	var (
 		seq  int64
 		prev string
@@ -126,11 +128,11 @@ func pgAppend(ctx context.Context, tx pgx.Tx, e Event) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("read chain head: %w", err)
 	}
-	r := seal(seq+1, prev, e)
+	r := seal(seq+1, prev, e, sign)
 	// One statement for both writes: the head row stays locked one round trip less.
 	_, err = tx.Exec(ctx, `WITH head AS (UPDATE audit_head SET seq = $1, hash = $9 WHERE id = 1)
-		INSERT INTO audit (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		r.Seq, r.Time, r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash)
+		INSERT INTO audit (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		r.Seq, r.Time, r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash, r.KeyID, r.Sig)
 	if err != nil {
 		return Record{}, err
 	}

@@ -157,7 +157,7 @@ func testTwoPGHandles(t *testing.T, handles ...store.Store) {
 		t.Errorf("%d winners across two handles, want 1", wins)
 	}
 	for i, h := range handles {
-		if n, err := h.VerifyAudit(ctx); n != 200 || err != nil {
+		if n, err := h.VerifyAudit(ctx, nil); n.Records != 200 || err != nil {
 			t.Errorf("handle %d: VerifyAudit = %d, %v; want 200, nil", i, n, err)
 		}
 	}
@@ -217,7 +217,7 @@ func TestPostgresReopenKeepsDataAndRefusesNewerSchema(t *testing.T) {
 	if _, err := s.Request(ctx, "r1"); err != nil {
 		t.Errorf("after reopening: %v", err)
 	}
-	if n, err := s.VerifyAudit(ctx); n != 1 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 1 || err != nil {
 		t.Errorf("VerifyAudit after reopening = %d, %v", n, err)
 	}
 	pgExec(t, dsn, `UPDATE schema_version SET version = 99`)
@@ -336,7 +336,7 @@ func TestPostgresOpenExisting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ro.Close()
-	if n, err := ro.VerifyAudit(ctx); err != nil || n != 1 {
+	if n, err := ro.VerifyAudit(ctx, nil); err != nil || n.Records != 1 {
 		t.Fatalf("verify read-only: %d %v", n, err)
 	}
 	if _, err := ro.AppendAudit(ctx, store.Event{Event: "x", Actor: "U1"}); err == nil {
@@ -366,7 +366,8 @@ func TestPostgresOpenErrorsHidePassword(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, u := range urls {
-		for name, open := range map[string]func(context.Context, string) (store.Store, error){"Open": store.Open, "OpenExisting": store.OpenExisting} {
+		for name, open := range map[string]func(context.Context, string) (store.Store, error){
+			"Open": func(ctx context.Context, u string) (store.Store, error) { return store.Open(ctx, u) }, "OpenExisting": store.OpenExisting} {
 			s, err := open(ctx, u)
 			if err == nil {
 				s.Close()

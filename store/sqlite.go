@@ -29,8 +29,9 @@ const sqliteParams = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pr
 // sleeping busy handler. Other processes on the same file still meet the
 // busy handler, which is what it is for.
 type sqliteStore struct {
-	w, r *sql.DB
-	now  func() time.Time
+	w, r   *sql.DB
+	now    func() time.Time
+	signer Signer // nil: records are appended unsigned
 }
 
 func openSQLite(ctx context.Context, path string) (Store, error) {
@@ -185,7 +186,7 @@ CREATE TABLE request_subjects (
 	PRIMARY KEY (subject, request_id)
 ) WITHOUT ROWID;
 CREATE INDEX request_subjects_request ON request_subjects (request_id, pos);
-`, sqliteSchemaV4, sqliteSchemaV5}
+`, sqliteSchemaV4, sqliteSchemaV5, sqliteSchemaV6}
 
 // sqliteBackfills[v] runs right after sqliteMigrations[v-1], in the same
 // transaction, for the data a migration cannot fill in SQL alone.
@@ -232,7 +233,7 @@ func (s *sqliteStore) migrate(ctx context.Context) error {
 }
 
 const requestColumns = `id, kind, state, requester, channel, root_ts, trigger_id, needs_approval,
-	target, decided_by, detail, created_at, expires_at, updated_at`
+	target, decided_by, detail, created_at, expires_at, updated_at, sig, decision_sig`
 
 // sqliteRequest is what every read of a request selects: its columns and
 // its subjects as a JSON array, read in the same statement so they agree.
@@ -246,9 +247,10 @@ func (s *sqliteStore) CreateRequest(ctx context.Context, r Request) error {
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO requests (`+requestColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.Kind, r.State, r.Requester, r.Channel, r.RootTS, nullString(r.TriggerID), r.NeedsApproval,
-			[]byte(r.Target), r.DecidedBy, r.Detail, micros(r.CreatedAt), nullMicros(r.ExpiresAt), micros(r.UpdatedAt))
+			[]byte(r.Target), r.DecidedBy, r.Detail, micros(r.CreatedAt), nullMicros(r.ExpiresAt), micros(r.UpdatedAt),
+			r.Sig, r.DecisionSig)
 		if err != nil {
 			return err
 		}
@@ -343,7 +345,7 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 		expires          sql.NullInt64
 	)
 	err := row.Scan(&r.ID, &r.Kind, &r.State, &r.Requester, &r.Channel, &r.RootTS, &trigger, &r.NeedsApproval,
-		&target, &r.DecidedBy, &r.Detail, &created, &expires, &updated, &subjects)
+		&target, &r.DecidedBy, &r.Detail, &created, &expires, &updated, &r.Sig, &r.DecisionSig, &subjects)
 	if err != nil {
 		return Request{}, err
 	}

@@ -25,6 +25,7 @@ func (s *sqliteStore) Approve(ctx context.Context, id, approver string, need int
 	if err != nil {
 		return Request{}, nil, Record{}, err
 	}
+	a.d.sign = s.signer
 	var (
 		r   Request
 		as  []Approval
@@ -46,8 +47,8 @@ func (s *sqliteStore) Approve(ctx context.Context, id, approver string, need int
 		if err := a.check(r); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO approvals (request_id, approver, at) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`, a.id, a.approver, micros(a.c.At))
+		res, err := tx.ExecContext(ctx, `INSERT INTO approvals (request_id, approver, at, sig) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, a.id, a.approver, micros(a.c.At), a.c.ApprovalSig)
 		if err != nil {
 			return fmt.Errorf("record approval: %w", err)
 		}
@@ -90,7 +91,7 @@ func (s *sqliteStore) Approvals(ctx context.Context, id string) ([]Approval, err
 func sqliteApprovals(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, id string) ([]Approval, error) {
-	rows, err := q.QueryContext(ctx, `SELECT approver, at FROM approvals WHERE request_id = ? ORDER BY at, approver`, id)
+	rows, err := q.QueryContext(ctx, `SELECT approver, at, sig FROM approvals WHERE request_id = ? ORDER BY at, approver`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read approvals: %w", err)
 	}
@@ -101,7 +102,7 @@ func sqliteApprovals(ctx context.Context, q interface {
 			ap Approval
 			at int64
 		)
-		if err := rows.Scan(&ap.Approver, &at); err != nil {
+		if err := rows.Scan(&ap.Approver, &at, &ap.Sig); err != nil {
 			return nil, fmt.Errorf("read approvals: %w", err)
 		}
 		ap.At = fromMicros(at)

@@ -19,7 +19,7 @@ func (s *sqliteStore) AppendAudit(ctx context.Context, e Event, tell ...Tell) (R
 	var r Record
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if r, err = sqliteAppend(ctx, tx, e); err != nil {
+		if r, err = sqliteAppend(ctx, tx, e, s.signer); err != nil {
 			return err
 		}
 		return sqliteInsertTells(ctx, tx, tells, r.Seq, r.Time)
@@ -41,7 +41,7 @@ func (s *sqliteStore) AuditRecord(ctx context.Context, seq int64) (Record, error
 	return r, nil
 }
 
-const auditColumns = `seq, time, event, request_id, actor, target, detail, prev_hash, hash`
+const auditColumns = `seq, time, event, request_id, actor, target, detail, prev_hash, hash, key_id, sig`
 
 func (s *sqliteStore) AuditTrail(ctx context.Context, requestID string) ([]Record, error) {
 	requestID = cleanText(requestID)
@@ -64,12 +64,12 @@ func (s *sqliteStore) AuditTrail(ctx context.Context, requestID string) ([]Recor
 	return out, nil
 }
 
-func (s *sqliteStore) VerifyAudit(ctx context.Context) (int, error) {
+func (s *sqliteStore) VerifyAudit(ctx context.Context, keys Checker) (Verified, error) {
 	// One read transaction: the head and the records come from the same
 	// snapshot, so appends racing the check are not mistaken for tampering.
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return 0, fmt.Errorf("store: verify audit: %w", err)
+		return Verified{}, fmt.Errorf("store: verify audit: %w", err)
 	}
 	defer tx.Rollback()
 	var (
@@ -78,33 +78,33 @@ func (s *sqliteStore) VerifyAudit(ctx context.Context) (int, error) {
 	)
 	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, &ChainError{Reason: "the chain head is missing"}
+		return Verified{}, &ChainError{Reason: "the chain head is missing"}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: verify audit: %w", err)
+		return Verified{}, fmt.Errorf("store: verify audit: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit ORDER BY seq`)
 	if err != nil {
-		return 0, fmt.Errorf("store: verify audit: %w", err)
+		return Verified{}, fmt.Errorf("store: verify audit: %w", err)
 	}
 	defer rows.Close()
-	c := newChainCheck()
+	c := newChainCheck(keys)
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
-			return int(c.n), fmt.Errorf("store: verify audit: %w", err)
+			return c.verified(), fmt.Errorf("store: verify audit: %w", err)
 		}
 		if cerr := c.next(r); cerr != nil {
-			return int(c.n), cerr
+			return c.verified(), cerr
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return int(c.n), fmt.Errorf("store: verify audit: %w", err)
+		return c.verified(), fmt.Errorf("store: verify audit: %w", err)
 	}
 	if cerr := c.end(headSeq, headHash); cerr != nil {
-		return int(c.n), cerr
+		return c.verified(), cerr
 	}
-	return int(c.n), nil
+	return c.verified(), nil
 }
 
 func scanRecord(rows interface{ Scan(...any) error }) (Record, error) {
@@ -112,7 +112,7 @@ func scanRecord(rows interface{ Scan(...any) error }) (Record, error) {
 		r  Record
 		us int64
 	)
-	err := rows.Scan(&r.Seq, &us, &r.Event.Event, &r.RequestID, &r.Actor, &r.Target, &r.Detail, &r.PrevHash, &r.Hash)
+	err := rows.Scan(&r.Seq, &us, &r.Event.Event, &r.RequestID, &r.Actor, &r.Target, &r.Detail, &r.PrevHash, &r.Hash, &r.KeyID, &r.Sig)
 	r.Time = fromMicros(us)
 	return r, err
 }

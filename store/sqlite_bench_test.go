@@ -89,7 +89,7 @@ func BenchmarkVerifyAudit1000(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if n, err := s.VerifyAudit(ctx); n != 1000 || err != nil {
+		if n, err := s.VerifyAudit(ctx, nil); n.Records != 1000 || err != nil {
 			b.Fatal(n, err)
 		}
 	}

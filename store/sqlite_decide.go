@@ -23,6 +23,7 @@ func (s *sqliteStore) Decide(ctx context.Context, id string, from, to State, c C
 	}
 	id, c = cleanText(id), prepareChange(c, s.now)
 	d, err := prepareDecision(c)
+	d.sign = s.signer
 	if err != nil {
 		return Request{}, Record{}, err
 	}
@@ -62,9 +63,10 @@ func (s *sqliteStore) Decide(ctx context.Context, id string, from, to State, c C
 func sqliteCAS(ctx context.Context, tx *sql.Tx, id string, from, to State, c Change) (Request, error) {
 	r, err := scanRequest(tx.QueryRowContext(ctx, `UPDATE requests
 		SET state = ?, decided_by = COALESCE(NULLIF(?, ''), decided_by),
-			detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?
+			detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?,
+			decision_sig = COALESCE(NULLIF(?, ''), decision_sig)
 		WHERE id = ? AND state = ? AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
-		RETURNING `+sqliteRequest, to, c.DecidedBy, c.Detail, micros(c.At), id, from, c.Unexpired, micros(c.At)))
+		RETURNING `+sqliteRequest, to, c.DecidedBy, c.Detail, micros(c.At), c.Sig, id, from, c.Unexpired, micros(c.At)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Request{}, errLost
 	}
@@ -81,7 +83,7 @@ func sqliteDecided(ctx context.Context, tx *sql.Tx, id string, d decision, at ti
 		err error
 	)
 	if d.audit != nil {
-		if rec, err = sqliteAppend(ctx, tx, *d.audit); err != nil {
+		if rec, err = sqliteAppend(ctx, tx, *d.audit, d.sign); err != nil {
 			return Record{}, fmt.Errorf("append audit: %w", err)
 		}
 	}
@@ -109,7 +111,7 @@ func casConflict(cur Request, from State) error {
 // sqliteAppend appends e, which prepareEvent made, to the chain. tx must be
 // immediate (see sqliteParams): reading the head and writing after it is
 // then one step for every process on the file, so the chain stays linear.
-func sqliteAppend(ctx context.Context, tx *sql.Tx, e Event) (Record, error) {
+func sqliteAppend(ctx context.Context, tx *sql.Tx, e Event, sign Signer) (Record, error) {
 	var (
 		seq  int64
 		prev string
@@ -117,11 +119,11 @@ func sqliteAppend(ctx context.Context, tx *sql.Tx, e Event) (Record, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev); err != nil {
 		return Record{}, fmt.Errorf("read chain head: %w", err)
 	}
-	r := seal(seq+1, prev, e)
+	r := seal(seq+1, prev, e, sign)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit
-		(seq, time, event, request_id, actor, target, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, micros(r.Time), r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash); err != nil {
+		(`+auditColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, micros(r.Time), r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash, r.KeyID, r.Sig); err != nil {
 		return Record{}, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash); err != nil {

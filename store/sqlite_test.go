@@ -88,7 +88,7 @@ func TestReopenKeepsDataAndRefusesNewerSchema(t *testing.T) {
 	if _, err := s.Request(ctx, "r1"); err != nil {
 		t.Errorf("after reopening: %v", err)
 	}
-	if n, err := s.VerifyAudit(ctx); n != 1 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 1 || err != nil {
 		t.Errorf("VerifyAudit after reopening = %d, %v", n, err)
 	}
 	rawExec(t, path, `UPDATE schema_version SET version = 99`)
@@ -145,7 +145,7 @@ func TestTwoHandles(t *testing.T) {
 		t.Errorf("%d winners across two handles, want 1", wins)
 	}
 	for i, h := range handles {
-		if n, err := h.VerifyAudit(ctx); n != 200 || err != nil {
+		if n, err := h.VerifyAudit(ctx, nil); n.Records != 200 || err != nil {
 			t.Errorf("handle %d: VerifyAudit = %d, %v; want 200, nil", i, n, err)
 		}
 	}
@@ -172,10 +172,10 @@ func TestTamper(t *testing.T) {
 		}, nil, 2, "previous hash does not match the record before it"},
 		{"inserted middle", []string{
 			`UPDATE audit SET seq = seq + 10 WHERE seq >= 4`, `UPDATE audit SET seq = seq - 9 WHERE seq >= 14`,
-			`INSERT INTO audit SELECT 4, time, 'cancelled', request_id, actor, target, detail, hash, '' FROM audit WHERE seq = 3`,
+			`INSERT INTO audit SELECT 4, time, 'cancelled', request_id, actor, target, detail, hash, '', '', '' FROM audit WHERE seq = 3`,
 		}, []int64{4}, 5, "previous hash does not match the record before it"},
 		{"appended without the head", []string{
-			`INSERT INTO audit SELECT 6, time, event, request_id, actor, target, detail, hash, '' FROM audit WHERE seq = 5`,
+			`INSERT INTO audit SELECT 6, time, event, request_id, actor, target, detail, hash, '', '', '' FROM audit WHERE seq = 5`,
 		}, []int64{6}, 6, "not in the chain head, which ends at record 5"},
 		{"head removed", []string{`DELETE FROM audit_head`}, nil, 0, "the chain head is missing"},
 	} {
@@ -194,7 +194,7 @@ func TestTamper(t *testing.T) {
 			for _, seq := range c.rehash {
 				rehash(t, path, seq)
 			}
-			_, err := s.VerifyAudit(ctx)
+			_, err := s.VerifyAudit(ctx, nil)
 			var ce *store.ChainError
 			if !errors.As(err, &ce) {
 				t.Fatalf("VerifyAudit = %v, want a *ChainError", err)
@@ -276,7 +276,7 @@ func TestDocumentedHashMatches(t *testing.T) {
 	}
 	rawExec(t, path, `DROP TRIGGER audit_no_update`)
 	rehash(t, path, r.Seq) // recomputing the true content must change nothing
-	if n, err := s.VerifyAudit(context.Background()); n != 1 || err != nil {
+	if n, err := s.VerifyAudit(context.Background(), nil); n.Records != 1 || err != nil {
 		t.Errorf("after an independent re-hash: %d, %v", n, err)
 	}
 }
@@ -304,7 +304,7 @@ func TestOpenExisting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ro.Close()
-	if n, err := ro.VerifyAudit(ctx); err != nil || n != 1 {
+	if n, err := ro.VerifyAudit(ctx, nil); err != nil || n.Records != 1 {
 		t.Fatalf("verify read-only: %d %v", n, err)
 	}
 	if _, err := ro.AppendAudit(ctx, store.Event{Event: "x", Actor: "U1"}); err == nil {

@@ -66,6 +66,11 @@ type Request struct {
 	Detail        string // outcome in words
 	// Times are kept in UTC to the microsecond. A zero ExpiresAt never expires.
 	CreatedAt, ExpiresAt, UpdatedAt time.Time
+	// Sig is the bot's signature of what the request will do, made when it
+	// was created; DecisionSig that of the decision that let it run, written
+	// by the move to running (Change.Sig). The store keeps them and checks
+	// neither: the bot does, with a key the database does not hold.
+	Sig, DecisionSig string
 	// Subjects are the Entra object IDs of the users the request names, at
 	// most MaxSubjects: stored lower-cased and without repeats, in the order
 	// given; nil when it names none (a /revoke all). RequestsAbout finds a
@@ -103,6 +108,10 @@ type Change struct {
 	// CreateJob starts the request's bulk job checkpoint, created at At, as
 	// Bulk.CreateJob does; a job that already exists is left as it is.
 	CreateJob bool
+	// Sig is kept as the request's DecisionSig when this change moves it
+	// to running (empty: the old one stays); ApprovalSig is kept with the
+	// approval Approve records.
+	Sig, ApprovalSig string
 }
 
 // Store is the durable state shared by every replica of the bot.
@@ -147,9 +156,14 @@ type Store interface {
 	AuditRecord(ctx context.Context, seq int64) (Record, error)
 	// AuditTrail returns the records of one request, in order.
 	AuditTrail(ctx context.Context, requestID string) ([]Record, error)
-	// VerifyAudit recomputes the whole chain; it returns how many records it checked, and a *ChainError
-	// on the first altered, reordered, inserted or missing record (including records cut off the end).
-	VerifyAudit(ctx context.Context) (int, error)
+	// VerifyAudit recomputes the whole chain and, with keys, checks every
+	// record's signature; it returns how many records it checked (and how
+	// many stand unsigned at the start), and a *ChainError on the first
+	// altered, reordered, inserted, missing, unsigned-after-signed or badly
+	// signed record (including records cut off the end). Without keys it
+	// checks no signature, but still refuses an unsigned record after a
+	// signed one.
+	VerifyAudit(ctx context.Context, keys Checker) (Verified, error)
 	// ExportAudit calls fn with every record whose Time is at or after since (a
 	// zero since: every record), in Seq order, streaming from one read-only
 	// snapshot so memory stays flat however long the log; it stops at fn's first
@@ -183,8 +197,30 @@ type Store interface {
 // schema on its search_path). The schema is created or migrated on open.
 // Errors name the scheme, never the whole value: a database URL may hold a
 // password.
-func Open(ctx context.Context, url string) (Store, error) {
-	return open(ctx, url, false)
+func Open(ctx context.Context, url string, opts ...Option) (Store, error) {
+	st, err := open(ctx, url, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opts {
+		o(st)
+	}
+	return st, nil
+}
+
+// Option sets how an opened store behaves.
+type Option func(Store)
+
+// SignWith makes the store sign every audit record it appends with s.
+func SignWith(s Signer) Option {
+	return func(st Store) {
+		switch st := st.(type) {
+		case *sqliteStore:
+			st.signer = s
+		case *pgStore:
+			st.signer = s
+		}
+	}
 }
 
 // OpenExisting opens a store that must already exist, read-only and without

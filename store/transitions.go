@@ -60,6 +60,7 @@ type decision struct {
 	audit *Event // nil: no record
 	tells []Tell
 	job   bool // start the request's bulk job (Change.CreateJob)
+	sign  Signer
 }
 
 // prepareDecision cleans the Audit and Tell of c, which prepareChange made.

@@ -14,6 +14,9 @@ var undo = map[int][]string{
 	3: {`DROP TABLE request_subjects`},
 	4: {`DROP TABLE tasks`, `DROP TABLE outbox`, `DROP TABLE IF EXISTS outbox_head`},
 	5: {`DROP TABLE approvals`},
+	6: {`ALTER TABLE audit DROP COLUMN key_id`, `ALTER TABLE audit DROP COLUMN sig`,
+		`ALTER TABLE requests DROP COLUMN sig`, `ALTER TABLE requests DROP COLUMN decision_sig`,
+		`ALTER TABLE approvals DROP COLUMN sig`},
 }
 
 // windBack is what takes a current store back to schema version v: the

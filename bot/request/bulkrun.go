@@ -104,6 +104,10 @@ func (b *bulkRunner) resumeBulk(ctx context.Context, running []store.Request) {
 // replica shuts down or loses the lease.
 func (b *bulkRunner) runBulk(ctx context.Context, req store.Request) {
 	log := b.log.With("request_id", req.ID, "target", "all")
+	if why := b.forged(ctx, req); why != "" {
+		b.tell.tampered(ctx, req, "before running its job", why)
+		return
+	}
 	before, err := b.store.Job(ctx, req.ID)
 	if err != nil {
 		log.Error("could not read the job", "error", err)

@@ -125,6 +125,15 @@ func (b *decider) move(ctx context.Context, log interface{ Error(string, ...any)
 	// Unexpired: a click read before the deadline must not land after it,
 	// however long the membership lookup took.
 	change := store.Change{DecidedBy: c.Actor, Unexpired: true, CreateJob: req.Kind == store.KindAll && d.To == store.StateRunning}
+	if d.To == store.StateRunning {
+		if why := b.forgedStatement(req); why != "" {
+			b.m.Decision(c.Action, "refused")
+			b.tell.tampered(ctx, req, "at <@"+c.Actor+">'s "+actionWords[c.Action], why)
+			reply("revokebot refused to run this request: its record was changed outside revokebot. Nothing was run; the thread says more.")
+			return
+		}
+		change.Sig, _ = b.signRun(req, c.Actor)
+	}
 	req, err := b.tell.decide(ctx, req, d.To, change, d.Event, c.Actor, words)
 	if err != nil {
 		b.m.Decision(c.Action, "late")
@@ -150,11 +159,18 @@ func (b *decider) approve(ctx context.Context, log interface{ Error(string, ...a
 	if need > 1 {
 		words = fmt.Sprintf("<@%s> approved (%d of %d).", c.Actor, before+1, need)
 	}
+	if why := b.forgedStatement(req); why != "" {
+		b.m.Decision(c.Action, "refused")
+		b.tell.tampered(ctx, req, "at <@"+c.Actor+">'s approval", why)
+		reply("revokebot refused this approval: the request's record was changed outside revokebot. Nothing was run; the thread says more.")
+		return
+	}
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
 	e := b.tell.event(req, EvApproved, c.Actor, words)
 	change := store.Change{DecidedBy: c.Actor, At: b.now(), Unexpired: true, CreateJob: req.Kind == store.KindAll,
 		Audit: &e, Tell: b.tell.tells(&req, true, true)}
+	change.Sig, change.ApprovalSig = b.signRun(req, c.Actor)
 	var cur store.Request
 	var approvals []store.Approval
 	err := retryRecord(rctx, func() error {

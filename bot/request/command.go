@@ -189,6 +189,7 @@ func plural(n int, noun string) string {
 // createRequest stores a new request; a duplicate delivery of its command
 // is dropped quietly, any other failure is told to the caller.
 func (b *intake) createRequest(ctx context.Context, log *slog.Logger, req store.Request, reply func(string)) bool {
+	b.signRequest(&req)
 	err := b.store.CreateRequest(ctx, req)
 	switch {
 	case errors.Is(err, store.ErrDuplicate):

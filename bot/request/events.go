@@ -36,7 +36,15 @@ var eventIcons = map[Event]string{
 	EvFailed: ":x:", EvStopped: ":octagonal_sign:", EvStopping: ":octagonal_sign:", EvResumed: ":arrows_counterclockwise:",
 	EvWatching: ":eyes:", EvAlarm: ":rotating_light:", EvVerified: ":shield:", EvUnverified: ":grey_question:",
 	EvOutcome: ":heavy_check_mark:", EvReadBack: ":mag:", EvPrivileged: ":crown:",
+	EvTampered: ":rotating_light:", EvKey: ":key:",
 }
+
+// Events of the bot's signatures: a request refused because its record is
+// not what the bot signed, and a signing key first used.
+const (
+	EvTampered Event = "tampered"
+	EvKey      Event = "key"
+)
 
 // Events the containment adds: one user's outcome as soon as it is known,
 // and the read-back from Graph after the request's end is recorded.

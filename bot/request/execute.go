@@ -18,6 +18,10 @@ const systemActor = "revokebot"
 // execute runs a request's actions after it moved to running; only the
 // worker that won the compare-and-set gets here.
 func (b *executor) execute(ctx context.Context, req store.Request) {
+	if why := b.forged(ctx, req); why != "" {
+		b.tell.tampered(ctx, req, "before running it", why)
+		return
+	}
 	t := targetsOf(req)
 	if !t.plainRevoke() {
 		b.contain(ctx, req, t)
@@ -129,6 +133,10 @@ func (b *executor) recoverRunning(ctx context.Context, running []store.Request) 
 	for _, r := range running {
 		// A bulk job is resumed from its checkpoint instead (resumeBulk).
 		if r.Kind == store.KindAll || b.now().Sub(r.UpdatedAt) < orphanAfter {
+			continue
+		}
+		if why := b.forged(ctx, r); why != "" {
+			b.tell.tampered(ctx, r, "when it was found running after a restart", why)
 			continue
 		}
 		known := ""

@@ -244,7 +244,8 @@ func TestFlowRecovery(t *testing.T) {
 	f := newFlow(t, nil)
 	f.command(uReq, chInc, "alice carol --disable")
 	r := f.newest()
-	r, err := f.st.Transition(f.ctx, r.ID, store.StatePending, store.StateRunning, store.Change{DecidedBy: uReq, At: f.clock.Now()})
+	sig, _ := f.w.signRun(r, uReq) // as the confirm click signs it
+	r, err := f.st.Transition(f.ctx, r.ID, store.StatePending, store.StateRunning, store.Change{DecidedBy: uReq, At: f.clock.Now(), Sig: sig})
 	if err != nil {
 		t.Fatal(err)
 	}

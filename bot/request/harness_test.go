@@ -12,6 +12,7 @@ import (
 
 	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/signing"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -284,7 +285,8 @@ func newFlow(t testing.TB, tune func(*Config)) *flow {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	dbPath := filepath.Join(t.TempDir(), "revokebot.db")
-	st, err := store.Open(ctx, "sqlite:"+dbPath)
+	key := testKey(t)
+	st, err := store.Open(ctx, "sqlite:"+dbPath, store.SignWith(key))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +301,7 @@ func newFlow(t testing.TB, tune func(*Config)) *flow {
 		Directory: directory{users: []revoke.User{alice, mallory, carol, boss}},
 		Revoker:   revoker{f.revoker}, Disabler: disabler{f.disable}, Compromiser: compromiser{f.comp},
 		SharePoint: sharepoint{state: revoke.SharePointInstant},
-		Now:        f.clock.Now, Replica: "test-replica", ReadBackWait: time.Millisecond,
+		Now:        f.clock.Now, Replica: "test-replica", ReadBackWait: time.Millisecond, Key: key,
 	}
 	if tune != nil {
 		tune(&cfg)
@@ -434,4 +436,14 @@ func (f *flow) pending() int {
 		f.t.Fatal(err)
 	}
 	return n
+}
+
+// testKey is a fresh signing key: the bot and its store sign with it.
+func testKey(t testing.TB) signing.Key {
+	t.Helper()
+	k, err := signing.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

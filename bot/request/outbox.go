@@ -153,6 +153,10 @@ func (d *deliverer) send(ctx context.Context, m store.Message) error {
 		if err != nil {
 			return storeErr(err)
 		}
+		if why := d.unsignedRecord(rec); why != "" {
+			d.refuseUnsigned(ctx, rec, why)
+			return errGone
+		}
 		_, err = d.msg.Post(ctx, m.Channel, "", Message{Text: clipReply(auditLine(rec))})
 		return err
 	case store.DeliverReply, store.DeliverCard:
@@ -172,6 +176,10 @@ func (d *deliverer) send(ctx context.Context, m store.Message) error {
 		rec, err := d.store.AuditRecord(ctx, m.AuditSeq)
 		if err != nil {
 			return storeErr(err)
+		}
+		if why := d.unsignedRecord(rec); why != "" {
+			d.refuseUnsigned(ctx, rec, why)
+			return errGone
 		}
 		_, err = d.msg.Post(ctx, req.Channel, req.RootTS, Message{Text: clipReply(Event(rec.Event.Event).icon() + " " + rec.Detail)})
 		return err

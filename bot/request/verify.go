@@ -127,6 +127,11 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 	if !ok {
 		return
 	}
+	if why := b.forgedWatch(ctx, req, st); why != "" {
+		b.tell.tampered(ctx, req, "at its sign-in watch", why)
+		b.save(ctx, id, st, true)
+		return
+	}
 	who := make([]string, len(st.Users))
 	for i, u := range st.Users {
 		who[i] = Escape(u.UPN)

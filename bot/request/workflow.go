@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/signing"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -69,6 +70,10 @@ type Config struct {
 	// delivering: another delivers them once it passed; default 20s, over
 	// one delivery's worst case (Slack's 15 s HTTP timeout).
 	OutboxLease time.Duration
+	// Key signs what the bot decides: requests, the decisions that let
+	// them run, approvals. It must be the key the store signs records
+	// with (store.SignWith); the database never holds it.
+	Key signing.Key
 }
 
 // env is what every part of the workflow shares: its configuration and the
@@ -94,6 +99,7 @@ type env struct {
 	bulk   *bulkRunner
 	watch  *watcher
 	outbox *deliverer
+	ring   signing.Keyring // the public half of cfg.Key
 }
 
 type (
@@ -127,6 +133,9 @@ func New(cfg Config) (*Workflow, error) {
 	if cfg.Store == nil || cfg.Directory == nil || cfg.Revoker == nil || cfg.Messenger == nil || cfg.Groups == nil || cfg.Profiles == nil {
 		return nil, errors.New("request: store, messenger, groups, profiles, directory and revoker are required")
 	}
+	if !cfg.Key.Valid() {
+		return nil, errors.New("request: a signing key is required: the bot acts only on what it signed")
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -156,7 +165,8 @@ func New(cfg Config) (*Workflow, error) {
 	}
 	e := &env{cfg: cfg, policy: cfg.Policy, store: cfg.Store, msg: cfg.Messenger, log: cfg.Log, now: cfg.Now,
 		m: cfg.Metrics, runs: newBulkRuns(), jobs: make(chan job, cfg.QueueSize),
-		groups: newMembership(cfg.Groups, cfg.Now), fold: newFolder(), outs: make(chan job, outsiderQueue)}
+		groups: newMembership(cfg.Groups, cfg.Now), fold: newFolder(), outs: make(chan job, outsiderQueue),
+		ring: signing.NewKeyring(cfg.Key.Public())}
 	e.tell, e.intake, e.decide, e.exec, e.bulk, e.watch = &teller{e}, &intake{e}, &decider{e}, &executor{e}, &bulkRunner{e}, &watcher{e}
 	e.outbox = &deliverer{env: e, kick: make(chan struct{}, 1)}
 	return &Workflow{env: e}, nil
@@ -187,6 +197,7 @@ func (w *Workflow) Start(ctx context.Context) {
 	w.stopTelling = stopTelling
 	w.telling.Go(func() { w.outbox.run(tellCtx) })
 	go w.groups.warm(workCtx, w.policyGroups())
+	w.tell.announceKey(workCtx)
 	w.exec.tendRunning(workCtx)
 	w.loops.Go(func() { w.sweep(ctx) })
 	w.loops.Go(func() { w.tell.foldLoop(ctx) })

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/revokebot/revokebot/bot"
+	"github.com/revokebot/revokebot/signing"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -24,10 +26,13 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 	switch args[0] {
 	case "verify":
 		slack := fs.Bool("slack", false, "also hold the audit channel's history against the log")
+		var keys []string
+		fs.Func("public-key", "a public key to check signatures with: a file, or the base64 text `keygen` printed (repeat it for the keys used before a rotation)",
+			func(v string) error { keys = append(keys, v); return nil })
 		if fs.Parse(args[1:]) != nil || fs.NArg() > 0 {
 			return 2
 		}
-		return auditVerify(ctx, getenv, *slack, stdout, stderr)
+		return auditVerify(ctx, getenv, *slack, keys, stdout, stderr)
 	case "export":
 		since := fs.String("since", "", "only records at or after this time (RFC 3339)")
 		if fs.Parse(args[1:]) != nil || fs.NArg() > 0 {
@@ -80,8 +85,13 @@ func loadAnchorSettings(getenv func(string) string) (anchorSettings, error) {
 
 // auditVerify recomputes the audit log's hash chain and, with slack, holds
 // the audit channel against it.
-func auditVerify(ctx context.Context, getenv func(string) string, slack bool, stdout, stderr io.Writer) int {
+func auditVerify(ctx context.Context, getenv func(string) string, slack bool, publicKeys []string, stdout, stderr io.Writer) int {
 	url, err := loadStoreURL(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot:", err)
+		return 2
+	}
+	keys, keyIDs, err := verifyKeys(publicKeys, getenv, url)
 	if err != nil {
 		fmt.Fprintln(stderr, "revokebot:", err)
 		return 2
@@ -99,7 +109,7 @@ func auditVerify(ctx context.Context, getenv func(string) string, slack bool, st
 		return 1
 	}
 	defer st.Close()
-	code := verifyChain(ctx, st, stdout, stderr)
+	code := verifyChain(ctx, st, keys, keyIDs, stdout, stderr)
 	if slack {
 		// The channel is read even after a break: it says how far back the
 		// log can still be trusted.
@@ -108,12 +118,18 @@ func auditVerify(ctx context.Context, getenv func(string) string, slack bool, st
 	return code
 }
 
-func verifyChain(ctx context.Context, st store.Store, stdout, stderr io.Writer) int {
-	n, err := st.VerifyAudit(ctx)
+// verifyChain checks the chain and every signature, with keys (an empty
+// keyring refuses every signed record, naming its key).
+func verifyChain(ctx context.Context, st store.Store, keys signing.Keyring, keyIDs []string, stdout, stderr io.Writer) int {
+	v, err := st.VerifyAudit(ctx, keys)
+	n := v.Records
 	var broken *store.ChainError
 	switch {
 	case errors.As(err, &broken):
 		fmt.Fprintf(stdout, "audit log BROKEN after %d intact records: %v\n", n, broken)
+		if len(keyIDs) == 0 && strings.Contains(broken.Reason, "signature") {
+			fmt.Fprintln(stdout, "no public key was given: pass --public-key, or set REVOKEBOT_SIGNING_KEY_FILE")
+		}
 		return 1
 	case err != nil:
 		fmt.Fprintln(stderr, "revokebot: read audit log:", err)
@@ -127,7 +143,14 @@ func verifyChain(ctx context.Context, st store.Store, stdout, stderr io.Writer) 
 			head = fmt.Sprintf("; head #%d %s", rec.Seq, rec.Hash)
 		}
 	}
-	fmt.Fprintf(stdout, "audit log intact: %d records, hash chain verified%s\n", n, head)
+	signed := fmt.Sprintf("every record signed by key %s", strings.Join(keyIDs, " or "))
+	switch {
+	case v.Unsigned == n:
+		signed = "no record is signed"
+	case v.Unsigned > 0:
+		signed = fmt.Sprintf("the first %d written before revokebot had a key, unsigned; every later one signed by key %s", v.Unsigned, strings.Join(keyIDs, " or "))
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d records, hash chain verified, %s%s\n", n, signed, head)
 	return 0
 }
 

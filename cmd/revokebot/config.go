@@ -13,6 +13,7 @@ import (
 	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/revoke/graph"
 	"github.com/revokebot/revokebot/revoke/sharepoint"
+	"github.com/revokebot/revokebot/signing"
 )
 
 // config is the process's settings, read from the environment (SPEC.md).
@@ -32,6 +33,10 @@ type config struct {
 	// graphLimits shrink the windows of Graph's published budgets, for
 	// the sandbox's tests; zero keeps Graph's own.
 	graphLimits graphLimits
+	// signingKey signs every decision and audit record; a zero key (a
+	// SQLite store's first start) is made at signingKeyFile by serve.
+	signingKey     signing.Key
+	signingKeyFile string
 }
 
 // graphLimits are the windows of the reports budget (5 requests per 10 s)
@@ -109,6 +114,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	var err error
 	if c.StoreURL, err = loadStoreURL(getenv); err != nil {
+		return c, err
+	}
+	if c.signingKey, c.signingKeyFile, err = loadSigningKey(getenv, c.StoreURL); err != nil {
 		return c, err
 	}
 	if c.Policy, err = loadPolicy(c.PolicyPath); err != nil {

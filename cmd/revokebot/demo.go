@@ -248,10 +248,14 @@ func demoVerify(ctx context.Context, sb *sandbox, out io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	n, err := st.VerifyAudit(ctx)
+	keys, ids, err := verifyKeys(nil, func(k string) string { return sb.Env[k] }, sb.Env["REVOKEBOT_STORE"])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Audit log: %d records, hash chain intact (revokebot audit verify).\n", n)
+	v, err := st.VerifyAudit(ctx, keys)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Audit log: %d records, hash chain intact, each signed by key %s (revokebot audit verify).\n", v.Records, strings.Join(ids, ""))
 	return nil
 }

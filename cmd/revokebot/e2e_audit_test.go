@@ -26,7 +26,9 @@ func TestAuditVerifySubcommand(t *testing.T) {
 		code := run(context.Background(), []string{"audit", "verify"}, e.sb.getenv, &out, &errs)
 		return code, out.String() + errs.String()
 	}
-	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 5 records") || !strings.Contains(out, "head #5 ") {
+	// Six records: the key's announcement, then the request's five.
+	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 6 records") || !strings.Contains(out, "head #6 ") ||
+		!strings.Contains(out, "every record signed by key") {
 		t.Fatalf("intact log: exit %d, %q", code, out)
 	}
 

@@ -1,13 +1,15 @@
 package main
 
 import (
-	"github.com/revokebot/revokebot/internal/fakegraph"
-	"github.com/revokebot/revokebot/store"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/revokebot/revokebot/bot/request"
+	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakeslack"
+	"github.com/revokebot/revokebot/signing"
+	"github.com/revokebot/revokebot/store"
 )
 
 // TestCardExpires: after confirm_timeout the card says so, a late click
@@ -69,7 +71,7 @@ func TestPendingCardSurvivesRestart(t *testing.T) {
 	if e.sb.Graph.Revocations(aliceID) != 1 {
 		t.Fatal("not revoked after restart")
 	}
-	if n, err := openStore(t, e).VerifyAudit(e.ctx); err != nil || n < 4 {
+	if n, err := openStore(t, e).VerifyAudit(e.ctx, nil); err != nil || n.Records < 4 {
 		t.Fatalf("audit chain across restart: %d %v", n, err)
 	}
 }
@@ -185,8 +187,18 @@ func TestCrashWhileRunningIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// What a crash between the confirm and Graph's answer leaves behind.
-	if _, err := st.Transition(e.ctx, id, store.StatePending, store.StateRunning, store.Change{DecidedBy: uRequester}); err != nil {
+	// What a crash between the confirm and Graph's answer leaves behind:
+	// the confirm, signed with the bot's key.
+	req, err := st.Request(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := signing.Load(strings.TrimPrefix(e.sb.Env["REVOKEBOT_STORE"], "sqlite:") + ".key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := request.RunSignature(key, req, uRequester)
+	if _, err := st.Transition(e.ctx, id, store.StatePending, store.StateRunning, store.Change{DecidedBy: uRequester, Sig: sig}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

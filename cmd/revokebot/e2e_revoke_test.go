@@ -66,7 +66,7 @@ func TestRevokeConfirmed(t *testing.T) {
 	if got := strings.Join(events, ","); got != "requested,confirmed,started,succeeded,readback" {
 		t.Errorf("audit trail %s", got)
 	}
-	if n, err := st.VerifyAudit(context.Background()); err != nil || n < 4 {
+	if n, err := st.VerifyAudit(context.Background(), nil); err != nil || n.Records < 4 {
 		t.Errorf("verify: %d %v", n, err)
 	}
 	req, _ := st.Request(context.Background(), id)

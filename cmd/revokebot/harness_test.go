@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/revokebot/revokebot/bot"
 	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakeslack"
+	"github.com/revokebot/revokebot/signing"
 )
 
 // The cast of the end-to-end tests.
@@ -192,6 +194,14 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	sb.Graph.AddUsers(tenant()...)
 	if o.store != "" {
 		sb.Env["REVOKEBOT_STORE"] = o.store
+	}
+	if strings.HasPrefix(o.store, "postgres") {
+		// PostgreSQL has no default key: every replica gets this one.
+		path := filepath.Join(o.dir, "signing.key")
+		if _, err := signing.Create(path); err != nil {
+			t.Fatal(err)
+		}
+		sb.Env["REVOKEBOT_SIGNING_KEY_FILE"] = path
 	}
 	if !o.health {
 		sb.Env["REVOKEBOT_LISTEN"] = anyPort

@@ -21,13 +21,16 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-const usage = `usage: revokebot [run | demo | check | migrate | audit verify | audit export | version]
+const usage = `usage: revokebot [run | demo | check | migrate | keygen | audit verify | audit export | version]
   run                    connect to Slack in Socket Mode and serve (the default)
   demo                   play an incident against in-process fakes; needs no credentials
   check                  verify configuration, store, Slack tokens and Graph permissions; changes nothing
   migrate [--grant ROLE] create or migrate the store's schema (as its owner), and grant ROLE what run needs
-  audit verify [--slack] check the audit log's hash chain, and with --slack hold the audit
-                         channel's history against it; exit 1 on any break
+  keygen [--out FILE]    make a signing key: the private key to FILE (0600) or stdout, the
+                         public key and its ID to stderr
+  audit verify [--slack] [--public-key KEY]
+                         check the audit log's hash chain and every record's signature, and
+                         with --slack hold the audit channel's history against it; exit 1 on any break
   audit export [--since RFC3339]
                          write the audit log as JSON Lines on stdout, oldest first
   version                print the version
@@ -47,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return demo(ctx, stdout, stderr)
 	case sub == "audit":
 		return auditCommand(ctx, args[1:], getenv, stdout, stderr)
+	case sub == "keygen":
+		return keygenCommand(args[1:], stdout, stderr)
 	case sub == "migrate":
 		return migrateCommand(ctx, args[1:], getenv, stdout, stderr)
 	case sub == "version" && len(args) == 1:

@@ -43,7 +43,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		return err
 	}
 	defer release()
-	st, err := store.Open(ctx, cfg.StoreURL)
+	key, err := startKey(cfg.signingKey, cfg.signingKeyFile)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.StoreURL, store.SignWith(key))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -54,7 +58,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
 		Lister: gc, BulkRevoker: gc.Once(), Counter: gc, RoleHolders: gc,
 		Disabler: gc, Passwords: gc, Methods: gc, Grants: gc, Rules: gc, Compromiser: gc, Prover: gc, SignIns: gc,
-		Enabler: gc, Risk: gc,
+		Enabler: gc, Risk: gc, Key: key,
 	}
 	if cfg.SharePointURL != "" {
 		sp, err := newSharePoint(cfg)

@@ -23,6 +23,8 @@ type Line struct {
 	Detail    string `json:"detail"`
 	PrevHash  string `json:"prev_hash"`
 	Hash      string `json:"hash"`
+	KeyID     string `json:"key_id"`
+	Sig       string `json:"sig"`
 }
 
 // Hash is the record hash as the README tells an outside verifier to

@@ -60,11 +60,11 @@ func approvals(t *testing.T, s store.Store, id string) []store.Approval {
 // have written nothing.
 func written(t *testing.T, s store.Store, id string) string {
 	t.Helper()
-	n, err := s.VerifyAudit(context.Background())
+	n, err := s.VerifyAudit(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("VerifyAudit: %v", err)
 	}
-	return fmt.Sprintf("%d records, %d messages, approvals [%s]", n, pending(t, s), approverList(approvals(t, s, id)))
+	return fmt.Sprintf("%d records, %d messages, approvals [%s]", n.Records, pending(t, s), approverList(approvals(t, s, id)))
 }
 
 // testApproveTwoOfThree: the first approval of two is recorded and keeps the

@@ -13,7 +13,7 @@ import (
 
 func testAudit(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	if n, err := s.VerifyAudit(ctx); n != 0 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 0 || err != nil {
 		t.Fatalf("VerifyAudit on an empty log = %d, %v; want 0, nil", n, err)
 	}
 	events := []store.Event{
@@ -59,7 +59,7 @@ func testAudit(t *testing.T, s store.Store) {
 	if none, err := s.AuditTrail(ctx, "r404"); err != nil || len(none) != 0 {
 		t.Errorf("AuditTrail of an unknown request = %v, %v; want none", none, err)
 	}
-	if n, err := s.VerifyAudit(ctx); n != len(events) || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != len(events) || err != nil {
 		t.Errorf("VerifyAudit = %d, %v; want %d, nil", n, err, len(events))
 	}
 	if _, err := s.AppendAudit(ctx, store.Event{RequestID: "r1"}); err == nil {
@@ -78,7 +78,7 @@ func testAuditCleansText(t *testing.T, s store.Store) {
 	if r.Target != "bad\uFFFDname\uFFFD" || r.Detail != "ünïcode ok" {
 		t.Errorf("stored target %q, detail %q", r.Target, r.Detail)
 	}
-	if n, err := s.VerifyAudit(ctx); n != 1 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 1 || err != nil {
 		t.Errorf("VerifyAudit = %d, %v; want 1, nil", n, err)
 	}
 }
@@ -110,7 +110,7 @@ func testAuditConcurrent(t *testing.T, s store.Store) {
 		})
 	}
 	wg.Wait()
-	if n, err := s.VerifyAudit(ctx); n != workers*each || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != workers*each || err != nil {
 		t.Errorf("VerifyAudit = %d, %v; want %d, nil", n, err, workers*each)
 	}
 	for w := range workers {

@@ -45,7 +45,7 @@ func testAuditTells(t *testing.T, s store.Store) {
 	if _, err := s.AuditRecord(ctx, rec.Seq+2); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("AuditRecord past the end: %v, want ErrNotFound", err)
 	}
-	if n, err := s.VerifyAudit(ctx); n != 2 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 2 || err != nil {
 		t.Errorf("VerifyAudit = %d, %v; want 2, nil", n, err)
 	}
 }
@@ -98,7 +98,7 @@ func testDecideTells(t *testing.T, s store.Store) {
 	if _, err := s.Transition(ctx, "r1", store.StatePending, store.StateCancelled, lost); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("lost Transition: %v", err)
 	}
-	if n, err := s.VerifyAudit(ctx); n != 1 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 1 || err != nil {
 		t.Errorf("VerifyAudit after lost decisions = %d, %v; want 1, nil", n, err)
 	}
 	if n := pending(t, s); n != 3 {

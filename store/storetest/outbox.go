@@ -224,7 +224,7 @@ func testOutboxInvalid(t *testing.T, s store.Store) {
 	if n := pending(t, s); n != 0 {
 		t.Errorf("refused writes left %d messages", n)
 	}
-	if n, err := s.VerifyAudit(ctx); n != 0 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 0 || err != nil {
 		t.Errorf("refused appends left %d records (%v)", n, err)
 	}
 	if err := s.Enqueue(ctx); err != nil {

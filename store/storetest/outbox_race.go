@@ -78,7 +78,7 @@ func testDecideRace(t *testing.T, s store.Store) {
 	if len(winners) != 1 {
 		t.Fatalf("%d decisions won, want exactly 1", len(winners))
 	}
-	if n, err := s.VerifyAudit(ctx); n != 1+appenders*each || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 1+appenders*each || err != nil {
 		t.Errorf("VerifyAudit = %d, %v; want %d, nil", n, err, 1+appenders*each)
 	}
 	trail, err := s.AuditTrail(ctx, "r1")

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, approvalTests...)
 	tests = append(tests, exportTests...)
 	tests = append(tests, targetTests...)
+	tests = append(tests, signatureTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}

@@ -110,7 +110,7 @@ func testIllegalBeforeTheDatabase(t *testing.T, s store.Store) {
 	if got := get(t, s, "r1"); got.State != store.StatePending {
 		t.Errorf("state after an illegal Decide: %s", got.State)
 	}
-	if n, err := s.VerifyAudit(ctx); n != 0 || err != nil {
+	if n, err := s.VerifyAudit(ctx, nil); n.Records != 0 || err != nil {
 		t.Errorf("audit after an illegal Decide: %d records, %v; want none", n, err)
 	}
 	if n := pending(t, s); n != 0 {

@@ -1,0 +1,189 @@
+package request
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/internal/auditline"
+	"github.com/revokebot/revokebot/signing"
+	"github.com/revokebot/revokebot/store"
+)
+
+// The tests below are the attacks of someone who can write the database
+// and does not hold the bot's key: each is refused, recorded as tampered
+// and told, and nothing reaches Graph.
+
+// attack runs SQL on the flow's database behind the bot's back.
+func (f *flow) attack(stmts ...string) {
+	f.t.Helper()
+	db, err := sql.Open("sqlite", f.dbPath)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer db.Close()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			f.t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// wantTampered checks that request id ended failed with a tampered record,
+// told in its thread (when it has one) and the audit channel.
+func (f *flow) wantTampered(id string, thread bool) {
+	f.t.Helper()
+	f.deliver()
+	if r := f.get(id); r.State != store.StateFailed && r.State != store.StateDenied {
+		f.t.Errorf("request is %s after tampering, want failed", r.State)
+	}
+	if ev := f.events(id); !strings.Contains(ev, string(EvTampered)) {
+		f.t.Errorf("events %s: no tampered record", ev)
+	}
+	if a := f.msg.text(chAudit); !strings.Contains(a, "refused to act on this request") {
+		f.t.Errorf("audit channel:\n%s", a)
+	}
+	if th := f.msg.text(chInc); thread && !strings.Contains(th, "refused to act on this request") {
+		f.t.Errorf("thread:\n%s", th)
+	}
+}
+
+// TestTamperDeniedJobFlippedToRunning: a denied /revoke all moved to running
+// in the database is not resumed by the sweep.
+func TestTamperDeniedJobFlippedToRunning(t *testing.T) {
+	t.Parallel()
+	f := allFlow(t, 30, true)
+	f.command(uReq, chInc, "all")
+	r := f.newest()
+	f.click(uApp, ActionDeny, r)
+	if f.get(r.ID).State != store.StateDenied {
+		t.Fatal("deny did not land")
+	}
+	f.attack(`UPDATE requests SET state = 'running' WHERE id = '` + r.ID + `'`)
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.w.runs.open(ctx)
+	f.w.exec.tendRunning(f.ctx)
+	f.w.runs.wait()
+	if n := f.revoker.count(); n != 0 {
+		t.Fatalf("%d users revoked by a job nobody approved", n)
+	}
+	f.wantTampered(r.ID, true)
+	if th := f.msg.text(chInc); !strings.Contains(th, "no decision signed by revokebot let it run") {
+		t.Errorf("thread does not say why:\n%s", th)
+	}
+	// The next sweep finds nothing to resume.
+	f.w.exec.tendRunning(f.ctx)
+	if got := strings.Count(f.events(r.ID), string(EvTampered)); got != 1 {
+		t.Errorf("%d tampered records, want 1", got)
+	}
+}
+
+// TestTamperSwappedTarget: the card showed alice; the database now says
+// carol. The confirm runs nothing.
+func TestTamperSwappedTarget(t *testing.T) {
+	t.Parallel()
+	f := newFlow(t, nil)
+	f.command(uReq, chInc, "alice --disable")
+	r := f.newest()
+	f.attack(`UPDATE requests SET target = CAST(replace(replace(CAST(target AS TEXT), '` + alice.ID + `', '` + carol.ID + `'), 'alice@', 'carol@') AS BLOB) WHERE id = '` + r.ID + `'`)
+	if !strings.Contains(string(f.get(r.ID).Target), carol.ID) {
+		t.Fatal("the attack did not change the target")
+	}
+	f.click(uReq, ActionConfirm, r)
+	if f.revoker.count()+f.disable.count() != 0 {
+		t.Fatal("a swapped target was acted on")
+	}
+	f.wantTampered(r.ID, true)
+	if p := f.msg.private(uReq); !strings.Contains(p, "refused to run this request") {
+		t.Errorf("requester told %q", p)
+	}
+}
+
+// TestTamperInsertedApproval: two approvals needed; one inserted in the
+// database and one real make the store count two, and the request still
+// does not run.
+func TestTamperInsertedApproval(t *testing.T) {
+	t.Parallel()
+	f := allFlow(t, 20, true)
+	f.w.policy.ApprovalsRequired = 2
+	f.w.policy.Approvers.Users = append(f.w.policy.Approvers.Users, "UAPP2")
+	f.command(uReq, chInc, "all")
+	r := f.newest()
+	f.attack(`INSERT INTO approvals (request_id, approver, at, sig) VALUES ('` + r.ID + `', 'UAPP2', 1, 'AAAA')`)
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.w.runs.open(ctx)
+	f.click(uApp, ActionApprove, r)
+	f.w.runs.wait()
+	if n := f.revoker.count(); n != 0 {
+		t.Fatalf("%d users revoked on a forged approval", n)
+	}
+	f.wantTampered(r.ID, true)
+	if th := f.msg.text(chInc); !strings.Contains(th, "approvals revokebot did not sign: <@UAPP2>") {
+		t.Errorf("thread does not name the forged approval:\n%s", th)
+	}
+}
+
+// TestTamperForgedAuditRecord: a record appended with a valid chain hash
+// and its outbox rows is not posted by the bot, is recorded as tampered,
+// and VerifyAudit names it.
+func TestTamperForgedAuditRecord(t *testing.T) {
+	t.Parallel()
+	f := newFlow(t, nil)
+	f.command(uReq, chInc, "alice")
+	r := f.newest()
+	f.deliver()
+	seq, prev, err := f.st.AuditHead(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 9, 1, 0, 0, time.UTC)
+	l := auditline.Line{Seq: seq + 1, Time: at.Format(time.RFC3339Nano), Event: "approved", RequestID: r.ID,
+		Actor: "U0CISO", Target: "alice@contoso.com", Detail: "approved by the CISO", PrevHash: prev}
+	l.Hash = auditline.Hash(l)
+	f.attack(
+		`INSERT INTO audit (seq, time, event, request_id, actor, target, detail, prev_hash, hash, key_id, sig) VALUES (`+
+			itoa(l.Seq)+`, `+itoa(at.UnixMicro())+`, 'approved', '`+r.ID+`', 'U0CISO', 'alice@contoso.com', 'approved by the CISO', '`+prev+`', '`+l.Hash+`', '', '')`,
+		`UPDATE audit_head SET seq = `+itoa(l.Seq)+`, hash = '`+l.Hash+`' WHERE id = 1`,
+		`INSERT INTO outbox (kind, order_key, request_id, channel, audit_seq, attempts, owner, last_error, created_at)
+			VALUES ('audit', 'audit:`+chAudit+`', '', '`+chAudit+`', `+itoa(l.Seq)+`, 0, '', '', 1),
+			       ('reply', 'thread:`+r.ID+`', '`+r.ID+`', '', `+itoa(l.Seq)+`, 0, '', '', 1)`,
+	)
+	f.deliver()
+	if all := f.msg.everything(); strings.Contains(all, "approved by the CISO") {
+		t.Errorf("the bot posted the forged record:\n%s", all)
+	}
+	if a := f.msg.text(chAudit); !strings.Contains(a, "refused to post audit record #"+itoa(l.Seq)) {
+		t.Errorf("audit channel does not name the forged record:\n%s", a)
+	}
+	_, err = f.st.VerifyAudit(f.ctx, signing.NewKeyring(f.w.cfg.Key.Public()))
+	if ce, ok := errors.AsType[*store.ChainError](err); !ok || ce.Seq != l.Seq {
+		t.Errorf("VerifyAudit = %v, want record %d named", err, l.Seq)
+	}
+	if f.get(r.ID).State != store.StatePending {
+		t.Error("a forged record changed the request")
+	}
+}
+
+// TestKeyAnnouncedOnce: the audit channel learns the key, once.
+func TestKeyAnnouncedOnce(t *testing.T) {
+	t.Parallel()
+	f := newFlow(t, nil)
+	f.w.tell.announceKey(f.ctx)
+	f.w.tell.announceKey(f.ctx)
+	trail, err := f.st.AuditTrail(f.ctx, keyRequestID(f.w.cfg.Key.ID()))
+	if err != nil || len(trail) != 1 {
+		t.Fatalf("%d key records, %v; want 1", len(trail), err)
+	}
+	f.deliver()
+	if a := f.msg.text(chAudit); !strings.Contains(a, f.w.cfg.Key.ID()) || !strings.Contains(a, f.w.cfg.Key.Public().String()) {
+		t.Errorf("audit channel does not show the key:\n%s", a)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
