@@ -183,10 +183,14 @@ func auditLine(rec store.Record) string {
 		line += fmt.Sprintf(" · `%s`", rec.RequestID)
 	}
 	if rec.Target != "" {
-		line += " · " + Escape(rec.Target)
+		line += " · " + clean(rec.Target, auditTargetMost)
 	}
 	return line + " · " + rec.Detail
 }
+
+// auditTargetMost bounds the target field as the audit channel shows it:
+// room for every user of a request, "upn (object ID)".
+const auditTargetMost = MaxTargets * (upnMost + 42)
 
 // auditTarget names a request's users in the audit log's target field.
 func auditTarget(t requestTarget) string {

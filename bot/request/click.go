@@ -69,7 +69,7 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 		return
 	case Unknown:
 		b.m.Decision(c.Action, "refused")
-		b.refused(ctx, facts, fmt.Sprintf("<@%s> clicked %s on request `%s`, which revokebot does not know in <#%s>.", c.Actor, verb, escapeClip(c.RequestID, 40), Escape(c.Channel)), false)
+		b.refused(ctx, facts, fmt.Sprintf("<@%s> clicked %s on request `%s`, which revokebot does not know in <#%s>.", c.Actor, verb, clean(c.RequestID, 40), Escape(c.Channel)), false)
 		reply(d.Reason)
 	case Late:
 		b.m.Decision(c.Action, "late")

@@ -104,7 +104,7 @@ func requestedWords(requester string, t requestTarget, needsApproval bool) strin
 		fmt.Fprintf(&sb, "<@%s> asked to release %s (%s): %s.", requester, plural(len(t.Users), "user"),
 			strings.Join(upnsOf(t.Users), ", "), lowerFirst(actionList(t.Actions)))
 	case t.plainRevoke():
-		fmt.Fprintf(&sb, "<@%s> asked to revoke the sign-in sessions of %s.", requester, Escape(t.Users[0].UPN))
+		fmt.Fprintf(&sb, "<@%s> asked to revoke the sign-in sessions of %s.", requester, clean(t.Users[0].UPN, upnMost))
 	default:
 		upns := upnsOf(t.Users)
 		names := make([]string, len(t.Actions))
@@ -118,7 +118,7 @@ func requestedWords(requester string, t requestTarget, needsApproval bool) strin
 		sb.WriteString(" (protected account: needs an approver)")
 	}
 	if t.Reason != "" {
-		sb.WriteString(" Reason: " + Escape(t.Reason))
+		sb.WriteString(" Reason: " + clean(t.Reason, reasonMost))
 	}
 	if len(t.Unresolved) > 0 {
 		fmt.Fprintf(&sb, " %s not found and left out.", plural(len(t.Unresolved), "target"))
@@ -126,11 +126,11 @@ func requestedWords(requester string, t requestTarget, needsApproval bool) strin
 	return sb.String()
 }
 
-// upnsOf are users' principal names, escaped.
+// upnsOf are users' principal names, cleaned.
 func upnsOf(users []revoke.User) []string {
 	upns := make([]string, len(users))
 	for i, u := range users {
-		upns[i] = Escape(u.UPN)
+		upns[i] = clean(u.UPN, upnMost)
 	}
 	return upns
 }
@@ -224,7 +224,7 @@ func (b *intake) authorize(ctx context.Context, cmd CommandEvent, reply func(str
 	if err != nil {
 		b.log.Error("could not check user-group membership", "actor", cmd.User, "error", err)
 		b.m.Command("refused")
-		rerr := b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s`, and revokebot could not check user-group membership with Slack, so it refused.", cmd.User, Escape(clip(cmd.Text))), false, true)
+		rerr := b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s`, and revokebot could not check user-group membership with Slack, so it refused.", cmd.User, clean(cmd.Text, echoMost)), false, true)
 		reply("revokebot could not check your user-group membership with Slack, so it did nothing. Try again in a moment." + recordedWords(rerr))
 		return false
 	}
@@ -234,7 +234,7 @@ func (b *intake) authorize(ctx context.Context, cmd CommandEvent, reply func(str
 	}
 	b.m.Command("refused")
 	outsider := !b.policy.IsRequester(actor) && !b.policy.IsApprover(actor)
-	err = b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason), false, outsider)
+	err = b.tell.refuse(ctx, nil, cmd.User, fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, clean(cmd.Text, echoMost), reason), false, outsider)
 	reply("You cannot do that: " + reason + recordedWords(err))
 	return false
 }
@@ -302,18 +302,18 @@ func (b *intake) resolve(ctx context.Context, t Target) (revoke.User, string) {
 	users, err := b.cfg.Directory.Resolve(ctx, lookup)
 	if err != nil {
 		b.log.Warn("directory lookup failed", "lookup_kind", int(lookup.Kind), "error", err)
-		return revoke.User{}, fmt.Sprintf("Looking up `%s` failed: %s", Escape(lookup.Value), describe(err))
+		return revoke.User{}, fmt.Sprintf("Looking up `%s` failed: %s", clean(lookup.Value, upnMost), describe(err))
 	}
 	switch len(users) {
 	case 0:
-		return revoke.User{}, fmt.Sprintf("No Entra ID user matches `%s`.", Escape(lookup.Value))
+		return revoke.User{}, fmt.Sprintf("No Entra ID user matches `%s`.", clean(lookup.Value, upnMost))
 	case 1:
 		return users[0], ""
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "`%s` matches %d users; name one by user principal name or object ID:", Escape(lookup.Value), len(users))
+	fmt.Fprintf(&sb, "`%s` matches %d users; name one by user principal name or object ID:", clean(lookup.Value, upnMost), len(users))
 	for _, u := range users {
-		fmt.Fprintf(&sb, "\n• %s — %s — `%s`", Escape(u.DisplayName), Escape(u.UPN), Escape(u.ID))
+		fmt.Fprintf(&sb, "\n• %s — %s — `%s`", cleanName(u.DisplayName), clean(u.UPN, upnMost), Escape(u.ID))
 	}
 	return revoke.User{}, sb.String()
 }

@@ -65,7 +65,7 @@ func (w *Workflow) Command(cmd CommandEvent) Ack {
 	switch verdict, reason := w.admit(cmd.User, may, sets...); verdict {
 	case NotInAny:
 		w.m.Command("refused")
-		detail := fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, Escape(clip(cmd.Text)), reason)
+		detail := fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, clean(cmd.Text, echoMost), reason)
 		named := authz.Actor{UserID: cmd.User}
 		outsider := !w.policy.IsRequester(named) && !w.policy.IsApprover(named)
 		if !w.offer(w.outs, "refusal", func(ctx context.Context) { _ = w.tell.refuse(ctx, nil, cmd.User, detail, false, outsider) }) {

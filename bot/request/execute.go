@@ -29,7 +29,7 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 	}
 	user := t.Users[0]
 	log := b.log.With("request_id", req.ID, "target", user.ID)
-	if _, err := b.tell.audit(ctx, req, EvStarted, systemActor, "Revoking the sign-in sessions of "+Escape(user.UPN)+"…"); err != nil {
+	if _, err := b.tell.audit(ctx, req, EvStarted, systemActor, "Revoking the sign-in sessions of "+clean(user.UPN, upnMost)+"…"); err != nil {
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
 		return
 	}
@@ -41,7 +41,7 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 		return
 	}
 	b.m.Revocation("succeeded")
-	detail := fmt.Sprintf("Sign-in sessions of %s revoked; Graph accepted it at %s.", Escape(user.UPN), clock(res.At))
+	detail := fmt.Sprintf("Sign-in sessions of %s revoked; Graph accepted it at %s.", clean(user.UPN, upnMost), clock(res.At))
 	if user.Guest() {
 		detail += " :warning: This is a B2B guest: revocation does not affect the guest's sessions in their home tenant."
 	}
@@ -101,7 +101,7 @@ func (b *executor) readBack(ctx context.Context, req store.Request, outs []userO
 	words := b.proofs(ctx, outs)
 	if len(outs) > 1 {
 		for i, o := range outs {
-			words[i] = fmt.Sprintf("*%s*: %s", Escape(o.User.UPN), words[i])
+			words[i] = fmt.Sprintf("*%s*: %s", clean(o.User.UPN, upnMost), words[i])
 		}
 	}
 	_, _ = b.tell.audit(ctx, req, EvReadBack, systemActor, strings.Join(words, "\n"))

@@ -14,6 +14,8 @@ var (
 	Expires        = expires
 	ContainTarget  = containTarget
 	ReleaseTarget  = releaseTarget
+	HostileTarget  = hostileTarget
+	Dana, Payload  = dana, payload
 )
 
 func CardMessage(c Card) Message { return cardMessage(c) }

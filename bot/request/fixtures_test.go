@@ -21,6 +21,22 @@ var (
 		Actions:    []revoke.Action{revoke.ActionDisable, revoke.ActionSessions, revoke.ActionSharePoint},
 		Reason:     "phishing INC-42 <!channel>",
 		Unresolved: []string{"No Entra ID user matches `bob@contoso.com`."}}
+	// payload is directory text built to forge a card: a line break and a
+	// second bold "user", bidi and zero-width characters, a broadcast and
+	// an emoji code.
+	payload = "x\n*Carol*\u202e\u200b<!channel>:white_check_mark:"
+	// dana's every name, and every name listed under her, carries it.
+	dana = revoke.User{ID: "55555555-5555-4555-8555-555555555555", DisplayName: "Dana " + payload,
+		UPN: "dana@contoso.com", UserType: "Member", AccountEnabled: true,
+		JobTitle: "CFO\nInbox rules to disable: none (0 other rules left alone).", Department: "_Finance_ https://evil.example"}
+	hostileTarget = requestTarget{User: dana, Users: []revoke.User{dana},
+		Actions: []revoke.Action{revoke.ActionSessions, revoke.ActionMFA, revoke.ActionConsents, revoke.ActionMailbox},
+		Reason:  "INC-43\n*Approved by* <@U0ADMIN> :white_check_mark:",
+		Listed: map[string]userListing{dana.ID: {
+			Methods: []revoke.Method{{ID: "m1", Type: "microsoftAuthenticator", Label: "Phone " + payload}},
+			Grants:  []revoke.Grant{{ID: "g1", ClientID: "c1", ClientName: "Mailer " + payload, Scope: "Mail.Read ~evil.example~"}},
+			Rules:   []revoke.Rule{{ID: "r1", Name: payload, Enabled: true, ForwardTo: []string{"x@evil.example\n• *Bob*"}}},
+		}}}
 	// releaseTarget lets two users back in: one at risk, one revokebot
 	// never contained whose risk could not be read.
 	releaseTarget = requestTarget{User: alice, Users: []revoke.User{alice, mallory}, Release: true,

@@ -69,3 +69,35 @@ func TestFlowMailbox(t *testing.T) {
 		t.Errorf("disabled %v", rs.disabled)
 	}
 }
+
+// TestFlowDirectoryTextIsData: a rule, a method and an app named to forge
+// lines stay on their own line in the card, the thread and the audit
+// channel, shown, not obeyed.
+func TestFlowDirectoryTextIsData(t *testing.T) {
+	t.Parallel()
+	ms := &methods{by: map[string][]revoke.Method{alice.ID: {{ID: "m1", Type: "fido2", Label: "Key " + payload}}}}
+	gs := &grants{by: map[string][]revoke.Grant{alice.ID: {{ID: "g1", ClientID: "c1", ClientName: "App " + payload, Scope: "Mail.Read"}}}}
+	rs := &rules{by: map[string][]revoke.Rule{alice.ID: {{ID: "r1", Name: payload, Enabled: true, ForwardTo: []string{"x@evil.example"}}}}}
+	f := newFlow(t, func(c *Config) { c.Methods, c.Grants, c.Rules = ms, gs, rs })
+	f.command(uReq, chInc, "alice --mfa --consents --mailbox")
+	r := f.newest()
+	f.deliver()
+	f.click(uReq, ActionConfirm, r)
+	if got := f.get(r.ID).State; got != store.StateSucceeded {
+		t.Fatalf("state %s", got)
+	}
+	f.deliver()
+	const shown = "x ∗Carol∗[U+202E][U+200B]&lt;!channel&gt;∶white_check_mark∶"
+	all := f.msg.everything()
+	if n := strings.Count(all, shown); n < 9 {
+		t.Errorf("the names are shown %d times, want each on the card, in the thread and the audit channel:\n%s", n, all)
+	}
+	for _, line := range strings.Split(all, "\n") {
+		if strings.Contains(line, "Carol") && !strings.Contains(line, shown) {
+			t.Errorf("a line shows part of a name: %q", line)
+		}
+		if strings.HasPrefix(line, "*Carol") || strings.ContainsAny(line, "\u202e\u200b") || strings.Contains(line, "<!channel>") {
+			t.Errorf("a name was obeyed: %q", line)
+		}
+	}
+}

@@ -35,6 +35,8 @@ func TestCardGolden(t *testing.T) {
 			Target: request.ContainTarget, Detail: "Some actions failed for 1 of 2 users; the thread says which."},
 		"release": {RequestID: "rb-ffff", Requester: "U01REQ", User: request.Alice, NeedsApproval: true, State: store.StatePending,
 			ExpiresAt: request.Expires, Target: request.ReleaseTarget},
+		"contain_hostile": {RequestID: "rb-gggg", Requester: "U01REQ", User: request.Dana, State: store.StatePending, ExpiresAt: request.Expires,
+			Target: request.HostileTarget},
 		"release_denied": {RequestID: "rb-ffff", Requester: "U01REQ", User: request.Alice, NeedsApproval: true, State: store.StateDenied,
 			DecidedBy: "U01APP", Target: request.ReleaseTarget},
 	} {
@@ -65,5 +67,47 @@ func TestCardGolden(t *testing.T) {
 		if strings.Contains(got, `"action_id"`) != pending {
 			t.Errorf("%s: buttons shown=%v, want %v", name, !pending, pending)
 		}
+	}
+}
+
+// TestCardDirectoryTextIsData: names built to forge a card (a line break
+// and a second bold user, bidi and zero-width characters, a broadcast, an
+// emoji code) each stay on the one line that shows them, shown, not obeyed.
+func TestCardDirectoryTextIsData(t *testing.T) {
+	t.Parallel()
+	m := request.CardMessage(request.Card{RequestID: "rb-gggg", Requester: "U01REQ", User: request.Dana,
+		State: store.StatePending, ExpiresAt: request.Expires, Target: request.HostileTarget})
+	texts := []string{m.Text}
+	for _, b := range m.Blocks {
+		texts = append(append(texts, b.Text), b.Fields...)
+	}
+	const shown = "x ∗Carol∗[U+202E][U+200B]&lt;!channel&gt;∶white_check_mark∶"
+	carols := 0
+	for _, text := range texts {
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, "Carol") {
+				carols++
+				if !strings.Contains(line, shown) {
+					t.Errorf("a line shows part of a name: %q", line)
+				}
+			}
+			for _, bad := range []string{"\u202e", "\u200b", "<!channel>", "<@U0ADMIN>", ":white_check_mark:", "https://", "evil.example~"} {
+				if strings.Contains(line, bad) {
+					t.Errorf("%q reached the card: %q", bad, line)
+				}
+			}
+			for _, forged := range []string{"*Carol", "∗Carol", "Inbox rules to disable: none", "*Approved", "∗Approved", "• ∗Bob", "• *Bob"} {
+				if strings.HasPrefix(line, forged) {
+					t.Errorf("a name drew a line of its own: %q", line)
+				}
+			}
+		}
+	}
+	// The fallback, the user's line, and the method, app and rule listed.
+	if carols != 5 {
+		t.Errorf("%d lines show the payload, want 5:\n%s", carols, strings.Join(texts, "\n---\n"))
+	}
+	if n := strings.Count(strings.Join(texts, "\n"), request.Payload); n != 0 {
+		t.Errorf("the payload reached the card %d times as typed", n)
 	}
 }

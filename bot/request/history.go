@@ -19,7 +19,7 @@ func (b *intake) handleHistory(ctx context.Context, cmd CommandEvent, parsed Com
 		return
 	}
 	t := parsed.Targets[0]
-	subject, label := t.Value, "`"+Escape(t.Value)+"`"
+	subject, label := t.Value, "`"+clean(t.Value, upnMost)+"`"
 	// An object ID is looked up as given: a deleted user has a history too.
 	if t.Kind != TargetObjectID {
 		u, msg := b.resolve(ctx, t)
@@ -27,7 +27,7 @@ func (b *intake) handleHistory(ctx context.Context, cmd CommandEvent, parsed Com
 			reply(msg)
 			return
 		}
-		subject, label = u.ID, fmt.Sprintf("%s (%s)", Escape(u.DisplayName), Escape(u.UPN))
+		subject, label = u.ID, fmt.Sprintf("%s (%s)", cleanName(u.DisplayName), clean(u.UPN, upnMost))
 	}
 	reqs, err := b.store.RequestsAbout(ctx, subject, historyLimit)
 	trails := make([][]store.Record, len(reqs))
@@ -67,7 +67,7 @@ func renderHistory(label string, reqs []store.Request, trails [][]store.Record) 
 			fmt.Fprintf(&sb, " · %s in the request", plural(len(t.Users), "user"))
 		}
 		if t.Reason != "" {
-			sb.WriteString("\n   Reason: " + escapeClip(t.Reason, 200))
+			sb.WriteString("\n   Reason: " + clean(t.Reason, 200))
 		}
 		var steps []string
 		for _, rec := range trails[i] {

@@ -253,9 +253,9 @@ func methodLines(l userListing) string {
 
 // methodWords names a method for a person: type, label, when registered.
 func methodWords(m revoke.Method) string {
-	s := Escape(methodType(m.Type))
+	s := cleanName(methodType(m.Type))
 	if m.Label != "" && m.Label != methodType(m.Type) {
-		s += ": " + Escape(m.Label)
+		s += ": " + cleanName(m.Label)
 	}
 	if !m.Created.IsZero() {
 		s += ", registered " + m.Created.UTC().Format("2006-01-02 15:04 UTC")

@@ -27,17 +27,22 @@ func grantLines(l userListing) string {
 
 // grantWords names a grant for a person: the app and what it may do.
 func grantWords(g revoke.Grant) string {
-	app := g.ClientName
+	app := cleanName(g.ClientName)
 	if app == "" {
-		app = "app " + g.ClientID
+		app = "app " + Escape(g.ClientID)
 	}
-	return Escape(app) + ": " + Escape(strings.Join(strings.Fields(g.Scope), ", "))
+	scopes := strings.Fields(g.Scope)
+	for i, sc := range scopes {
+		scopes[i] = cleanName(sc)
+	}
+	return app + ": " + strings.Join(scopes, ", ")
 }
 
-// grantRecord is everything needed to grant it again, for the audit log.
+// grantRecord is everything needed to grant it again, for the audit log:
+// the IDs and scopes exactly, in code, and the app's name cleaned.
 func grantRecord(g revoke.Grant) string {
 	return fmt.Sprintf("grant `%s`: client %s (`%s`, app ID `%s`), resource `%s`, scopes `%s`",
-		Escape(g.ID), Escape(orDash(g.ClientName)), Escape(g.ClientID), Escape(orDash(g.AppID)), Escape(g.ResourceID), Escape(g.Scope))
+		Escape(g.ID), orDash(cleanName(g.ClientName)), Escape(g.ClientID), Escape(orDash(g.AppID)), Escape(g.ResourceID), Escape(g.Scope))
 }
 
 // removeGrants lists the user's own delegated grants again and removes

@@ -41,8 +41,17 @@ func ruleLines(l userListing) string {
 	return sb.String() + "\n_" + adminForwarding + "_"
 }
 
+// ruleWords names a rule and what it does; the rule's name and addresses
+// are the mailbox's, maybe the attacker's, so each is cleaned on its own.
 func ruleWords(r revoke.Rule) string {
-	return "“" + Escape(r.Name) + "”: " + Escape(r.Does())
+	for _, to := range []*[]string{&r.ForwardTo, &r.RedirectTo, &r.ForwardAsAttach} {
+		addrs := make([]string, len(*to))
+		for i, a := range *to {
+			addrs[i] = clean(a, upnMost)
+		}
+		*to = addrs
+	}
+	return "“" + cleanName(r.Name) + "”: " + r.Does()
 }
 
 // disableRules lists the user's inbox rules again and disables each that

@@ -166,7 +166,7 @@ func parseRevoke(words []string) Command {
 					return invalid(fmt.Sprintf("The reason is too long: %d characters, at most %d.", len(c.Reason), maxReason))
 				}
 			default:
-				return invalid(fmt.Sprintf("`%s` is not an option. Options: %s.", Escape(clip(w)), optionsHelp()))
+				return invalid(fmt.Sprintf("`%s` is not an option. Options: %s.", clean(w, echoMost), optionsHelp()))
 			}
 			continue
 		}
@@ -201,14 +201,14 @@ func parseRevoke(words []string) Command {
 func target(w string) (Target, string) {
 	if m := mentionRe.FindStringSubmatch(w); m != nil {
 		if !slackIDRe.MatchString(m[1]) {
-			return Target{}, fmt.Sprintf("`%s` is not a user mention.", Escape(clip(w)))
+			return Target{}, fmt.Sprintf("`%s` is not a user mention.", clean(w, echoMost))
 		}
 		return Target{Kind: TargetSlackUser, Value: m[1]}, ""
 	}
 	if m := mailtoRe.FindStringSubmatch(w); m != nil {
 		w = m[1]
 	} else if strings.HasPrefix(w, "<") {
-		return Target{}, fmt.Sprintf("`%s` is not a user: name one by e-mail address, user principal name, object ID, mail alias or @mention.", Escape(clip(w)))
+		return Target{}, fmt.Sprintf("`%s` is not a user: name one by e-mail address, user principal name, object ID, mail alias or @mention.", clean(w, echoMost))
 	}
 	w = unescape(w)
 	switch {
@@ -216,13 +216,13 @@ func target(w string) (Target, string) {
 		return Target{Kind: TargetObjectID, Value: strings.ToLower(w)}, ""
 	case strings.Contains(w, "@"):
 		if !addressRe.MatchString(w) {
-			return Target{}, fmt.Sprintf("`%s` is not a valid user principal name or e-mail address.", Escape(clip(w)))
+			return Target{}, fmt.Sprintf("`%s` is not a valid user principal name or e-mail address.", clean(w, echoMost))
 		}
 		return Target{Kind: TargetAddress, Value: w}, ""
 	case aliasRe.MatchString(w):
 		return Target{Kind: TargetAlias, Value: w}, ""
 	}
-	return Target{}, fmt.Sprintf("`%s` is not a user: name one by e-mail address, user principal name, object ID, mail alias or @mention.", Escape(clip(w)))
+	return Target{}, fmt.Sprintf("`%s` is not a user: name one by e-mail address, user principal name, object ID, mail alias or @mention.", clean(w, echoMost))
 }
 
 // split breaks text into words; double quotes (straight or curly, as Slack

@@ -99,7 +99,7 @@ func (b *bulkRunner) firstUsers(req store.Request) func(ctx context.Context) ([]
 			words += fmt.Sprintf(" %s holding roles stay excluded.", plural(protected, "protected account"))
 		}
 		if len(set.Notes) > 0 {
-			words += " Not seen: " + Escape(strings.Join(set.Notes, "; ")) + "."
+			words += " Not seen: " + clean(strings.Join(set.Notes, "; "), graphMost) + "."
 		}
 		b.tell.auditOrSay(ctx, req, EvPrivileged, systemActor, words)
 		return set.Users, nil

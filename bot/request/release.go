@@ -96,16 +96,17 @@ func riskLine(l userListing, actions []revoke.Action) string {
 	case l.RiskError != "":
 		return "\n:grey_question: User risk could not be read (" + l.RiskError + "); it is read again when the release runs."
 	case atRisk(l.RiskLevel, l.RiskState):
-		return "\n:warning: Identity Protection has this user at risk (" + Escape(riskWords(l.RiskLevel, l.RiskState)) + "): it will be dismissed."
+		return "\n:warning: Identity Protection has this user at risk (" + riskWords(l.RiskLevel, l.RiskState) + "): it will be dismissed."
 	}
-	return "\nIdentity Protection does not have this user at risk (" + Escape(riskWords(l.RiskLevel, l.RiskState)) + "): nothing to dismiss."
+	return "\nIdentity Protection does not have this user at risk (" + riskWords(l.RiskLevel, l.RiskState) + "): nothing to dismiss."
 }
 
+// riskWords says a risk level and state as Graph gave them, cleaned.
 func riskWords(level, state string) string {
 	if state == "" {
-		return "level " + orDash(level)
+		return "level " + orDash(cleanName(level))
 	}
-	return "level " + orDash(level) + ", " + state
+	return "level " + orDash(cleanName(level)) + ", " + cleanName(state)
 }
 
 // dismissRisk reads the user's risk again and dismisses it when Identity
@@ -116,13 +117,13 @@ func (b *executor) dismissRisk(ctx context.Context, userID string) (string, erro
 		return "", err
 	}
 	if !atRisk(level, state) {
-		return "Identity Protection does not have the user at risk (" + Escape(riskWords(level, state)) + "): nothing to dismiss.", nil
+		return "Identity Protection does not have the user at risk (" + riskWords(level, state) + "): nothing to dismiss.", nil
 	}
 	res, err := b.cfg.Risk.DismissRisk(ctx, userID)
 	if err != nil {
 		return "", err
 	}
-	return "User risk (" + Escape(riskWords(level, state)) + ") dismissed in Identity Protection at " + clock(res.At) + ".", nil
+	return "User risk (" + riskWords(level, state) + ") dismissed in Identity Protection at " + clock(res.At) + ".", nil
 }
 
 // releaseLag is what a release's thread says about when the user is back

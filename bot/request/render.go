@@ -74,19 +74,19 @@ func renderCard(c card) (string, []Block) {
 	}
 	u := c.User
 	fallback := fmt.Sprintf("Revoke sign-in sessions of %s (%s)? Request %s by <@%s>.",
-		Escape(u.DisplayName), Escape(u.UPN), c.RequestID, c.Requester)
+		cleanName(u.DisplayName), clean(u.UPN, upnMost), c.RequestID, c.Requester)
 
 	blocks := []Block{
 		header(("Revoke sign-in sessions")),
 		section((fmt.Sprintf("<@%s> asks to revoke every sign-in session of *%s*.",
-			c.Requester, orDash(Escape(u.DisplayName))))),
+			c.Requester, orDash(cleanName(u.DisplayName))))),
 		fields(
-			"*User principal name*\n"+orDash(Escape(u.UPN)),
+			"*User principal name*\n"+orDash(clean(u.UPN, upnMost)),
 			"*Object ID*\n`"+orDash(Escape(u.ID))+"`",
 			"*Type*\n"+userType(u),
 			"*Account*\n"+enabled(u),
-			"*Job title*\n"+orDash(Escape(u.JobTitle)),
-			"*Department*\n"+orDash(Escape(u.Department)),
+			"*Job title*\n"+orDash(cleanName(u.JobTitle)),
+			"*Department*\n"+orDash(cleanName(u.Department)),
 		),
 		section(("*Action*\nRevoke all refresh tokens and session cookies (`revokeSignInSessions`). " +
 			"Access tokens already issued stay valid until they expire, up to an hour, except where Continuous Access Evaluation applies.")),
@@ -122,7 +122,7 @@ func buttons(c card) []Button {
 	confirm := Button{ActionID: ActionConfirm, Value: c.RequestID, Label: "Revoke sessions", Style: StyleDanger,
 		Confirm: &Confirm{Title: "Revoke sessions?",
 			// A confirm dialog's text holds at most 300 characters.
-			Text: fmt.Sprintf("Every sign-in session of *%s* (%s) ends now.", escapeClip(c.User.DisplayName, 100), escapeClip(c.User.UPN, 120)),
+			Text: fmt.Sprintf("Every sign-in session of *%s* (%s) ends now.", cleanName(c.User.DisplayName), clean(c.User.UPN, upnMost)),
 			OK:   "Revoke", Back: "Go back", Style: StyleDanger}}
 	return []Button{confirm, cancel}
 }
@@ -173,7 +173,7 @@ func userType(u revoke.User) string {
 	if u.UserType == "" {
 		return "–"
 	}
-	return Escape(u.UserType)
+	return cleanName(u.UserType)
 }
 
 func enabled(u revoke.User) string {

@@ -217,7 +217,7 @@ func renderSummary(s summary) string {
 			if u.Seq <= int64(s.Privileged) {
 				mark = " :crown: *privileged*"
 			}
-			fmt.Fprintf(&b, "\n• %s (`%s`)%s — %s", escapeClip(u.UPN, 120), Escape(u.ID), mark, escapeClip(u.Detail, 300))
+			fmt.Fprintf(&b, "\n• %s (`%s`)%s — %s", clean(u.UPN, upnMost), Escape(u.ID), mark, clean(u.Detail, graphMost))
 		}
 		if more := c.Failed - len(s.Failed); more > 0 {
 			fmt.Fprintf(&b, "\n…and %s more.", count(more))
@@ -242,7 +242,7 @@ func skippedLine(m map[string]int) string {
 	for _, k := range keys {
 		w, ok := skipWords[k]
 		if !ok {
-			w = [2]string{Escape(k), Escape(k)}
+			w = [2]string{cleanName(k), cleanName(k)}
 		}
 		word := w[1]
 		if m[k] == 1 {

@@ -14,7 +14,7 @@ func renderContainCard(c card) (string, []Block) {
 	t := c.Target
 	who := plural(len(t.Users), "user")
 	if len(t.Users) == 1 {
-		who = Escape(t.Users[0].DisplayName) + " (" + Escape(t.Users[0].UPN) + ")"
+		who = cleanName(t.Users[0].DisplayName) + " (" + clean(t.Users[0].UPN, upnMost) + ")"
 	}
 	fallback := fmt.Sprintf("Contain %s? Request %s by <@%s>.", who, c.RequestID, c.Requester)
 	blocks := []Block{
@@ -45,9 +45,9 @@ func renderContainCard(c card) (string, []Block) {
 
 // userLine shows one account on a card: enough to tell it from a namesake.
 func userLine(u revoke.User) string {
-	line := fmt.Sprintf("*%s* · %s · `%s` · %s · %s", orDash(Escape(u.DisplayName)), orDash(Escape(u.UPN)),
+	line := fmt.Sprintf("*%s* · %s · `%s` · %s · %s", orDash(cleanName(u.DisplayName)), orDash(clean(u.UPN, upnMost)),
 		orDash(Escape(u.ID)), userType(u), enabled(u))
-	if job := strings.TrimSpace(strings.Join(nonEmpty(Escape(u.JobTitle), Escape(u.Department)), ", ")); job != "" {
+	if job := strings.TrimSpace(strings.Join(nonEmpty(cleanName(u.JobTitle), cleanName(u.Department)), ", ")); job != "" {
 		line += " · " + job
 	}
 	return line
@@ -100,7 +100,7 @@ func actionList(as []revoke.Action) string {
 func reasonAndUnresolved(t requestTarget) []Block {
 	var blocks []Block
 	if t.Reason != "" {
-		blocks = append(blocks, section("*Reason*\n"+escapeClip(t.Reason, 500)))
+		blocks = append(blocks, section("*Reason*\n"+clean(t.Reason, reasonMost)))
 	}
 	if len(t.Unresolved) > 0 {
 		text := ":grey_question: *Not part of this request* (not found or ambiguous):"

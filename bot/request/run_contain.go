@@ -360,7 +360,7 @@ func userReport(o userOutcome) string {
 	if !o.ok() {
 		mark = ":x:"
 	}
-	fmt.Fprintf(&sb, "%s *%s* (%s)", mark, Escape(o.User.UPN), Escape(o.User.DisplayName))
+	fmt.Fprintf(&sb, "%s *%s* (%s)", mark, clean(o.User.UPN, upnMost), cleanName(o.User.DisplayName))
 	for _, a := range o.Actions {
 		icon := ":heavy_check_mark:"
 		if !a.OK {

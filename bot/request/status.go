@@ -17,7 +17,7 @@ func (b *intake) handleStatus(ctx context.Context, cmd CommandEvent, parsed Comm
 	}
 	req, err := b.store.Request(ctx, parsed.RequestID)
 	if errors.Is(err, store.ErrNotFound) {
-		reply(fmt.Sprintf("revokebot knows no request `%s`.", Escape(parsed.RequestID)))
+		reply(fmt.Sprintf("revokebot knows no request `%s`.", clean(parsed.RequestID, echoMost)))
 		return
 	}
 	var trail []store.Record
@@ -41,7 +41,7 @@ func renderStatus(r store.Request, trail []store.Record) string {
 		sb.WriteString("Target: every eligible user of the tenant\n")
 	}
 	for _, u := range t.Users {
-		fmt.Fprintf(&sb, "Target: *%s* · %s · `%s`\n", Escape(u.DisplayName), Escape(u.UPN), Escape(u.ID))
+		fmt.Fprintf(&sb, "Target: *%s* · %s · `%s`\n", cleanName(u.DisplayName), clean(u.UPN, upnMost), Escape(u.ID))
 	}
 	switch {
 	case t.Release:
@@ -50,7 +50,7 @@ func renderStatus(r store.Request, trail []store.Record) string {
 		fmt.Fprintf(&sb, "Actions: %s\n", actionList(t.Actions))
 	}
 	if t.Reason != "" {
-		fmt.Fprintf(&sb, "Reason: %s\n", escapeClip(t.Reason, 500))
+		fmt.Fprintf(&sb, "Reason: %s\n", clean(t.Reason, reasonMost))
 	}
 	fmt.Fprintf(&sb, "Requested by <@%s> in <#%s> at %s", r.Requester, r.Channel, clock(r.CreatedAt))
 	if r.State == store.StatePending {

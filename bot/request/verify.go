@@ -134,7 +134,7 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 	}
 	who := make([]string, len(st.Users))
 	for i, u := range st.Users {
-		who[i] = Escape(u.UPN)
+		who[i] = clean(u.UPN, upnMost)
 	}
 	if !st.Begun {
 		b.tell.auditOrSay(ctx, req, EvWatching, systemActor, fmt.Sprintf("Watching the sign-ins of %s for %s: a successful sign-in after the revocation is posted here.%s",
@@ -186,7 +186,7 @@ func (b *watcher) run(ctx context.Context, id string, req store.Request) {
 	}
 	for _, u := range st.Users {
 		if slices.Contains(st.Late, u.ID) {
-			b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("The sign-in log of %s could not be read at the watch's end: check its sign-ins since %s by hand.", Escape(u.UPN), clock(u.RevokedAt)))
+			b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("The sign-in log of %s could not be read at the watch's end: check its sign-ins since %s by hand.", clean(u.UPN, upnMost), clock(u.RevokedAt)))
 		}
 	}
 	switch {
@@ -235,14 +235,14 @@ func (b *watcher) look(ctx context.Context, id string, req store.Request, st *wa
 			st.Late = append(st.Late, u.ID)
 			b.log.Warn("could not read sign-ins; reading them at the next look", "request_id", req.ID, "target", u.ID, "error", err)
 			if !slices.Contains(late, u.ID) {
-				b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("Could not read the sign-in log of %s at this look (%s); it is read again at the next, from the revocation on.", Escape(u.UPN), describe(err)))
+				b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("Could not read the sign-in log of %s at this look (%s); it is read again at the next, from the revocation on.", clean(u.UPN, upnMost), describe(err)))
 			}
 			continue
 		}
 		if err != nil {
 			st.Unread = append(st.Unread, u.ID)
 			b.log.Warn("could not read sign-ins", "request_id", req.ID, "target", u.ID, "error", err)
-			b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("Could not read the sign-in log of %s, so it is not watched: %s", Escape(u.UPN), describe(err)))
+			b.tell.auditOrSay(ctx, req, EvUnverified, systemActor, fmt.Sprintf("Could not read the sign-in log of %s, so it is not watched: %s", clean(u.UPN, upnMost), describe(err)))
 			continue
 		}
 		for _, in := range ins {
@@ -253,7 +253,7 @@ func (b *watcher) look(ctx context.Context, id string, req store.Request, st *wa
 			st.Seen = append(st.Seen, in.ID)
 			st.Alarms++
 			b.tell.auditOrSay(ctx, req, EvAlarm, systemActor, fmt.Sprintf("*Successful sign-in after the revocation:* %s signed in at %s from IP `%s` with %s. Sessions were revoked at %s.",
-				Escape(u.UPN), clock(in.At), orDash(Escape(in.IP)), orDash(Escape(in.App)), clock(u.RevokedAt)))
+				clean(u.UPN, upnMost), clock(in.At), orDash(Escape(in.IP)), orDash(cleanName(in.App)), clock(u.RevokedAt)))
 		}
 	}
 	return true

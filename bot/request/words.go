@@ -33,14 +33,14 @@ func describe(err error) string {
 	case revoke.KindNetwork:
 		return "revokebot could not reach Graph (network error)" + tries + "."
 	case revoke.KindBadRequest:
-		return fmt.Sprintf("Graph rejected the request (400 %s): %s", Escape(e.Code), Escape(e.Message))
+		return fmt.Sprintf("Graph rejected the request (400 %s): %s", Escape(e.Code), clean(e.Message, graphMost))
 	case revoke.KindSynced:
 		return "Graph refused: this account is synced from an on-premises directory, so it must be changed there."
 	case revoke.KindUnlicensed:
 		return fmt.Sprintf("Graph refused (HTTP %d %s): the tenant lacks the Microsoft Entra ID licence this needs (P1 for sign-in logs, P2 for Identity Protection).", e.Status, Escape(e.Code))
 	}
 	if e.Status != 0 {
-		return fmt.Sprintf("Graph answered HTTP %d %s: %s", e.Status, Escape(e.Code), Escape(e.Message))
+		return fmt.Sprintf("Graph answered HTTP %d %s: %s", e.Status, Escape(e.Code), clean(e.Message, graphMost))
 	}
 	return "The Graph call failed; the details are in revokebot's log."
 }

@@ -26,7 +26,7 @@ func TestRemoveConsents(t *testing.T) {
 	card := e.request(uRequester, "alice --consents")
 	blocks := blocksOf(card)
 	for _, want := range []string{"Remove the permissions the user consented to for apps", "App consents to remove (1):",
-		"Totally Legit Mailer: Mail.ReadWrite, offline_access"} {
+		"Totally Legit Mailer: Mail\u2024ReadWrite, offline_access"} {
 		if !strings.Contains(blocks, want) {
 			t.Errorf("card lacks %q:\n%s", want, blocks)
 		}
