@@ -10,11 +10,25 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-var (
-	userID    = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	groupID   = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
-	channelID = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+// A protected entry is matched against a user's UPN, mail and object ID
+// (IsProtected), so anything else, a display name or a mail alias, would
+// protect nobody. The address form is the one /revoke accepts.
+const (
+	guidPattern    = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
+	addressPattern = `[^@\s<>"(),;:\\\[\]]{1,200}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}`
 )
+
+var (
+	userID         = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	groupID        = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
+	channelID      = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	objectID       = regexp.MustCompile(`^` + guidPattern + `$`)
+	protectedEntry = regexp.MustCompile(`^(?:` + addressPattern + `|` + guidPattern + `)$`)
+)
+
+// IsObjectID reports whether a protected entry is an object ID (GUID)
+// rather than a UPN or e-mail address.
+func IsObjectID(entry string) bool { return objectID.MatchString(entry) }
 
 // knownActions are the containment actions the policy's actions list may name.
 var knownActions = []string{"disable", "reset-password", "sessions", "mfa", "consents", "mailbox", "sharepoint", "compromised"}
@@ -44,7 +58,9 @@ func ParsePolicy(data []byte) (Policy, error) {
 		"audit_channel": func(n *yaml.Node, key string) error {
 			return id(n, key, channelID, "channel ID (C…)", &p.AuditChannel)
 		},
-		"protected":        func(n *yaml.Node, key string) error { return strs(n, key, &p.Protected) },
+		"protected": func(n *yaml.Node, key string) error {
+			return ids(n, key, protectedEntry, "UPN, e-mail address or object ID (GUID)", &p.Protected)
+		},
 		"confirm_timeout":  func(n *yaml.Node, key string) error { return duration(n, key, &p.ConfirmTimeout, true) },
 		"approval_timeout": func(n *yaml.Node, key string) error { return duration(n, key, &p.ApprovalTimeout, true) },
 		"revoke_all": func(n *yaml.Node, key string) error {

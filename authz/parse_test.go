@@ -143,3 +143,37 @@ func TestKnownActionsAreTheActions(t *testing.T) {
 		t.Errorf("knownActions %v, revoke.Order %v", knownActions, want)
 	}
 }
+
+// TestParseProtected: a protected entry is a UPN or e-mail address or an
+// object ID, the forms IsProtected can match; anything else protects nobody
+// and is refused, naming the entry.
+func TestParseProtected(t *testing.T) {
+	for entry, ok := range map[string]bool{
+		"breakglass@contoso.com":                         true,
+		"Break.Glass+ops@Contoso.CO.uk":                  true,
+		"gina_fabrikam.com#EXT#@contoso.onmicrosoft.com": true, // a guest's UPN
+		"44444444-4444-4444-8444-444444444444":           true,
+		"ABCDEF01-2345-6789-ABCD-EF0123456789":           true,
+		"breakglass":                                     false, // a mail alias: IsProtected never sees it
+		"Cleo CEO":                                       false,
+		"U01AAAAAAA":                                     false,
+		"breakglass@":                                    false,
+		"@contoso.com":                                   false,
+		"breakglass@localhost":                           false,
+		"<mailto:ceo@contoso.com|ceo@contoso.com>":       false,
+		"4444444-4444-4444-8444-444444444444":            false,
+		"44444444-4444-4444-8444-444444444444 (the CEO)": false,
+		"ceo@contoso.com, cfo@contoso.com":               false,
+	} {
+		p, err := ParsePolicy([]byte("requesters:\n  users: [U1AAAA]\nprotected:\n  - ceo@contoso.com\n  - '" + entry + "'\n"))
+		switch {
+		case ok && (err != nil || !slices.Equal(p.Protected, []string{"ceo@contoso.com", entry})):
+			t.Errorf("%q refused: %v", entry, err)
+		case !ok && (err == nil || err.Error() != `protected[1]: "`+entry+`" is not a UPN, e-mail address or object ID (GUID), line 5`):
+			t.Errorf("%q: got %v", entry, err)
+		}
+	}
+	if !IsObjectID("44444444-4444-4444-8444-444444444444") || IsObjectID("ceo@contoso.com") {
+		t.Error("IsObjectID")
+	}
+}

@@ -55,7 +55,7 @@ type Policy struct {
 	Approvers       Principals // defaults to Requesters
 	Channels        []string   // empty: any channel
 	AuditChannel    string
-	Protected       []string // UPNs or object IDs
+	Protected       []string // UPNs, e-mail addresses or object IDs, as ParsePolicy checks
 	ConfirmTimeout  time.Duration
 	ApprovalTimeout time.Duration
 	RevokeAll       RevokeAll

@@ -23,6 +23,7 @@ const anchorBatch = store.MaxAuditHashes
 type AnchorLog interface {
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 	AuditHashes(ctx context.Context, seqs []int64) (map[int64]string, error)
+	AuditExporter
 }
 
 // ChannelHistory hands page the texts of the bot's own messages in the
@@ -33,11 +34,17 @@ type ChannelHistory func(ctx context.Context, page func(texts []string) error) e
 type AnchorReport struct {
 	Lines    int   // audit lines the channel shows, repeats included
 	Highest  int64 // the highest record number among them; 0 for none
+	Lowest   int64 // the lowest; records before it may predate the channel or its history
 	Head     int64 // the log's head
 	HeadHash string
 	// Break is the lowest-numbered record on which channel and log
 	// disagree; nil when they agree.
 	Break *AnchorBreak
+	// Missing are the numbers between Lowest and Highest the channel does
+	// not show (deleted lines), but for those in GivenUp: lines the outbox
+	// gave up on, as an undelivered record in the log says.
+	Missing []Span
+	GivenUp []GivenUp
 }
 
 // AnchorBreak is one record the channel shows and the log does not hold as shown.
@@ -74,9 +81,11 @@ func ParseAuditLine(text string) (seq int64, hashPrefix string, ok bool) {
 // CheckAnchor holds every audit line of the channel against the log, a page
 // at a time, so memory stays flat however long the history. A line beyond
 // the log's head, a number the log lacks and a hash that differs are each a
-// break; the report names the lowest-numbered one.
+// break; the report names the lowest-numbered one. It also lists the
+// numbers the channel skips, since every record is posted there in order.
 func CheckAnchor(ctx context.Context, log AnchorLog, history ChannelHistory) (AnchorReport, error) {
 	var r AnchorReport
+	var runs spans // every number the channel shows
 	var err error
 	if r.Head, r.HeadHash, err = log.AuditHead(ctx); err != nil {
 		return r, fmt.Errorf("read the audit log's head: %w", err)
@@ -96,6 +105,7 @@ func CheckAnchor(ctx context.Context, log AnchorLog, history ChannelHistory) (An
 			}
 			r.Lines++
 			r.Highest = max(r.Highest, seq)
+			runs.add(seq)
 			if seq > r.Head {
 				note(&AnchorBreak{Seq: seq, Shown: prefix, Reason: fmt.Sprintf(
 					"the log ends at record %d: it was cut short, its head rewound", r.Head)})
@@ -128,5 +138,9 @@ func CheckAnchor(ctx context.Context, log AnchorLog, history ChannelHistory) (An
 		}
 		return nil
 	})
-	return r, err
+	if err != nil || len(runs) == 0 {
+		return r, err
+	}
+	r.Lowest, r.Missing = runs[0].From, runs.holes()
+	return r, r.explain(ctx, log)
 }

@@ -8,15 +8,29 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/revokebot/revokebot/store"
 )
 
-// memLog is an audit log of hashes by number, with a head.
+// memLog is an audit log of hashes by number, with a head, and the records
+// an export reads.
 type memLog struct {
-	hashes map[int64]string
-	head   int64
-	asked  int // AuditHashes calls
+	hashes   map[int64]string
+	head     int64
+	asked    int // AuditHashes calls
+	records  []store.Record
+	exported int // ExportAudit calls
+}
+
+func (l *memLog) ExportAudit(ctx context.Context, _ time.Time, fn func(store.Record) error) error {
+	l.exported++
+	for _, r := range l.records {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (l *memLog) AuditHead(context.Context) (int64, string, error) {

@@ -35,7 +35,7 @@ var eventIcons = map[Event]string{
 	EvExpired: ":alarm_clock:", EvStarted: ":hourglass_flowing_sand:", EvSucceeded: ":white_check_mark:",
 	EvFailed: ":x:", EvStopped: ":octagonal_sign:", EvStopping: ":octagonal_sign:", EvResumed: ":arrows_counterclockwise:",
 	EvWatching: ":eyes:", EvAlarm: ":rotating_light:", EvVerified: ":shield:", EvUnverified: ":grey_question:",
-	EvOutcome: ":heavy_check_mark:", EvReadBack: ":mag:", EvPrivileged: ":crown:",
+	EvOutcome: ":heavy_check_mark:", EvReadBack: ":mag:", EvPrivileged: ":crown:", EvUndelivered: ":warning:",
 	EvTampered: ":rotating_light:", EvKey: ":key:",
 }
 
@@ -54,4 +54,7 @@ const (
 	// EvPrivileged says which accounts a /revoke all takes first, or why
 	// it cannot.
 	EvPrivileged Event = "privileged"
+	// EvUndelivered says the outbox gave up on a message Slack refused
+	// for good; see undelivered.go.
+	EvUndelivered Event = "undelivered"
 )

@@ -308,7 +308,8 @@ func TestFlowOutbox(t *testing.T) {
 			}
 		}
 		f.msg.failWith(&SendError{Code: "not_in_channel"})
-		if _, err := f.w.tell.audit(f.ctx, r, EvAlarm, systemActor, "test"); err != nil {
+		alarm, err := f.w.tell.audit(f.ctx, r, EvAlarm, systemActor, "test")
+		if err != nil {
 			t.Fatal(err)
 		}
 		tryAll(2 * outboxPermanentTries)
@@ -319,6 +320,23 @@ func TestFlowOutbox(t *testing.T) {
 		tryAll(3 * outboxPermanentTries)
 		if f.pending() != 0 {
 			t.Fatalf("%d messages still held after Slack refused them for good", f.pending())
+		}
+		// Each give-up is on the record, the line's and the reply's; the
+		// lines of those records, refused in turn, are given up unrecorded.
+		var gaveUp []string
+		_ = f.st.ExportAudit(f.ctx, time.Time{}, func(rec store.Record) error {
+			if rec.Event.Event == string(EvUndelivered) {
+				gaveUp = append(gaveUp, rec.Detail)
+				if seq, ok := givenUpLine(rec); ok && seq != alarm.Seq {
+					t.Errorf("record %d names line #%d given up, want #%d", rec.Seq, seq, alarm.Seq)
+				}
+			}
+			return nil
+		})
+		want := fmt.Sprintf("record #%d: Slack refused its ", alarm.Seq)
+		if len(gaveUp) != 2 || !strings.HasPrefix(gaveUp[0], want) || !strings.HasPrefix(gaveUp[1], want) ||
+			!strings.Contains(strings.Join(gaveUp, "\n"), "its line in the audit channel "+chAudit+" for good (`msg_too_long`, ") {
+			t.Fatalf("undelivered records:\n%s", strings.Join(gaveUp, "\n"))
 		}
 	})
 }

@@ -104,10 +104,11 @@ func (d *deliverer) deliverOne(ctx context.Context, m store.Message) {
 	var se *SendError
 	errors.As(err, &se)
 	if se != nil && undeliverable[se.Code] && m.Attempts+1 >= outboxPermanentTries {
-		d.log.Error("slack refuses this message for good; giving it up", "seq", m.Seq, "kind", string(m.Kind),
-			"request_id", m.RequestID, "audit_seq", m.AuditSeq, "error", sendCode(err))
-		_ = d.store.Delivered(rctx, m.Seq, d.cfg.Replica)
-		return
+		if d.giveUp(rctx, m, sendCode(err)) == nil {
+			_ = d.store.Delivered(rctx, m.Seq, d.cfg.Replica)
+			return
+		}
+		// Not recorded: kept, and given up on a later try.
 	}
 	wait := backoff(m.Attempts, se)
 	if se != nil && !se.Temporary && !undeliverable[se.Code] {

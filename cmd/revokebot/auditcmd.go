@@ -160,18 +160,40 @@ func verifyChannel(ctx context.Context, st store.Store, a anchorSettings, stdout
 		fmt.Fprintf(stderr, "revokebot: audit channel %s: %v\n", a.channel, err)
 		return 1
 	}
+	code := 0
 	if r.Break != nil {
 		fmt.Fprintf(stdout, "audit log BROKEN against audit channel %s: %v\n", a.channel, r.Break)
-		return 1
+		code = 1
+	}
+	if len(r.GivenUp) > 0 {
+		// Not a break: the log itself says why these lines are not there.
+		fmt.Fprintf(stdout, "audit channel %s lacks %s: Slack refused these lines for good and the outbox gave them up, as the undelivered records named say\n",
+			a.channel, r.GivenUpNames())
+	}
+	if len(r.Missing) > 0 {
+		// Every record is posted in order, so a number skipped below the
+		// highest shown is a line deleted from the channel.
+		fmt.Fprintf(stdout, "audit channel %s is MISSING %d line(s) below #%d, the highest it shows: %s (deleted from the channel)\n",
+			a.channel, r.MissingCount(), r.Highest, r.MissingNames())
+		code = 1
+	}
+	if code != 0 {
+		return code
+	}
+	from := ""
+	if r.Lowest > 1 {
+		// Earlier records may predate the audit channel, or the history
+		// Slack keeps.
+		from = fmt.Sprintf(", from #%d", r.Lowest)
 	}
 	switch {
 	case r.Lines == 0:
 		fmt.Fprintf(stdout, "audit channel %s shows no audit lines yet; log head #%d\n", a.channel, r.Head)
 	case r.Highest < r.Head:
-		fmt.Fprintf(stdout, "audit channel %s agrees with the log: %d lines, up to #%d; #%d to #%d are not in the channel yet (still being delivered, or posted while it was unreachable)\n",
-			a.channel, r.Lines, r.Highest, r.Highest+1, r.Head)
+		fmt.Fprintf(stdout, "audit channel %s agrees with the log: %d lines%s, up to #%d; #%d to #%d are not in the channel yet (still being delivered, or posted while it was unreachable)\n",
+			a.channel, r.Lines, from, r.Highest, r.Highest+1, r.Head)
 	default:
-		fmt.Fprintf(stdout, "audit channel %s agrees with the log: %d lines, up to the head #%d %s\n", a.channel, r.Lines, r.Head, r.HeadHash)
+		fmt.Fprintf(stdout, "audit channel %s agrees with the log: %d lines%s, up to the head #%d %s\n", a.channel, r.Lines, from, r.Head, r.HeadHash)
 	}
 	return 0
 }

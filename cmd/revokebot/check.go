@@ -99,7 +99,7 @@ func checkGraph(ctx context.Context, cfg config) []bot.CheckResult {
 	} else {
 		out = append(out, bot.CheckResult{Name: "graph read", OK: true, Detail: "GET /users answered"})
 	}
-	return out
+	return append(out, checkProtected(ctx, gc, cfg.Policy.Protected))
 }
 
 // checkActions says which containment actions the Graph token's roles

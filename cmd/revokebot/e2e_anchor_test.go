@@ -159,6 +159,30 @@ func TestAuditVerifySlack(t *testing.T) {
 			t.Fatalf("exit %d:\n%s", code, out)
 		}
 	})
+	t.Run("a line deleted from the channel", func(t *testing.T) {
+		t.Parallel()
+		e, _, n := anchorEnv(t)
+		var seq string
+		for _, m := range e.sb.Slack.Messages() {
+			if m.Channel == chAudit && strings.Contains(m.Text, "*confirmed* · #") {
+				seq = strings.Fields(m.Text[strings.Index(m.Text, " · #")+len(" · #"):])[0]
+			}
+		}
+		// Every copy of its line: a retried delivery may have posted two.
+		for _, m := range e.sb.Slack.Messages() {
+			if m.Channel == chAudit && strings.Contains(m.Text, " · #"+seq+" `") {
+				e.sb.Slack.Delete(m.Channel, m.TS)
+			}
+		}
+		if code, out := e.audit("verify"); code != 0 {
+			t.Fatalf("the log itself is intact: exit %d:\n%s", code, out)
+		}
+		code, out := e.audit("verify", "--slack")
+		want := "audit channel C0AUDIT is MISSING 1 line(s) below #" + strconv.Itoa(n) + ", the highest it shows: #" + seq + " (deleted from the channel)"
+		if code != 1 || !strings.Contains(out, want) {
+			t.Fatalf("exit %d, want 1 and %q:\n%s", code, want, out)
+		}
+	})
 	t.Run("no audit channel", func(t *testing.T) {
 		t.Parallel()
 		e, _, _ := anchorEnv(t)

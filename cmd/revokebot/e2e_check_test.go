@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakeslack"
 )
 
@@ -31,6 +32,7 @@ func TestCheckPasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
+	sb.Graph.AddUsers(tenant()...) // the protected account is one of them
 	code, out := runCheck(t, sb.Env)
 	if code != 0 || strings.Contains(out, "FAIL") {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -39,7 +41,8 @@ func TestCheckPasses(t *testing.T) {
 		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write, channels:history, groups:history, channels:read, groups:read", "ok    slack app token",
 		"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT", "ok    graph permissions: token roles include User.RevokeSessions.All and User.Read.All",
 		"ok    graph read", "ok    graph actions: can: disable (if the app holds the directory roles Privileged Authentication Administrator for users who hold an admin role, which the token does not show), reset-password (if the app holds the directory roles User Administrator for every user, Privileged Authentication Administrator for users who hold an admin role, which the token does not show), sessions, mfa, consents, mailbox, compromised, sign-in watch, privileged accounts first, release (if the app holds the directory roles Privileged Authentication Administrator for users who hold an admin role, which the token does not show); cannot: nothing",
-		"ok    sharepoint permissions: token roles include Sites.FullControl.All"} {
+		"ok    sharepoint permissions: token roles include Sites.FullControl.All",
+		"ok    protected accounts: each of the 1 entries is exactly one user"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
@@ -130,6 +133,7 @@ func TestCheckPrivateChannel(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sb.Close()
+		sb.Graph.AddUsers(tenant()...)
 		return runCheck(t, sb.Env)
 	}
 
@@ -156,5 +160,32 @@ func TestCheckPrivateChannel(t *testing.T) {
 	}
 	if code != 1 {
 		t.Errorf("without groups:read: exit %d, want 1", code)
+	}
+}
+
+// TestCheckProtected: each protected entry must be exactly one user the
+// bot will match; one naming nobody, several people, or a user only by
+// another of their addresses fails check, named.
+func TestCheckProtected(t *testing.T) {
+	t.Parallel()
+	const missingID = "99999999-9999-4999-8999-999999999999"
+	policy := strings.Replace(testPolicy, "protected: [ceo@contoso.com]",
+		"protected: [ceo@contoso.com, "+strings.ToUpper(aliceID)+", nobody@contoso.com, support@contoso.com, a.adams@contoso.com, "+missingID+"]", 1)
+	sb, err := newSandbox(t.TempDir(), policy, fakeslack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	sb.Graph.AddUsers(tenant()...)
+	sb.Graph.AddUser(fakegraph.User{ID: "88888888-8888-4888-8888-888888888888", DisplayName: "Support desk",
+		UserPrincipalName: "desk@contoso.com", ProxyAddresses: []string{"smtp:support@contoso.com"}, UserType: "Member", AccountEnabled: true})
+	code, out := runCheck(t, sb.Env)
+	want := "FAIL  protected accounts: nobody@contoso.com matches no user; support@contoso.com matches 2 users; " +
+		"a.adams@contoso.com is only another address of alice@contoso.com, which it does not protect; " + missingID + " matches no user — fix: name each protected account"
+	if code != 1 || !strings.Contains(out, want) {
+		t.Fatalf("exit %d, want 1 and %q:\n%s", code, want, out)
+	}
+	if strings.Count(out, "FAIL") != 1 {
+		t.Errorf("only the protected accounts should fail:\n%s", out)
 	}
 }

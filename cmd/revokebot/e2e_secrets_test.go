@@ -117,6 +117,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"unknown action", "REVOKEBOT_CONFIG", writePolicy("act.yaml", "requesters:\n  users: [U1AAAA]\nactions: [sessions, teleport]\n"), `actions[1]: "teleport" is not one of`},
 		{"sharepoint in clear", "SHAREPOINT_ADMIN_URL", "http://contoso-admin.sharepoint.example", "SHAREPOINT_ADMIN_URL"},
 		{"no approvers for protected", "REVOKEBOT_CONFIG", writePolicy("app.yaml", "requesters:\n  users: [U1AAAA]\napprovers:\n  users: []\nprotected: [ceo@contoso.com]\n"), "approvers: empty"},
+		{"protected not an account", "REVOKEBOT_CONFIG", writePolicy("prot.yaml", "requesters:\n  users: [U1AAAA]\nprotected: [ceo@contoso.com, Cleo CEO]\n"), `protected[1]: "Cleo CEO" is not a UPN, e-mail address or object ID (GUID), line 3`},
 		{"graph http", "GRAPH_BASE_URL", "http://graph.example.com/v1.0", "GRAPH_BASE_URL: plain http is allowed only for localhost"},
 		{"graph garbage", "GRAPH_BASE_URL", "::", "GRAPH_BASE_URL"},
 		{"store", "REVOKEBOT_STORE", "mysql://u:supersecret@db/x", "REVOKEBOT_STORE: want sqlite:PATH or a postgres:// URL"},

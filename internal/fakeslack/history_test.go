@@ -64,6 +64,11 @@ func TestConversationsHistoryPaging(t *testing.T) {
 	if _, _, err := api.DeleteMessage("C1", gone.TS); err != nil {
 		t.Fatal(err)
 	}
+	// A person deleting it, outside the Web API, leaves the same hole.
+	byHand := s.AddMessage(Message{Channel: "C1", Text: "deleted by an admin"})
+	if !s.Delete("C1", byHand.TS) || s.Delete("C1", byHand.TS) || s.Delete("C1", "1.000001") {
+		t.Fatal("Delete deletes a message once, and only one that exists")
+	}
 	if _, _, _, err := api.UpdateMessage("C1", want[1], slack.MsgOptionText("edited", false)); err != nil {
 		t.Fatal(err)
 	}

@@ -98,6 +98,20 @@ func (s *Server) updateMessage(r *record, edit func(*Message)) Message {
 	return r.clone()
 }
 
+// Delete deletes the message at (channel, ts) as a person allowed to (a
+// workspace admin) would, without going through the Web API: history no
+// longer lists it. It reports whether there was such a message.
+func (s *Server) Delete(channel, ts string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.byKey[msgKey{channel, ts}]
+	if !ok || r.Deleted || r.Ephemeral {
+		return false
+	}
+	s.updateMessage(r, func(m *Message) { m.Deleted = true })
+	return true
+}
+
 // Messages returns a snapshot of every message, in the order they were posted.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
