@@ -43,12 +43,11 @@ func TestMigrateSQLite(t *testing.T) {
 	}
 }
 
-// TestRunAsRuntimeRole: the owner runs `revokebot migrate --grant`, and the
-// bot then serves a whole revocation as a role that can neither rewrite
-// its audit log nor drop its guards; `audit verify --slack` passes as that
-// role.
-func TestRunAsRuntimeRole(t *testing.T) {
-	t.Parallel()
+// runtimeRole makes an owner role, a runtime role and a schema in the test
+// PostgreSQL, runs `revokebot migrate --grant` as the owner, and returns the
+// store URL of the runtime role, as a production install would run the bot.
+func runtimeRole(t *testing.T) string {
+	t.Helper()
 	base := os.Getenv("REVOKEBOT_TEST_POSTGRES_URL")
 	if base == "" {
 		t.Skip("REVOKEBOT_TEST_POSTGRES_URL is unset: skipping the PostgreSQL role test")
@@ -58,7 +57,6 @@ func TestRunAsRuntimeRole(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PostgreSQL: %v", err)
 	}
-	defer admin.Close(ctx)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	suffix := hex.EncodeToString(b)
@@ -76,6 +74,7 @@ func TestRunAsRuntimeRole(t *testing.T) {
 			"DROP OWNED BY " + app + " CASCADE", "DROP ROLE " + owner, "DROP ROLE " + app} {
 			_, _ = admin.Exec(context.Background(), q)
 		}
+		admin.Close(context.Background())
 	})
 	as := func(role string) string {
 		u, err := url.Parse(base)
@@ -88,17 +87,26 @@ func TestRunAsRuntimeRole(t *testing.T) {
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-
 	ownerEnv := map[string]string{"REVOKEBOT_STORE": as(owner)}
 	if code, out := migrate(func(k string) string { return ownerEnv[k] }, "--grant", app); code != 0 || !strings.Contains(out, "role "+app+" may run the bot") {
 		t.Fatalf("migrate as the owner: exit %d: %s", code, out)
 	}
+	return as(app)
+}
 
-	e, n := anchorEnvWith(t, withStore(as(app)))
+// TestRunAsRuntimeRole: the owner runs `revokebot migrate --grant`, and the
+// bot then serves a whole revocation as a role that can neither rewrite
+// its audit log nor drop its guards; `audit verify --slack` passes as that
+// role.
+func TestRunAsRuntimeRole(t *testing.T) {
+	t.Parallel()
+	app := runtimeRole(t)
+	ctx := context.Background()
+	e, n := anchorEnvWith(t, withStore(app))
 	if code, out := e.audit("verify", "--slack"); code != 0 || !strings.Contains(out, "agrees with the log") {
 		t.Fatalf("audit verify --slack as the runtime role: exit %d:\n%s", code, out)
 	}
-	conn, err := pgx.Connect(ctx, as(app))
+	conn, err := pgx.Connect(ctx, app)
 	if err != nil {
 		t.Fatal(err)
 	}
