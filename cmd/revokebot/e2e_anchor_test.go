@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -224,12 +225,32 @@ func TestAuditExport(t *testing.T) {
 	if len(lines) != n {
 		t.Fatalf("%d lines, want %d", len(lines), n)
 	}
+	// The public key, as an auditor finds it: in the audit channel's
+	// announcement of the key (`public key `…``).
+	ann := e.auditLines("public key `")
+	if len(ann) == 0 {
+		t.Fatal("the audit channel never showed the signing key")
+	}
+	b64 := strings.SplitN(strings.SplitN(ann[0], "public key `", 2)[1], "`", 2)[0]
+	pub, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatalf("announced key %q: %v", b64, err)
+	}
 	prev := strings.Repeat("0", 64)
 	for i, l := range lines {
 		if l.Seq != int64(i+1) || l.PrevHash != prev || auditline.Hash(l) != l.Hash {
 			t.Fatalf("line %d does not chain: %+v", i+1, l)
 		}
+		if !auditline.Signed(pub, l) {
+			t.Fatalf("line %d is not signed by the announced key: %+v", i+1, l)
+		}
 		prev = l.Hash
+	}
+	forged := lines[n-1]
+	forged.Detail += " and nobody objected"
+	forged.Hash = auditline.Hash(forged)
+	if auditline.Signed(pub, forged) {
+		t.Fatal("a resealed line still verifies: the signature does not cover the hash")
 	}
 	if !strings.Contains(errs.String(), "exported "+strconv.Itoa(n)+" audit records") {
 		t.Errorf("stderr: %q", errs.String())

@@ -5,7 +5,9 @@
 package auditline
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"strconv"
@@ -38,4 +40,16 @@ func Hash(l Line) string {
 		h.Write([]byte(f))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Signed reports whether l carries a signature by pub (the raw 32-byte
+// Ed25519 public key) of its hash, as the README tells an outside verifier
+// to check it.
+func Signed(pub []byte, l Line) bool {
+	sum, err := hex.DecodeString(l.Hash)
+	if err != nil || len(pub) != ed25519.PublicKeySize {
+		return false
+	}
+	sig, err := base64.StdEncoding.DecodeString(l.Sig)
+	return err == nil && ed25519.Verify(ed25519.PublicKey(pub), sum, sig)
 }
