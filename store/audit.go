@@ -90,12 +90,44 @@ func prepareEvent(e Event, now func() time.Time) (Event, error) {
 
 // seal numbers e, chains it after prev and signs it with sign, if any.
 func seal(seq int64, prev string, e Event, sign Signer) Record {
-	r := Record{Seq: seq, Event: e, PrevHash: prev}
-	r.Hash = recordHash(r)
+	r := chain(seq, prev, e)
 	if sign != nil {
 		r.KeyID, r.Sig = sign.ID(), sign.Sign(hashBytes(r.Hash))
 	}
 	return r
+}
+
+// chain numbers e and chains it after prev, unsigned.
+func chain(seq int64, prev string, e Event) Record {
+	r := Record{Seq: seq, Event: e, PrevHash: prev}
+	r.Hash = recordHash(r)
+	return r
+}
+
+// pendingSig is a record's signature being made while the append goes on:
+// the chain head's write does not need it, so on two cores the signature
+// costs the append almost nothing. wait returns the key ID and signature.
+type pendingSig struct {
+	done       chan struct{}
+	keyID, sig string
+}
+
+func startSigning(sign Signer, hash string) *pendingSig {
+	s := &pendingSig{done: make(chan struct{})}
+	if sign == nil {
+		close(s.done)
+		return s
+	}
+	go func() {
+		s.keyID, s.sig = sign.ID(), sign.Sign(hashBytes(hash))
+		close(s.done)
+	}()
+	return s
+}
+
+func (s *pendingSig) wait() (keyID, sig string) {
+	<-s.done
+	return s.keyID, s.sig
 }
 
 // hashBytes is the raw digest a record's hex hash spells, which its

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/revokebot/revokebot/signing"
 )
 
 // exportGoal is the rate `revokebot audit export` must reach on SQLite.
@@ -130,4 +132,46 @@ func peakHeapDuring(f func()) uint64 {
 	wg.Wait()
 	sample()
 	return peak.Load()
+}
+
+// BenchmarkVerifyAuditSigned measures VerifyAudit with signatures checked
+// on a log of REVOKEBOT_BENCH_VERIFY_N (30,000) and ten times that
+// (REVOKEBOT_BENCH_VERIFY_BIG, 300,000) signed records: records/s, and the
+// peak Go heap of each, whose ratio shows whether memory stays flat (goal
+// ≤ 2).
+func BenchmarkVerifyAuditSigned(b *testing.B) {
+	sizes := [2]int{benchCount(b, "REVOKEBOT_BENCH_VERIFY_N", 30_000), benchCount(b, "REVOKEBOT_BENCH_VERIFY_BIG", 300_000)}
+	var ss [2]Store
+	for i, n := range sizes {
+		start := time.Now()
+		s, err := OpenExisting(context.Background(), "sqlite:"+fillAudit(b, b.TempDir(), n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		b.Logf("filled a store with %d signed records in %v", n, time.Since(start).Round(time.Millisecond))
+		ss[i] = s
+	}
+	keys := signing.NewKeyring(fixtureKey.Public())
+	var peaks [2]uint64
+	for b.Loop() {
+		for i, n := range sizes {
+			b.StopTimer()
+			runtime.GC()
+			b.StartTimer()
+			start := time.Now()
+			peaks[i] = max(peaks[i], peakHeapDuring(func() {
+				if v, err := ss[i].VerifyAudit(context.Background(), keys); err != nil || v.Records != n || v.Unsigned != 0 {
+					b.Fatalf("VerifyAudit = %+v, %v; want %d signed records", v, err, n)
+				}
+			}))
+			b.Logf("verified %d signed records at %.0f records/s", n, float64(n)/time.Since(start).Seconds())
+		}
+	}
+	const mib = 1 << 20
+	ratio := float64(peaks[1]) / float64(peaks[0])
+	b.ReportMetric(float64(peaks[1])/mib, "MiB_peak_big")
+	b.ReportMetric(ratio, "peak_ratio")
+	b.Logf("peak HeapInuse: %.1f MiB verifying %d records, %.1f MiB verifying %d; ratio %.2f (goal ≤ 2)",
+		float64(peaks[0])/mib, sizes[0], float64(peaks[1])/mib, sizes[1], ratio)
 }

@@ -119,14 +119,17 @@ func sqliteAppend(ctx context.Context, tx *sql.Tx, e Event, sign Signer) (Record
 	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev); err != nil {
 		return Record{}, fmt.Errorf("read chain head: %w", err)
 	}
-	r := seal(seq+1, prev, e, sign)
+	r := chain(seq+1, prev, e)
+	signed := startSigning(sign, r.Hash)
+	_, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash)
+	r.KeyID, r.Sig = signed.wait()
+	if err != nil {
+		return Record{}, err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit
 		(`+auditColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Seq, micros(r.Time), r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash, r.KeyID, r.Sig); err != nil {
-		return Record{}, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash); err != nil {
 		return Record{}, err
 	}
 	return r, nil
