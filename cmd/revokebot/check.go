@@ -31,7 +31,7 @@ func checkCommand(ctx context.Context, getenv func(string) string, stdout io.Wri
 	results := []bot.CheckResult{{Name: "policy file " + cfg.PolicyPath, OK: true, Detail: fmt.Sprintf(
 		"%d requester(s) and %d requester group(s), %d approver(s) and %d approver group(s), %d channel(s), %d protected account(s)",
 		len(p.Requesters.Users), len(p.Requesters.Groups), len(p.Approvers.Users), len(p.Approvers.Groups), len(p.Channels), len(p.Protected))}}
-	results = append(results, checkStore(ctx, cfg.StoreURL))
+	results = append(results, checkStore(ctx, cfg.StoreURL), checkKey(cfg))
 	results = append(results, bot.CheckSlack(ctx, bot.SlackCheck{BotToken: cfg.BotToken, AppToken: cfg.AppToken,
 		APIURL: cfg.SlackAPIURL, Channels: p.Channels, AuditChannel: p.AuditChannel})...)
 	results = append(results, checkGraph(ctx, cfg)...)
@@ -70,6 +70,15 @@ func checkStore(ctx context.Context, url string) bot.CheckResult {
 		return bot.CheckResult{Name: name, Detail: err.Error(), Fix: "check REVOKEBOT_STORE; revokebot run creates and migrates the schema when its role may, else run revokebot migrate as the schema's owner"}
 	}
 	return bot.CheckResult{Name: name, OK: true, Detail: "reachable, schema current"}
+}
+
+// checkKey says which key the bot signs with; loadConfig has refused a key
+// file that cannot be read, and PostgreSQL without one.
+func checkKey(cfg config) bot.CheckResult {
+	if !cfg.signingKey.Valid() {
+		return bot.CheckResult{Name: "signing key", OK: true, Detail: cfg.signingKeyFile + " does not exist yet; revokebot run creates it (0600) beside the store"}
+	}
+	return bot.CheckResult{Name: "signing key", OK: true, Detail: fmt.Sprintf("key %s from %s (public key %s)", cfg.signingKey.ID(), cfg.signingKeyFile, cfg.signingKey.Public())}
 }
 
 func checkGraph(ctx context.Context, cfg config) []bot.CheckResult {
