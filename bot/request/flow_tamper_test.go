@@ -187,3 +187,31 @@ func TestKeyAnnouncedOnce(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestTamperedWatch: a paused sign-in watch whose checkpoint was made to
+// name a user its request does not is ended as tampered, not run.
+func TestTamperedWatch(t *testing.T) {
+	t.Parallel()
+	f := newFlow(t, func(c *Config) {
+		c.SignIns = sightings{}
+		c.Policy.Verify.For, c.Policy.Verify.Every = 300*time.Millisecond, 50*time.Millisecond
+	})
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.command(uReq, chInc, "alice")
+	r := f.newest()
+	f.w.runs.shutdown() // the watch is recorded, not run: a replica that stopped
+	f.click(uReq, ActionConfirm, r)
+	f.attack(`UPDATE tasks SET state = CAST(replace(CAST(state AS TEXT), '` + alice.ID + `', '` + mallory.ID + `') AS BLOB)`)
+	f.w.runs = newBulkRuns()
+	f.w.runs.open(ctx)
+	f.w.watch.resumeWatches(f.ctx)
+	f.w.runs.wait()
+	ev := f.events(r.ID)
+	if !strings.Contains(ev, string(EvTampered)) || strings.Contains(ev, string(EvWatching)) {
+		t.Fatalf("events %s: want the watch refused as tampered, never begun", ev)
+	}
+	if tasks, err := f.st.OpenTasks(f.ctx, watchKind); err != nil || len(tasks) != 0 {
+		t.Fatalf("open watches %v %v: the refused watch is still open", tasks, err)
+	}
+}
