@@ -104,32 +104,6 @@ func chain(seq int64, prev string, e Event) Record {
 	return r
 }
 
-// pendingSig is a record's signature being made while the append goes on:
-// the chain head's write does not need it, so on two cores the signature
-// costs the append almost nothing. wait returns the key ID and signature.
-type pendingSig struct {
-	done       chan struct{}
-	keyID, sig string
-}
-
-func startSigning(sign Signer, hash string) *pendingSig {
-	s := &pendingSig{done: make(chan struct{})}
-	if sign == nil {
-		close(s.done)
-		return s
-	}
-	go func() {
-		s.keyID, s.sig = sign.ID(), sign.Sign(hashBytes(hash))
-		close(s.done)
-	}()
-	return s
-}
-
-func (s *pendingSig) wait() (keyID, sig string) {
-	<-s.done
-	return s.keyID, s.sig
-}
-
 // hashBytes is the raw digest a record's hex hash spells, which its
 // signature covers; nil for a hash that is not hex.
 func hashBytes(h string) []byte {

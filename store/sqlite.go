@@ -32,6 +32,7 @@ type sqliteStore struct {
 	w, r   *sql.DB
 	now    func() time.Time
 	signer Signer // nil: records are appended unsigned
+	turn   appendTurn
 }
 
 func openSQLite(ctx context.Context, path string) (Store, error) {

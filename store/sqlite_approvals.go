@@ -26,6 +26,10 @@ func (s *sqliteStore) Approve(ctx context.Context, id, approver string, need int
 		return Request{}, nil, Record{}, err
 	}
 	a.d.sign = s.signer
+	if a.d.audit != nil {
+		a.d.turn = s.turn.take(s.signer, *a.d.audit)
+		defer a.d.turn.release()
+	}
 	var (
 		r   Request
 		as  []Approval

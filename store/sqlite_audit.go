@@ -16,10 +16,12 @@ func (s *sqliteStore) AppendAudit(ctx context.Context, e Event, tell ...Tell) (R
 	if err != nil {
 		return Record{}, err
 	}
+	t := s.turn.take(s.signer, e)
+	defer t.release()
 	var r Record
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if r, err = sqliteAppend(ctx, tx, e, s.signer); err != nil {
+		if r, err = sqliteAppend(ctx, tx, e, s.signer, t); err != nil {
 			return err
 		}
 		return sqliteInsertTells(ctx, tx, tells, r.Seq, r.Time)

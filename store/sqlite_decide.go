@@ -23,9 +23,13 @@ func (s *sqliteStore) Decide(ctx context.Context, id string, from, to State, c C
 	}
 	id, c = cleanText(id), prepareChange(c, s.now)
 	d, err := prepareDecision(c)
-	d.sign = s.signer
 	if err != nil {
 		return Request{}, Record{}, err
+	}
+	d.sign = s.signer
+	if d.audit != nil {
+		d.turn = s.turn.take(s.signer, *d.audit)
+		defer d.turn.release()
 	}
 	var (
 		r   Request
@@ -83,7 +87,7 @@ func sqliteDecided(ctx context.Context, tx *sql.Tx, id string, d decision, at ti
 		err error
 	)
 	if d.audit != nil {
-		if rec, err = sqliteAppend(ctx, tx, *d.audit, d.sign); err != nil {
+		if rec, err = sqliteAppend(ctx, tx, *d.audit, d.sign, d.turn); err != nil {
 			return Record{}, fmt.Errorf("append audit: %w", err)
 		}
 	}
@@ -111,7 +115,7 @@ func casConflict(cur Request, from State) error {
 // sqliteAppend appends e, which prepareEvent made, to the chain. tx must be
 // immediate (see sqliteParams): reading the head and writing after it is
 // then one step for every process on the file, so the chain stays linear.
-func sqliteAppend(ctx context.Context, tx *sql.Tx, e Event, sign Signer) (Record, error) {
+func sqliteAppend(ctx context.Context, tx *sql.Tx, e Event, sign Signer, t *turn) (Record, error) {
 	var (
 		seq  int64
 		prev string
@@ -120,18 +124,17 @@ func sqliteAppend(ctx context.Context, tx *sql.Tx, e Event, sign Signer) (Record
 		return Record{}, fmt.Errorf("read chain head: %w", err)
 	}
 	r := chain(seq+1, prev, e)
-	signed := startSigning(sign, r.Hash)
-	_, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash)
-	r.KeyID, r.Sig = signed.wait()
-	if err != nil {
-		return Record{}, err
-	}
+	r.KeyID, r.Sig = t.signed(sign, r.Hash)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit
 		(`+auditColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Seq, micros(r.Time), r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash, r.Hash, r.KeyID, r.Sig); err != nil {
 		return Record{}, err
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash); err != nil {
+		return Record{}, err
+	}
+	t.inserted(r) // a commit that then fails only spoils the next appender's guess
 	return r, nil
 }
 

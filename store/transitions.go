@@ -61,6 +61,7 @@ type decision struct {
 	tells []Tell
 	job   bool // start the request's bulk job (Change.CreateJob)
 	sign  Signer
+	turn  *turn // SQLite: the append's turn, and its record signed before the transaction
 }
 
 // prepareDecision cleans the Audit and Tell of c, which prepareChange made.
