@@ -178,7 +178,11 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	sb, err := newSandbox(o.dir, o.policy, fakeslack.Options{
 		Users: []fakeslack.User{
 			{ID: uRequester, Name: "rita", Email: "rita@contoso.com"},
+			{ID: uOther, Name: "otto", Email: "otto@contoso.com"},
+			{ID: uGroupie, Name: "gus", Email: "gus@contoso.com"},
 			{ID: uApprover, Name: "abe", Email: "abe@contoso.com"},
+			{ID: uApprover2, Name: "abby", Email: "abby@contoso.com"},
+			{ID: uApprover3, Name: "april", Email: "april@contoso.com"},
 			{ID: uStranger, Name: "stan", Email: "stan@contoso.com"},
 			{ID: "U0ALICE", Name: "alice", Email: "alice@contoso.com"},
 			{ID: "U0NOMAIL", Name: "nomail"},
