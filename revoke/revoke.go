@@ -19,6 +19,29 @@ type User struct {
 	AccountEnabled bool   `json:"accountEnabled"`
 	JobTitle       string `json:"jobTitle,omitempty"`
 	Department     string `json:"department,omitempty"`
+	// ProxyAddresses are the mailbox's addresses as Graph gives them
+	// ("SMTP:" primary, "smtp:" others), so that a release can tell that
+	// a chat account's e-mail is one of this user's.
+	ProxyAddresses []string `json:"proxyAddresses,omitempty"`
+}
+
+// HasAddress reports whether email is one of the user's addresses: the
+// UPN, the mail or a proxy address (any type prefix but SMTP's ignored),
+// compared case-insensitively as Exchange does.
+func (u User) HasAddress(email string) bool {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return false
+	}
+	if strings.EqualFold(email, u.UPN) || strings.EqualFold(email, u.Mail) {
+		return true
+	}
+	for _, p := range u.ProxyAddresses {
+		if kind, addr, ok := strings.Cut(p, ":"); ok && strings.EqualFold(kind, "smtp") && strings.EqualFold(addr, email) {
+			return true
+		}
+	}
+	return false
 }
 
 // Guest reports whether the account is a B2B guest, on which session

@@ -20,6 +20,25 @@ func TestODataString(t *testing.T) {
 	}
 }
 
+// TestUserHasAddress: a chat e-mail is matched against the UPN, the mail and
+// the SMTP proxy addresses, whatever their case; nothing else matches.
+func TestUserHasAddress(t *testing.T) {
+	u := User{UPN: "alice@contoso.com", Mail: "Alice.Adams@contoso.com",
+		ProxyAddresses: []string{"SMTP:Alice.Adams@contoso.com", "smtp:a.adams@fabrikam.com", "X500:/o=ExchangeLabs/cn=alice", "SIP:alice@sip.contoso.com"}}
+	for email, want := range map[string]bool{
+		"alice@contoso.com": true, "ALICE@CONTOSO.COM": true, "alice.adams@contoso.com": true, "A.Adams@Fabrikam.com": true,
+		" alice@contoso.com ": true, "alice@sip.contoso.com": false, "/o=ExchangeLabs/cn=alice": false,
+		"smtp:a.adams@fabrikam.com": false, "bob@contoso.com": false, "": false,
+	} {
+		if got := u.HasAddress(email); got != want {
+			t.Errorf("HasAddress(%q) = %t, want %t", email, got, want)
+		}
+	}
+	if (User{}).HasAddress("") {
+		t.Error("an empty e-mail matches a user without addresses")
+	}
+}
+
 func TestRetryHonoursRetryAfterAndGivesUp(t *testing.T) {
 	var waits []time.Duration
 	r := Retry{Attempts: 4, MaxWait: 10 * time.Second, Backoff: time.Second,

@@ -47,6 +47,12 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 	if found && c.Action == ActionApprove && lookupErr == nil {
 		facts.Requester, lookupErr = b.actor(ctx, req.Requester, b.policy.Requesters)
 	}
+	if t := targetsOf(req); found && t.Release && req.State == store.StatePending && (c.Action == ActionApprove || c.Action == ActionConfirm) &&
+		(b.policy.IsRequester(facts.Actor) || b.policy.IsApprover(facts.Actor)) {
+		// Only for someone the policy might let through: a stranger's
+		// click costs no profile lookup.
+		facts.Self = b.checkSelf(ctx, c.Actor, t.Users)
+	}
 	if found {
 		for _, u := range targetsOf(req).Users {
 			facts.Protected = facts.Protected || b.policy.IsProtected(u.UPN, u.Mail, u.ID)

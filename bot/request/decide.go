@@ -38,7 +38,10 @@ type Click struct {
 	Protected bool
 	// Approvals are the approvers who approved it so far.
 	Approvals []string
-	Now       time.Time
+	// Self is, for a release, whether the clicker is one of the users it
+	// lets back in; unchecked refuses its confirmation and approval.
+	Self SelfCheck
+	Now  time.Time
 }
 
 // Decision is the outcome of one click.
@@ -99,10 +102,16 @@ func Decide(p authz.Policy, c Click) Decision {
 		if ok && c.Protected {
 			reason, ok = "an account on this request has become protected since the card was posted, so an approver must decide: run `/revoke` again.", false
 		}
+		if ok && targetsOf(r).Release {
+			reason, ok = selfRefusal(c.Self)
+		}
 	case ActionApprove:
 		reason, ok = p.MayApprove(pending, c.Actor)
 		if ok && !p.IsRequester(c.Requester) {
 			reason, ok = "the person who asked for it is no longer on revokebot's list of requesters, so it cannot be approved; it can still be denied or cancelled.", false
+		}
+		if ok && targetsOf(r).Release {
+			reason, ok = selfRefusal(c.Self)
 		}
 		if ok && slices.Contains(c.Approvals, c.Actor.UserID) {
 			return Decision{Verdict: Late, Reason: fmt.Sprintf("You have already approved this request; it waits for %s more. Nothing changed.",

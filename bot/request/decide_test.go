@@ -1,6 +1,7 @@
 package request
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,10 @@ func TestDecide(t *testing.T) {
 	done.State, done.DecidedBy = store.StateSucceeded, "UREQ"
 	expired := pending
 	expired.ExpiresAt = now
+	release := approval
+	release.Target, _ = json.Marshal(requestTarget{User: alice, Release: true})
+	confirmRelease := release // a release without approval: not one revokebot makes, but decided the same
+	confirmRelease.NeedsApproval = false
 	who := func(id string, groups ...string) authz.Actor { return authz.Actor{UserID: id, Groups: groups} }
 	req, groupie, app, stranger := who("UREQ"), who("UGRP", "SRESP"), who("UAPP"), who("USTR")
 
@@ -57,6 +62,18 @@ func TestDecide(t *testing.T) {
 		{"approve by a non-approver", Click{Action: ActionApprove, Actor: stranger, Requester: req, Channel: "CINC", Request: approval, Found: true, Now: now}, Refuse, "", "not on revokebot's list of approvers"},
 		{"approve after the requester left", Click{Action: ActionApprove, Actor: app, Requester: who("UGONE"), Channel: "CINC",
 			Request: func() store.Request { r := approval; r.Requester = "UGONE"; return r }(), Found: true, Now: now}, Refuse, "", "no longer on revokebot's list of requesters"},
+		{"approve a release", Click{Action: ActionApprove, Actor: app, Requester: req, Channel: "CINC", Request: release, Found: true,
+			Self: SelfOther, Now: now}, Approve, store.StateRunning, ""},
+		{"approve a release one is released by", Click{Action: ActionApprove, Actor: app, Requester: req, Channel: "CINC", Request: release, Found: true,
+			Self: SelfReleased, Now: now}, Refuse, "", "a user this release lets back in"},
+		{"approve a release unchecked", Click{Action: ActionApprove, Actor: app, Requester: req, Channel: "CINC", Request: release, Found: true,
+			Now: now}, Refuse, "", "could not read your Slack profile's e-mail"},
+		{"approve a release by a non-approver", Click{Action: ActionApprove, Actor: stranger, Requester: req, Channel: "CINC", Request: release, Found: true,
+			Now: now}, Refuse, "", "not on revokebot's list of approvers"},
+		{"confirm a release one is released by", Click{Action: ActionConfirm, Actor: req, Channel: "CINC", Request: confirmRelease, Found: true,
+			Self: SelfReleased, Now: now}, Refuse, "", "a user this release lets back in"},
+		{"deny a release one is released by", Click{Action: ActionDeny, Actor: app, Channel: "CINC", Request: release, Found: true,
+			Self: SelfReleased, Now: now}, Move, store.StateDenied, ""},
 		{"approve what needs no approval", Click{Action: ActionApprove, Actor: app, Requester: req, Channel: "CINC", Request: pending, Found: true, Now: now}, Refuse, "", "needs no approval"},
 		{"deny", Click{Action: ActionDeny, Actor: app, Channel: "CINC", Request: approval, Found: true, Now: now}, Move, store.StateDenied, ""},
 		{"deny by a stranger", Click{Action: ActionDeny, Actor: stranger, Channel: "CINC", Request: approval, Found: true, Now: now}, Refuse, "", "not on revokebot's list of approvers"},

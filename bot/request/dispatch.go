@@ -40,8 +40,9 @@ const busy = "revokebot is overloaded right now and did not take this. Please tr
 // and the cached group membership, before any work is queued: a refusal is
 // answered in the ack and recorded without delaying anyone; allowed people's
 // work has its own capacity, and work from people the cache cannot place
-// yet goes to a smaller one. It never blocks, so the platform's events are
-// always drained.
+// yet goes to a smaller one. In either, each person has a fair share
+// (fairqueue.go): someone past theirs is told so, and nobody else waits on
+// them. It never blocks, so the platform's events are always drained.
 func (w *Workflow) Command(cmd CommandEvent) Ack {
 	parsed := Parse(cmd.Text)
 	if text, done := immediateReply(parsed); done {
@@ -62,37 +63,45 @@ func (w *Workflow) Command(cmd CommandEvent) Ack {
 		handle = w.intake.handleRelease
 	}
 	run := func(ctx context.Context) { handle(ctx, cmd, parsed) }
+	q := w.outs
 	switch verdict, reason := w.admit(cmd.User, may, sets...); verdict {
 	case NotInAny:
 		w.m.Command("refused")
 		detail := fmt.Sprintf("<@%s> ran `/revoke %s` and was refused: %s", cmd.User, clean(cmd.Text, echoMost), reason)
 		named := authz.Actor{UserID: cmd.User}
 		outsider := !w.policy.IsRequester(named) && !w.policy.IsApprover(named)
-		if !w.offer(w.outs, "refusal", func(ctx context.Context) { _ = w.tell.refuse(ctx, nil, cmd.User, detail, false, outsider) }) {
+		// Past the pool's or the person's share, refusals are counted and
+		// folded: the ack already told them.
+		if res, _ := w.offer(w.outs, cmd.User, "refusal", func(ctx context.Context) { _ = w.tell.refuse(ctx, nil, cmd.User, detail, false, outsider) }); res != queued {
 			w.fold.count(cmd.User, detail)
 		}
 		return Ack{Text: "You cannot do that: " + reason + " This attempt will be recorded."}
 	case InGroup:
-		if !w.offer(w.jobs, "command", run) {
-			return w.busy(cmd.User)
-		}
-	default:
-		if !w.offer(w.outs, "command", run) {
-			return w.busy(cmd.User)
-		}
+		q = w.jobs
+	}
+	switch res, mine := w.offer(q, cmd.User, "command", run); res {
+	case poolFull:
+		w.m.Command("busy")
+		w.log.Error("queue full: refused a command", "actor", cmd.User)
+		return Ack{Text: busy}
+	case shareFull:
+		w.m.Command("over_share")
+		w.log.Warn("a person's share of the queue is full: refused their command", "actor", cmd.User, "waiting", mine)
+		return Ack{Text: shareFullWords(mine)}
 	}
 	return Ack{}
 }
 
-func (w *Workflow) busy(actor string) Ack {
-	w.m.Command("busy")
-	w.log.Error("queue full: refused a command", "actor", actor)
-	return Ack{Text: busy}
+// shareFullWords tell someone past their share of the queue why this
+// command was not taken; nobody else is affected.
+func shareFullWords(mine int) string {
+	return fmt.Sprintf("You have %s waiting; revokebot will take more from you when they are done.", plural(mine, "request"))
 }
 
 // Click takes a button press on the event loop. Clicks of the policy's
 // people go to their capacity; anyone else's to the smaller one, where the
-// refusal is recorded (folded when repeated).
+// refusal is recorded (folded when repeated). A click past the pool's or
+// the clicker's share is dropped: the card still works.
 func (w *Workflow) Click(c ClickEvent) {
 	insider := func(a authz.Actor) (string, bool) {
 		return "", w.policy.IsRequester(a) || w.policy.IsApprover(a)
@@ -101,9 +110,13 @@ func (w *Workflow) Click(c ClickEvent) {
 	if verdict, _ := w.admit(c.Actor, insider, w.policy.Requesters, w.policy.Approvers); verdict == InGroup {
 		q = w.jobs
 	}
-	if !w.offer(q, "click", func(ctx context.Context) { w.decide.handleClick(ctx, c) }) {
+	switch res, mine := w.offer(q, c.Actor, "click", func(ctx context.Context) { w.decide.handleClick(ctx, c) }); res {
+	case poolFull:
 		w.m.Decision(c.Action, "busy")
 		w.log.Error("queue full: dropped a click; the card still works", "actor", c.Actor)
+	case shareFull:
+		w.m.Decision(c.Action, "over_share")
+		w.log.Warn("a person's share of the queue is full: dropped their click; the card still works", "actor", c.Actor, "waiting", mine)
 	}
 }
 

@@ -365,15 +365,15 @@ func TestFlowDispatch(t *testing.T) {
 	if ack := f.w.Command(CommandEvent{User: uStr, Channel: chInc, Text: "help"}); !strings.Contains(ack.Text, "revokes every sign-in session") {
 		t.Errorf("help: %q", ack.Text)
 	}
-	if ack := f.w.Command(CommandEvent{User: uStr, Channel: chInc, Text: "alice"}); ack.Text != "" || len(f.w.outs) != 1 {
-		t.Errorf("an unknown stranger: ack %q, %d queued for outsiders", ack.Text, len(f.w.outs))
+	if ack := f.w.Command(CommandEvent{User: uStr, Channel: chInc, Text: "alice"}); ack.Text != "" || f.w.outs.len() != 1 {
+		t.Errorf("an unknown stranger: ack %q, %d queued for outsiders", ack.Text, f.w.outs.len())
 	}
 	f.w.groups.MemberOf(f.ctx, uStr, []string{"SRESP"}) // the cache now knows the stranger is in no group
 	if ack := f.w.Command(CommandEvent{User: uStr, Channel: chInc, Text: "alice"}); !strings.Contains(ack.Text, "You cannot do that") {
 		t.Errorf("a known stranger is not refused in the ack: %q", ack.Text)
 	}
-	if ack := f.w.Command(CommandEvent{User: uReq, Channel: chInc, Text: "alice"}); ack.Text != "" || len(f.w.jobs) != 1 {
-		t.Errorf("a requester: ack %q, %d queued", ack.Text, len(f.w.jobs))
+	if ack := f.w.Command(CommandEvent{User: uReq, Channel: chInc, Text: "alice"}); ack.Text != "" || f.w.jobs.len() != 1 {
+		t.Errorf("a requester: ack %q, %d queued", ack.Text, f.w.jobs.len())
 	}
 	if ack := f.w.Command(CommandEvent{User: uReq, Channel: chInc, Text: "alice"}); ack.Text != busy {
 		t.Errorf("a full queue: ack %q", ack.Text)
@@ -382,8 +382,8 @@ func TestFlowDispatch(t *testing.T) {
 		t.Errorf("a wrong channel: ack %q", ack.Text)
 	}
 	f.w.Click(ClickEvent{Action: ActionConfirm, RequestID: "rb-x", Actor: uStr, Channel: chInc})
-	if len(f.w.outs) != 4 { // the unknown stranger, two refusals to record, the click
-		t.Errorf("a stranger's click is not with the outsiders: %d queued", len(f.w.outs))
+	if f.w.outs.len() != 4 { // the unknown stranger, two refusals to record, the click
+		t.Errorf("a stranger's click is not with the outsiders: %d queued", f.w.outs.len())
 	}
 }
 

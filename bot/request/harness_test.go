@@ -297,7 +297,7 @@ func newFlow(t testing.TB, tune func(*Config)) *flow {
 		revoker: &actor{at: now}, disable: &actor{at: now}, comp: &actor{at: now}}
 	cfg := Config{
 		Policy: testPolicy(), Store: &flaky{Store: st, failTo: map[store.State]int{}}, Messenger: f.msg, Groups: f.groups,
-		Profiles:  profiles{"UALICE": "alice@contoso.com"},
+		Profiles:  profiles{"UALICE": "alice@contoso.com", uReq: "rita@contoso.com", uApp: "abe@contoso.com", uGroupie: "gus@contoso.com"},
 		Directory: directory{users: []revoke.User{alice, mallory, carol, boss}},
 		Revoker:   revoker{f.revoker}, Disabler: disabler{f.disable}, Compromiser: compromiser{f.comp},
 		SharePoint: sharepoint{state: revoke.SharePointInstant},

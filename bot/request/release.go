@@ -11,8 +11,9 @@ import (
 )
 
 // handleRelease runs a /revoke release <target>… after its ack: authorize,
-// resolve, read each user's risk and whether revokebot contained them, then
-// post a card that approvers other than the requester must approve.
+// resolve, refuse a requester who is one of the users (selfrelease.go),
+// read each user's risk and whether revokebot contained them, then post a
+// card that approvers other than the requester must approve.
 func (b *intake) handleRelease(ctx context.Context, cmd CommandEvent, parsed Command) {
 	reply := func(text string) { b.private(ctx, cmd.recipient(), text) }
 	if !b.mayRequest(ctx, cmd, reply) {
@@ -24,7 +25,7 @@ func (b *intake) handleRelease(ctx context.Context, cmd CommandEvent, parsed Com
 		return
 	}
 	users, unresolved, ok := b.resolveSome(ctx, parsed.Targets, reply, " Nobody was released.")
-	if !ok {
+	if !ok || !b.mayRelease(ctx, cmd, users, reply) {
 		return
 	}
 	actions := []revoke.Action{revoke.ActionEnable}

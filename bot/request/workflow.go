@@ -61,7 +61,7 @@ type Config struct {
 	Metrics Metrics
 
 	Workers    int           // concurrent jobs; default 8
-	QueueSize  int           // acknowledged jobs waiting for a worker; default 1024
+	QueueSize  int           // acknowledged jobs waiting for a worker, everyone's; default 1024 (16 a person)
 	SweepEvery time.Duration // how often expiry is checked; default 5s
 	// ReadBackWait is how long to wait before reading a user back again when
 	// Graph does not show an action yet (directory replication); default 2s.
@@ -87,10 +87,10 @@ type env struct {
 	now    func() time.Time
 	m      Metrics
 	runs   *bulkRuns
-	jobs   chan job
+	jobs   *fairQueue
 	groups *membership
 	fold   *folder
-	outs   chan job
+	outs   *fairQueue
 
 	tell   *teller
 	intake *intake
@@ -124,8 +124,9 @@ type Workflow struct {
 }
 
 type job struct {
-	name string
-	run  func(ctx context.Context)
+	name   string
+	person string // whose work it is, for their share of the queue
+	run    func(ctx context.Context)
 }
 
 // New checks the configuration. It starts nothing.
@@ -164,8 +165,8 @@ func New(cfg Config) (*Workflow, error) {
 		cfg.Replica = replicaName()
 	}
 	e := &env{cfg: cfg, policy: cfg.Policy, store: cfg.Store, msg: cfg.Messenger, log: cfg.Log, now: cfg.Now,
-		m: cfg.Metrics, runs: newBulkRuns(), jobs: make(chan job, cfg.QueueSize),
-		groups: newMembership(cfg.Groups, cfg.Now), fold: newFolder(), outs: make(chan job, outsiderQueue),
+		m: cfg.Metrics, runs: newBulkRuns(), jobs: newFairQueue(cfg.QueueSize, perPersonWaiting, cfg.Workers),
+		groups: newMembership(cfg.Groups, cfg.Now), fold: newFolder(), outs: newFairQueue(outsiderQueue, perPersonWaiting, outsiderWorkers),
 		ring: signing.NewKeyring(cfg.Key.Public())}
 	e.tell, e.intake, e.decide, e.exec, e.bulk, e.watch = &teller{e}, &intake{e}, &decider{e}, &executor{e}, &bulkRunner{e}, &watcher{e}
 	e.outbox = &deliverer{env: e, kick: make(chan struct{}, 1)}
@@ -179,18 +180,10 @@ func (w *Workflow) Start(ctx context.Context) {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	w.stop = stopWork
 	for range w.cfg.Workers {
-		w.workers.Go(func() {
-			for j := range w.jobs {
-				w.runJob(workCtx, j)
-			}
-		})
+		w.workers.Go(func() { w.serve(workCtx, w.jobs) })
 	}
 	for range outsiderWorkers {
-		w.workers.Go(func() {
-			for j := range w.outs {
-				w.runJob(workCtx, j)
-			}
-		})
+		w.workers.Go(func() { w.serve(workCtx, w.outs) })
 	}
 	w.runs.open(workCtx)
 	tellCtx, stopTelling := context.WithCancel(workCtx)
@@ -208,8 +201,8 @@ func (w *Workflow) Start(ctx context.Context) {
 // Call it once, after ctx of Start has ended and no more events come.
 func (w *Workflow) Drain(limit time.Duration) {
 	w.loops.Wait()
-	close(w.jobs)
-	close(w.outs)
+	w.jobs.close()
+	w.outs.close()
 	w.runs.shutdown()
 	done := make(chan struct{})
 	go func() { w.workers.Wait(); w.runs.wait(); close(done) }()
@@ -240,6 +233,18 @@ func (w *Workflow) policyGroups() []string {
 // jobTimeout bounds one command or click, Graph retries included.
 const jobTimeout = 5 * time.Minute
 
+// serve is one worker: it runs q's jobs until q is closed and empty.
+func (w *Workflow) serve(ctx context.Context, q *fairQueue) {
+	for {
+		j, ok := q.take()
+		if !ok {
+			return
+		}
+		w.runJob(ctx, j)
+		q.done(j.person)
+	}
+}
+
 func (w *Workflow) runJob(ctx context.Context, j job) {
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
 	defer cancel()
@@ -258,12 +263,9 @@ const (
 	outsiderQueue   = 1024
 )
 
-// offer hands work to a pool, or reports that its queue is full.
-func (w *Workflow) offer(q chan job, name string, run func(ctx context.Context)) bool {
-	select {
-	case q <- job{name: name, run: run}:
-		return true
-	default:
-		return false
-	}
+// offer hands person's work to a pool without waiting, or reports that
+// the pool's queue, or the person's share of it, is full (with how many of
+// theirs wait).
+func (w *Workflow) offer(q *fairQueue, person, name string, run func(ctx context.Context)) (offerResult, int) {
+	return q.offer(person, job{name: name, run: run})
 }

@@ -74,3 +74,45 @@ func TestRelease(t *testing.T) {
 		t.Errorf("the release is not audited:\n%s", strings.Join(e.auditLines(id), "\n"))
 	}
 }
+
+// selfPolicy names alice's own Slack account, and a second one whose
+// e-mail is one of her proxy addresses, among the requesters and
+// approvers, as a responder who was herself contained would be.
+var selfPolicy = strings.NewReplacer(
+	"users: [U0REQ, U0OTHERREQ]", "users: [U0REQ, U0OTHERREQ, U0ALICE]",
+	"approvers:\n  users: [U0APPROVER]", "approvers:\n  users: [U0APPROVER, U0AADAMS]").Replace(testPolicy)
+
+// TestReleaseBySelfRefused: alice, contained, cannot ask for her own
+// release from her Slack account, nor approve it from another whose e-mail
+// is one of her proxy addresses; each is told why, only them, and it is
+// audited. Nothing runs until an approver who is not alice approves.
+func TestReleaseBySelfRefused(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, withPolicy(selfPolicy))
+	e.sb.Slack.AddUser(fakeslack.User{ID: "U0AADAMS", Name: "aadams", Email: "A.Adams@Contoso.com"})
+	contain := e.request(uRequester, "alice --disable")
+	e.click(uRequester, contain, "revoke_confirm")
+	e.waitAudit(e.requestID(contain), "succeeded")
+
+	if ack := e.command("U0ALICE", chIncident, "release alice"); len(ack.Payload) != 0 {
+		t.Fatalf("ack %s", ack.Payload)
+	}
+	e.ephemeral("U0ALICE", "is that of a user this release lets back in")
+	e.waitFor("the refusal audited", func(*fakeslack.Server) bool {
+		return len(e.auditLines("*refused*", "U0ALICE", "release alice")) == 1
+	})
+
+	card := e.request(uRequester, "release alice")
+	id := e.requestID(card)
+	e.click("U0AADAMS", card, "revoke_approve")
+	e.ephemeral("U0AADAMS", "You cannot approve this request: your Slack profile's e-mail address is that of a user this release lets back in")
+	e.waitAudit(id, "refused")
+	if u, _ := e.sb.Graph.User(aliceID); u.AccountEnabled {
+		t.Fatal("alice's own Slack account let her back in")
+	}
+	e.click(uApprover, card, "revoke_approve")
+	e.waitAudit(id, "succeeded")
+	if u, _ := e.sb.Graph.User(aliceID); !u.AccountEnabled {
+		t.Error("alice cannot sign in after an approver released her")
+	}
+}

@@ -180,7 +180,11 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	sb, err := newSandbox(o.dir, o.policy, fakeslack.Options{
 		Users: []fakeslack.User{
 			{ID: uRequester, Name: "rita", Email: "rita@contoso.com"},
+			{ID: uOther, Name: "otto", Email: "otto@contoso.com"},
+			{ID: uGroupie, Name: "gus", Email: "gus@contoso.com"},
 			{ID: uApprover, Name: "abe", Email: "abe@contoso.com"},
+			{ID: uApprover2, Name: "abby", Email: "abby@contoso.com"},
+			{ID: uApprover3, Name: "april", Email: "april@contoso.com"},
 			{ID: uStranger, Name: "stan", Email: "stan@contoso.com"},
 			{ID: "U0ALICE", Name: "alice", Email: "alice@contoso.com"},
 			{ID: "U0NOMAIL", Name: "nomail"},
@@ -217,6 +221,18 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	t.Cleanup(cancel)
 	e.ctx = ctx
 	e.start(o.tune)
+	if strings.Contains(o.policy, "audit_channel:") {
+		// A first start announces the signing key in the audit channel;
+		// tests begin once it has, so that what they count is their own.
+		e.waitFor("the signing key's announcement", func(s *fakeslack.Server) bool {
+			for _, m := range s.Messages() {
+				if strings.Contains(m.Text, ":key: *key*") {
+					return true
+				}
+			}
+			return false
+		})
+	}
 	return e
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -80,8 +81,8 @@ func TestResolveAndRevokeThroughTheSDK(t *testing.T) {
 		}
 	}
 	us, err := c.Resolve(ctx, revoke.Lookup{Kind: revoke.ByAddress, Value: "guest@x.com"})
-	if err != nil || len(us) != 1 || !us[0].Guest() {
-		t.Errorf("guest by proxy address: %+v %v", us, err)
+	if err != nil || len(us) != 1 || !us[0].Guest() || !slices.Equal(us[0].ProxyAddresses, []string{"SMTP:guest@x.com"}) {
+		t.Errorf("guest by proxy address, with its addresses: %+v %v", us, err)
 	}
 	if us, err := c.Resolve(ctx, revoke.Lookup{Kind: revoke.ByObjectID, Value: "99999999-9999-4999-8999-999999999999"}); err != nil || len(us) != 0 {
 		t.Errorf("unknown object ID: %+v %v", us, err)

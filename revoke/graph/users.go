@@ -10,9 +10,11 @@ import (
 	"github.com/revokebot/revokebot/revoke"
 )
 
-// userFields are the properties a confirmation card shows; nothing more is read.
+// userFields are the properties a confirmation card shows, and the proxy
+// addresses a release matches its requester and approvers against; nothing
+// more is read.
 var userFields = []string{"id", "displayName", "userPrincipalName", "mail", "userType",
-	"accountEnabled", "jobTitle", "department"}
+	"accountEnabled", "jobTitle", "department", "proxyAddresses"}
 
 // maxMatches bounds how many candidates an ambiguous lookup lists.
 const maxMatches = 10
@@ -92,5 +94,6 @@ func toUser(u models.Userable) revoke.User {
 		AccountEnabled: enabled != nil && *enabled,
 		JobTitle:       s(u.GetJobTitle()),
 		Department:     s(u.GetDepartment()),
+		ProxyAddresses: u.GetProxyAddresses(),
 	}
 }
