@@ -13,6 +13,7 @@ import (
 
 	"github.com/revokebot/revokebot/internal/auditline"
 	"github.com/revokebot/revokebot/internal/fakeslack"
+	"github.com/revokebot/revokebot/signing"
 )
 
 // tamperPolicy needs two approvers for /revoke all, so that an approval
@@ -161,4 +162,42 @@ func writePolicy(t *testing.T, policy string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestKeyRotation: a new key signs from its first start, which the audit
+// channel is told of; the whole log then verifies with both public keys as
+// the channel showed them, and not with the new one alone.
+func TestKeyRotation(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t)
+	e.waitAudit(e.requestID(e.request(uRequester, "alice")), "requested")
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(t.TempDir(), "new.key")
+	if _, err := signing.Create(fresh); err != nil {
+		t.Fatal(err)
+	}
+	e.sb.Env["REVOKEBOT_SIGNING_KEY_FILE"] = fresh
+	e.start(nil)
+	e.waitAudit(e.requestID(e.request(uRequester, "bob")), "requested")
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, l := range e.auditLines("public key `") {
+		keys = append(keys, strings.SplitN(strings.SplitN(l, "public key `", 2)[1], "`", 2)[0])
+	}
+	if len(keys) != 2 {
+		t.Fatalf("the audit channel announced %d keys, want 2", len(keys))
+	}
+	if code, out := e.audit("verify"); code != 1 || !strings.Contains(out, "signed by a key revokebot was not given") {
+		t.Fatalf("with the new key alone: exit %d, want 1:\n%s", code, out)
+	}
+	if code, out := e.audit("verify", "--public-key", keys[0], "--public-key", keys[1]); code != 0 || !strings.Contains(out, "audit log intact") {
+		t.Fatalf("with both keys: exit %d, want 0:\n%s", code, out)
+	}
+	if code, _ := e.audit("verify", "--public-key", "not-a-key"); code != 2 {
+		t.Errorf("a malformed --public-key: exit %d, want 2", code)
+	}
 }

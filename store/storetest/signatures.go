@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 
 var signatureTests = []contractTest{
 	{"AuditSigned", testAuditSigned},
+	{"AuditKeyRotated", testAuditKeyRotated},
 	{"SignaturesKept", testSignaturesKept},
 }
 
@@ -136,5 +138,25 @@ func testSignaturesKept(t *testing.T, s store.Store) {
 		if a.Sig != "approved-by-"+a.Approver {
 			t.Errorf("approval of %s: sig %q", a.Approver, a.Sig)
 		}
+	}
+}
+
+// testAuditKeyRotated: after a rotation the new key signs from then on, and
+// the whole log verifies with both public keys, not with the new one alone.
+func testAuditKeyRotated(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	old, cur := newKey(t), newKey(t)
+	for i, k := range []signing.Key{old, old, cur, cur} {
+		store.SignWith(k)(s)
+		if _, err := s.AppendAudit(ctx, store.Event{Time: base, Event: "requested", RequestID: fmt.Sprint("r", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := s.VerifyAudit(ctx, signing.NewKeyring(old.Public(), cur.Public())); err != nil || v.Records != 4 || v.Unsigned != 0 {
+		t.Fatalf("VerifyAudit with both keys = %+v, %v", v, err)
+	}
+	_, err := s.VerifyAudit(ctx, signing.NewKeyring(cur.Public()))
+	if ce, ok := errors.AsType[*store.ChainError](err); !ok || ce.Seq != 1 {
+		t.Errorf("VerifyAudit with the new key only = %v, want record 1 named", err)
 	}
 }
