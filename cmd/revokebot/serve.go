@@ -10,6 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/revokebot/revokebot/bot"
+	"github.com/revokebot/revokebot/bot/request"
 	"github.com/revokebot/revokebot/metrics"
 	"github.com/revokebot/revokebot/revoke/graph"
 	"github.com/revokebot/revokebot/revoke/sharepoint"
@@ -53,13 +54,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	}
 	defer st.Close()
 
-	bc := bot.Config{
-		BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL,
+	bc := bot.Config{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL, Config: request.Config{
 		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
 		Lister: gc, BulkRevoker: gc.Once(), Counter: gc, RoleHolders: gc,
 		Disabler: gc, Passwords: gc, Methods: gc, Grants: gc, Rules: gc, Compromiser: gc, Prover: gc, SignIns: gc,
 		Enabler: gc, Risk: gc, Key: key,
-	}
+	}}
 	if cfg.SharePointURL != "" {
 		sp, err := newSharePoint(cfg)
 		if err != nil {
