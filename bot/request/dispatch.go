@@ -110,7 +110,10 @@ func (w *Workflow) Click(c ClickEvent) {
 	if verdict, _ := w.admit(c.Actor, insider, w.policy.Requesters, w.policy.Approvers); verdict == InGroup {
 		q = w.jobs
 	}
-	switch res, mine := w.offer(q, c.Actor, "click", func(ctx context.Context) { w.decide.handleClick(ctx, c) }); res {
+	// A policy person's clicks are not held to a share: a card's buttons
+	// clicked in a burst (a double-click, a retry, many cards at once)
+	// must not be dropped, and the cards there are bound them.
+	switch res, mine := q.offer(c.Actor, job{name: "click", run: func(ctx context.Context) { w.decide.handleClick(ctx, c) }}, q != w.jobs); res {
 	case poolFull:
 		w.m.Decision(c.Action, "busy")
 		w.log.Error("queue full: dropped a click; the card still works", "actor", c.Actor)

@@ -48,15 +48,17 @@ func newFairQueue(capacity, perPerson, workers int) *fairQueue {
 }
 
 // offer queues j for person without waiting. With shareFull it returns how
-// many of theirs are waiting, for the words they are told.
-func (q *fairQueue) offer(person string, j job) (offerResult, int) {
+// many of theirs are waiting, for the words they are told. An uncapped job
+// (a policy person's click: cheap, and bounded by the cards there are) is
+// held only to the pool's bound, so a burst of clicks is never dropped.
+func (q *fairQueue) offer(person string, j job, capped bool) (offerResult, int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	mine := len(q.waiting[person])
 	switch {
 	case q.closed || q.n >= q.capacity:
 		return poolFull, mine
-	case mine >= q.perPerson:
+	case capped && mine >= q.perPerson:
 		return shareFull, mine
 	}
 	if mine == 0 {

@@ -13,15 +13,19 @@ func TestFairQueueShares(t *testing.T) {
 	t.Parallel()
 	q := newFairQueue(40, 16, 8)
 	for i := range 16 {
-		if res, mine := q.offer("A", named("a")); res != queued || mine != i+1 {
+		if res, mine := q.offer("A", named("a"), true); res != queued || mine != i+1 {
 			t.Fatalf("A's job %d: %v, %d of theirs", i+1, res, mine)
 		}
 	}
-	if res, mine := q.offer("A", named("a")); res != shareFull || mine != 16 {
+	if res, mine := q.offer("A", named("a"), true); res != shareFull || mine != 16 {
 		t.Fatalf("A's 17th: %v, %d of theirs", res, mine)
 	}
+	// A click of theirs is not held to the share (only to the pool's bound).
+	if res, mine := q.offer("A", named("a"), false); res != queued || mine != 17 {
+		t.Fatalf("A's click past the share: %v, %d of theirs", res, mine)
+	}
 	for _, p := range []string{"B", "C"} {
-		if res, _ := q.offer(p, named(p)); res != queued {
+		if res, _ := q.offer(p, named(p), true); res != queued {
 			t.Fatalf("%s refused while only A was past their share: %v", p, res)
 		}
 	}
@@ -36,13 +40,13 @@ func TestFairQueueShares(t *testing.T) {
 
 	full := newFairQueue(3, 16, 8)
 	for _, p := range []string{"A", "B", "C"} {
-		full.offer(p, named(p))
+		full.offer(p, named(p), true)
 	}
-	if res, _ := full.offer("D", named("D")); res != poolFull {
+	if res, _ := full.offer("D", named("D"), true); res != poolFull {
 		t.Errorf("past the pool's bound: %v", res)
 	}
 	full.close()
-	if res, _ := full.offer("D", named("D")); res != poolFull {
+	if res, _ := full.offer("D", named("D"), true); res != poolFull {
 		t.Errorf("offered after close: %v", res)
 	}
 	for range 3 {
@@ -64,7 +68,7 @@ func TestFairQueueKeepsAWorkerFree(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		q := newFairQueue(64, 16, 4) // 4 workers: at most 2 running for one person
 		for range 4 {
-			q.offer("A", named("a"))
+			q.offer("A", named("a"), true)
 		}
 		for range 2 {
 			if j, _ := q.take(); j.person != "A" {
@@ -82,7 +86,7 @@ func TestFairQueueKeepsAWorkerFree(t *testing.T) {
 			t.Fatalf("a third worker took %s's job while they held two", p)
 		default:
 		}
-		q.offer("B", named("b"))
+		q.offer("B", named("b"), true)
 		synctest.Wait()
 		if p := <-got; p != "B" {
 			t.Fatalf("the free worker took %s's job, want B's", p)

@@ -65,42 +65,28 @@ type listed struct {
 // listBeforeCard reads, for every user, what the request's listing actions
 // will remove. Nothing when no action lists anything.
 func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, actions []revoke.Action) cardListing {
-	mfa := slices.Contains(actions, revoke.ActionMFA) && b.cfg.Methods != nil
-	consents := slices.Contains(actions, revoke.ActionConsents) && b.cfg.Grants != nil
-	mailbox := slices.Contains(actions, revoke.ActionMailbox) && b.cfg.Rules != nil
-	if !mfa && !consents && !mailbox {
+	var listing []*action
+	for _, a := range actions {
+		if act := actionOf(a); act != nil && act.list != nil && act.missing(b.cfg) == "" {
+			listing = append(listing, act)
+		}
+	}
+	if len(listing) == 0 {
 		return cardListing{}
 	}
 	return listEach(ctx, users, func(ctx context.Context, u revoke.User) userListing {
 		// The user's listings are separate services (directory,
-		// authentication, Exchange): read them at once.
+		// authentication, Exchange): read them at once. Each action
+		// writes only its own fields.
 		var l userListing
+		var mu sync.Mutex
 		var one sync.WaitGroup
-		if mfa {
+		for _, act := range listing {
 			one.Go(func() {
-				ms, err := b.cfg.Methods.AuthMethods(ctx, u.ID)
-				if err != nil {
-					l.MethodsError = describe(err)
-				}
-				l.Methods = removable(ms)
-			})
-		}
-		if consents {
-			one.Go(func() {
-				gs, err := b.cfg.Grants.Grants(ctx, u.ID)
-				if err != nil {
-					l.GrantsError = describe(err)
-				}
-				l.Grants = gs
-			})
-		}
-		if mailbox {
-			one.Go(func() {
-				rs, err := b.cfg.Rules.InboxRules(ctx, u.ID)
-				if err != nil {
-					l.RulesError = describe(err)
-				}
-				l.Rules, l.OtherRules = suspicious(rs)
+				set := act.list(b, ctx, u)
+				mu.Lock()
+				set(&l)
+				mu.Unlock()
 			})
 		}
 		one.Wait()
@@ -224,14 +210,10 @@ func listingLines(l userListing, actions []revoke.Action) string {
 		return "\n:hourglass_flowing_sand: Still listing what will be removed (Graph lets revokebot read 5 users' authentication methods per 10 s); this card fills in as the lists arrive, and the actions list again when they run."
 	}
 	s := ""
-	if slices.Contains(actions, revoke.ActionMFA) {
-		s += methodLines(l)
-	}
-	if slices.Contains(actions, revoke.ActionConsents) {
-		s += grantLines(l)
-	}
-	if slices.Contains(actions, revoke.ActionMailbox) {
-		s += ruleLines(l)
+	for _, a := range actions {
+		if act := actionOf(a); act != nil && act.lines != nil {
+			s += act.lines(l)
+		}
 	}
 	return s
 }

@@ -81,61 +81,6 @@ type Lister interface {
 	ListUsers(ctx context.Context, cursor string) (revoke.Page, error)
 }
 
-// Disabler blocks a user's sign-in.
-type Disabler interface {
-	DisableUser(ctx context.Context, userID string) (revoke.Result, error)
-}
-
-// MethodRemover lists and removes a user's authentication methods; the
-// password is never removed, and the default method goes last.
-type MethodRemover interface {
-	AuthMethods(ctx context.Context, userID string) ([]revoke.Method, error)
-	RemoveAuthMethods(ctx context.Context, userID string, ms []revoke.Method) (removed []revoke.Method, failed map[string]error)
-}
-
-// GrantRemover lists and removes the delegated permission grants a user
-// gave apps (consent type Principal).
-type GrantRemover interface {
-	Grants(ctx context.Context, userID string) ([]revoke.Grant, error)
-	DeleteGrant(ctx context.Context, grantID string) error
-}
-
-// RuleDisabler lists a user's inbox rules and disables one (never
-// deletes: the rule is evidence).
-type RuleDisabler interface {
-	InboxRules(ctx context.Context, userID string) ([]revoke.Rule, error)
-	DisableRule(ctx context.Context, userID, ruleID string) error
-}
-
-// PasswordResetter sets a user's password, to be changed at next sign-in.
-// The password passes through and is never kept.
-type PasswordResetter interface {
-	ResetPassword(ctx context.Context, userID, password string) (revoke.Result, error)
-}
-
-// SharePointRevoker ends a user's SharePoint Online and OneDrive sessions.
-type SharePointRevoker interface {
-	RevokeUserSessions(ctx context.Context, upn string) (revoke.SharePointState, error)
-}
-
-// Compromiser marks a user compromised in Identity Protection.
-type Compromiser interface {
-	ConfirmCompromised(ctx context.Context, userID string) (revoke.Result, error)
-}
-
-// Enabler lets a user sign in again, undoing Disabler.
-type Enabler interface {
-	EnableUser(ctx context.Context, userID string) (revoke.Result, error)
-}
-
-// RiskDismisser reads a user's risk in Identity Protection and dismisses
-// it, undoing Compromiser. The level and state are Graph's words ("high",
-// "atRisk"); a user never at risk is level "none".
-type RiskDismisser interface {
-	UserRisk(ctx context.Context, userID string) (level, state string, err error)
-	DismissRisk(ctx context.Context, userID string) (revoke.Result, error)
-}
-
 // Prover reads a user back after the actions, as evidence that they held.
 type Prover interface {
 	ReadBack(ctx context.Context, userID string) (revoke.Proof, error)

@@ -79,14 +79,11 @@ func containButtons(c card) []Button {
 
 // actionList names actions in a sentence: "Block sign-in, revoke sessions".
 func actionList(as []revoke.Action) string {
-	short := map[revoke.Action]string{revoke.ActionDisable: "block sign-in", revoke.ActionResetPassword: "reset the password",
-		revoke.ActionSessions: "revoke sessions", revoke.ActionMFA: "remove authentication methods",
-		revoke.ActionConsents: "remove app consents", revoke.ActionMailbox: "disable suspicious inbox rules",
-		revoke.ActionSharePoint: "end SharePoint sessions", revoke.ActionCompromised: "mark compromised",
-		revoke.ActionEnable: "let sign-in again", revoke.ActionDismissRisk: "dismiss user risk"}
 	parts := make([]string, len(as))
 	for i, a := range as {
-		parts[i] = short[a]
+		if act := actionOf(a); act != nil {
+			parts[i] = act.short
+		}
 	}
 	s := strings.Join(parts, ", ")
 	if s == "" {

@@ -101,61 +101,13 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 			continue
 		}
 		var err error
-		switch a {
-		case revoke.ActionDisable:
-			var res revoke.Result
-			if res, err = b.cfg.Disabler.DisableUser(ctx, u.ID); err == nil {
-				o.Words = "Sign-in blocked at " + clock(res.At) + "."
-			}
-		case revoke.ActionResetPassword:
-			var res revoke.Result
-			if res, err = b.resetPassword(ctx, u.ID); err == nil {
-				o.Words = "Password reset to a random one nobody has seen, at " + clock(res.At) +
-					"; it must be changed at next sign-in. The user gets back in through self-service password reset or the help desk."
-			}
-		case revoke.ActionSessions:
-			var res revoke.Result
-			if res, err = b.cfg.Revoker.RevokeSessions(ctx, u.ID); err == nil {
-				out.RevokedAt = res.At
-				o.Words = "Sign-in sessions revoked; Graph accepted it at " + clock(res.At) + "."
-				if u.Guest() {
-					o.Words += " :warning: A B2B guest: this does not affect their sessions in their home tenant."
-				}
-			}
-			b.m.Revocation(map[bool]string{true: "succeeded", false: "failed"}[err == nil])
-		case revoke.ActionMFA:
-			o.Words, err = b.removeMethods(ctx, u.ID, shown)
-		case revoke.ActionConsents:
-			o.Words, err = b.removeGrants(ctx, u.ID, shown)
-		case revoke.ActionMailbox:
-			o.Words, err = b.disableRules(ctx, u.ID, shown)
-		case revoke.ActionSharePoint:
-			var st revoke.SharePointState
-			if st, err = b.cfg.SharePoint.RevokeUserSessions(ctx, u.UPN); err == nil {
-				o.Words = "SharePoint and OneDrive: " + st.String() + "."
-				if !st.Succeeded() {
-					err = errSharePointState
-				}
-			}
-		case revoke.ActionCompromised:
-			var res revoke.Result
-			if res, err = b.cfg.Compromiser.ConfirmCompromised(ctx, u.ID); err == nil {
-				o.Words = "Marked compromised in Identity Protection at " + clock(res.At) + "."
-			}
-		case revoke.ActionEnable:
-			var res revoke.Result
-			if res, err = b.cfg.Enabler.EnableUser(ctx, u.ID); err == nil {
-				o.Words = "Sign-in allowed again at " + clock(res.At) + "."
-			}
-		case revoke.ActionDismissRisk:
-			o.Words, err = b.dismissRisk(ctx, u.ID)
-		}
+		o.Words, err = actionOf(a).run(b, ctx, u, shown, &out)
 		o.OK = err == nil
 		var partial *partialError
 		if errors.As(err, &partial) {
 			b.log.Warn("containment action partly failed", "action", string(a), "target", u.ID, "error", err)
 			o.Words = actionName(a) + " partly failed. " + partial.words
-		} else if err != nil && err != errSharePointState {
+		} else if err != nil && !errors.Is(err, errSaid) {
 			b.log.Warn("containment action failed", "action", string(a), "target", u.ID, "error", err)
 			o.Words = actionName(a) + " failed: " + describeAction(a, err)
 		}
@@ -164,65 +116,21 @@ func (b *executor) containUser(ctx context.Context, u revoke.User, actions []rev
 	return out
 }
 
-// resetPassword sets a fresh random password. It lives only in this call:
-// nothing returned, logged or recorded holds it.
-func (b *executor) resetPassword(ctx context.Context, userID string) (revoke.Result, error) {
-	pw, err := revoke.NewPassword()
-	if err != nil {
-		return revoke.Result{}, err
-	}
-	return b.cfg.Passwords.ResetPassword(ctx, userID, pw)
-}
-
-// errSharePointState marks a SharePoint answer that is not a success, whose
-// words are already in the outcome.
-var errSharePointState = fmt.Errorf("sharepoint did not revoke")
-
+// actionName names an action in a failure: "Blocking sign-in failed: …".
 func actionName(a revoke.Action) string {
-	switch a {
-	case revoke.ActionDisable:
-		return "Blocking sign-in"
-	case revoke.ActionResetPassword:
-		return "Resetting the password"
-	case revoke.ActionMFA:
-		return "Removing authentication methods"
-	case revoke.ActionConsents:
-		return "Removing app consents"
-	case revoke.ActionMailbox:
-		return "Disabling inbox rules"
-	case revoke.ActionSessions:
-		return "Revoking sessions"
-	case revoke.ActionSharePoint:
-		return "SharePoint session revocation"
-	case revoke.ActionCompromised:
-		return "Marking compromised"
-	case revoke.ActionEnable:
-		return "Letting sign-in again"
-	case revoke.ActionDismissRisk:
-		return "Dismissing user risk"
+	if act := actionOf(a); act != nil {
+		return act.verb
 	}
 	return string(a)
 }
 
-// describeAction words a failed action: the general words, or the specific
-// ones where an action has its own reasons.
+// describeAction words a failed action: the action's own words where it
+// has reasons of its own, else the general ones.
 func describeAction(a revoke.Action, err error) string {
-	if a == revoke.ActionEnable && revoke.KindOf(err) == revoke.KindSynced {
-		return "this account is synced from an on-premises directory, so Entra ID cannot change it: enable it in on-premises Active Directory and let the sync run."
-	}
-	if (a == revoke.ActionEnable || a == revoke.ActionDisable) && revoke.KindOf(err) == revoke.KindForbidden {
-		verb := map[revoke.Action]string{revoke.ActionEnable: "enabling", revoke.ActionDisable: "disabling"}[a]
-		switch revoke.LacksOf(err) {
-		case revoke.LacksRole:
-			return "Graph refused (403) though the app holds `" + a.Permission() + "`: the user holds an admin role, and " + verb +
-				" an administrator needs the app to hold Privileged Authentication Administrator."
-		case revoke.LacksPermission:
-			return describe(err)
+	if act := actionOf(a); act != nil && act.failed != nil {
+		if words := act.failed(err); words != "" {
+			return words
 		}
-		return describe(err) + " If the app has it, the user holds an admin role: " + verb + " an administrator needs the app to hold a higher admin role (such as Privileged Authentication Administrator)."
-	}
-	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindSynced {
-		return "this account is synced from an on-premises directory and the tenant does not write passwords back: reset it in on-premises Active Directory."
 	}
 	switch revoke.KindOf(err) {
 	case revoke.KindSynced:
@@ -233,23 +141,6 @@ func describeAction(a revoke.Action, err error) string {
 		return "this user's domain is federated, so the password lives with the identity provider (AD FS or another): reset it there."
 	case revoke.KindPasswordRefused:
 		return "the tenant's password policy refused the new password (stricter complexity rules, or its banned-password list), though it met Entra's published rules: reset it by hand in the Entra admin center, and tell whoever runs revokebot."
-	}
-	if a == revoke.ActionResetPassword && revoke.KindOf(err) == revoke.KindForbidden {
-		switch revoke.LacksOf(err) {
-		case revoke.LacksPermission:
-			return "Graph refused (403): the app lacks the application permission `User-PasswordProfile.ReadWrite.All`. Grant it with admin consent (`revokebot check` names its ID)."
-		case revoke.LacksRole:
-			return "Graph refused (403) though the app holds `User-PasswordProfile.ReadWrite.All`: resetting a password also needs a directory role on the app, User Administrator, and Privileged Authentication Administrator for a user who holds an admin role."
-		}
-		return "Graph refused (403). Resetting a password needs the application permission `User-PasswordProfile.ReadWrite.All` and the app holding the User Administrator role; a user who holds an admin role needs Privileged Authentication Administrator instead."
-	}
-	if a == revoke.ActionSharePoint {
-		switch revoke.KindOf(err) {
-		case revoke.KindForbidden:
-			return "SharePoint refused (403): the app needs the SharePoint application permission `Sites.FullControl.All`, with admin consent, and a certificate credential."
-		case revoke.KindUnauthorized:
-			return "SharePoint refused revokebot's token (401): it takes app-only tokens got with a certificate, not a client secret. Check with `revokebot check`."
-		}
 	}
 	return describe(err)
 }
@@ -323,10 +214,7 @@ func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
 // shows reports whether a read-back reflects the actions that succeeded.
 func (u userOutcome) shows(p revoke.Proof) bool {
 	for _, a := range u.Actions {
-		if a.OK && a.Action == revoke.ActionDisable && p.AccountEnabled {
-			return false
-		}
-		if a.OK && a.Action == revoke.ActionEnable && !p.AccountEnabled {
+		if act := actionOf(a.Action); a.OK && act != nil && act.shownBy != nil && !act.shownBy(p) {
 			return false
 		}
 	}

@@ -267,5 +267,5 @@ const (
 // the pool's queue, or the person's share of it, is full (with how many of
 // theirs wait).
 func (w *Workflow) offer(q *fairQueue, person, name string, run func(ctx context.Context)) (offerResult, int) {
-	return q.offer(person, job{name: name, run: run})
+	return q.offer(person, job{name: name, run: run}, true)
 }
