@@ -1,5 +1,5 @@
 // Package auditline reads revokebot's audit export as an outside verifier
-// would: the JSON Lines record and its hash, written from the README's
+// would: the JSON Lines record and its hash, written from docs/audit.md's
 // description rather than taken from package store, so that tests hold the
 // store to what is documented.
 package auditline
@@ -29,7 +29,7 @@ type Line struct {
 	Sig       string `json:"sig"`
 }
 
-// Hash is the record hash as the README tells an outside verifier to
+// Hash is the record hash as docs/audit.md tells an outside verifier to
 // compute it: sha256 over the domain tag and each field, every one
 // preceded by its length as 8 bytes big-endian, in hex.
 func Hash(l Line) string {
@@ -43,7 +43,7 @@ func Hash(l Line) string {
 }
 
 // Signed reports whether l carries a signature by pub (the raw 32-byte
-// Ed25519 public key) of its hash, as the README tells an outside verifier
+// Ed25519 public key) of its hash, as docs/audit.md tells an outside verifier
 // to check it.
 func Signed(pub []byte, l Line) bool {
 	sum, err := hex.DecodeString(l.Hash)
