@@ -90,6 +90,10 @@ func TestMethodScopes(t *testing.T) {
 			}
 			return err
 		}},
+		{"users.lookupByEmail", emailScope, nil, func(ctx context.Context, _ *Server, api *slack.Client) error {
+			_, err := api.GetUserByEmailContext(ctx, "alice@example.com")
+			return err
+		}},
 		{"usergroups.users.list", "usergroups:read", nil, func(ctx context.Context, _ *Server, api *slack.Client) error {
 			_, err := api.GetUserGroupMembersContext(ctx, "S1")
 			return err

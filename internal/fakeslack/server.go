@@ -65,6 +65,16 @@ type Options struct {
 	// Slack's IDs do not say: private channels made since 2021 begin with C
 	// like public ones.
 	PrivateChannels []string
+	// Admin is an org admin's user token for the Admin API methods
+	// (admin.users.session.reset); unset, only the bot and app tokens work.
+	Admin AdminOptions
+	// EnterpriseID, when set, makes the workspace part of an Enterprise
+	// Grid org of that ID (E…): auth.test reports it as enterprise_id, and
+	// the Admin API methods answer feature_not_enabled without it.
+	EnterpriseID string
+	// PrimaryOwner is the org's primary owner's user ID, whose sessions
+	// only that owner may reset (cannot_reset_primary_owner).
+	PrimaryOwner string
 	// Latency holds back every answer to an HTTP request (Web API methods,
 	// apps.connections.open included, response_url and upload_url posts)
 	// by this long, as a slow Slack would; see SetLatency.
@@ -108,6 +118,7 @@ type Server struct {
 	idSeq     int64
 	uploads   map[string]*upload // by file ID; kept once completed, to refuse a second completion
 	shared    []File
+	resets    map[string][]SessionReset // admin.users.session.reset, per user ID
 }
 
 // New starts a fake workspace listening on 127.0.0.1 on a free port.
@@ -134,6 +145,7 @@ func New(opts Options) *Server {
 		responses: map[string]*responseURL{},
 		uploads:   map[string]*upload{},
 		private:   map[string]bool{},
+		resets:    map[string][]SessionReset{},
 	}
 	for _, id := range opts.PrivateChannels {
 		s.private[id] = true

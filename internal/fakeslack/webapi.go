@@ -59,20 +59,27 @@ func (s *Server) logCall(method string, params url.Values) (done, refused func(e
 // Slack puts in response_metadata.messages.
 type apiError struct{ code, detail string }
 
-type apiHandler func(s *Server, p url.Values) (map[string]any, *apiError)
+type apiHandler func(s *Server, c caller, p url.Values) (map[string]any, *apiError)
+
+// plain adapts a method that answers every caller alike.
+func plain(h func(*Server, url.Values) (map[string]any, *apiError)) apiHandler {
+	return func(s *Server, _ caller, p url.Values) (map[string]any, *apiError) { return h(s, p) }
+}
 
 var apiMethods = map[string]apiHandler{
 	"auth.test":                    (*Server).authTest,
-	"chat.postMessage":             (*Server).chatPostMessage,
-	"chat.update":                  (*Server).chatUpdate,
-	"chat.delete":                  (*Server).chatDelete,
-	"chat.postEphemeral":           (*Server).chatPostEphemeral,
-	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
-	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
+	"chat.postMessage":             plain((*Server).chatPostMessage),
+	"chat.update":                  plain((*Server).chatUpdate),
+	"chat.delete":                  plain((*Server).chatDelete),
+	"chat.postEphemeral":           plain((*Server).chatPostEphemeral),
+	"files.getUploadURLExternal":   plain((*Server).filesGetUploadURLExternal),
+	"files.completeUploadExternal": plain((*Server).filesCompleteUploadExternal),
 	"users.info":                   (*Server).usersInfo,
-	"usergroups.users.list":        (*Server).usergroupsUsersList,
-	"conversations.info":           (*Server).conversationsInfo,
-	"conversations.history":        (*Server).conversationsHistory,
+	"users.lookupByEmail":          (*Server).usersLookupByEmail,
+	"usergroups.users.list":        plain((*Server).usergroupsUsersList),
+	"conversations.info":           plain((*Server).conversationsInfo),
+	"conversations.history":        plain((*Server).conversationsHistory),
+	"admin.users.session.reset":    (*Server).adminUsersSessionReset,
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
@@ -106,13 +113,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "unknown_method"})
 		return
 	}
-	if code := s.checkToken(token, wantApp); code != "" {
+	c, code := s.checkToken(token, wantApp, methodScopes[method].userOnly)
+	if code != "" {
 		done(code)
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": code})
 		return
 	}
 	if !wantApp {
-		scopes := s.grantedScopes()
+		scopes := c.scopes
 		w.Header().Set("X-OAuth-Scopes", strings.Join(scopes, ","))
 		if need := s.missingScope(method, params.Get("channel"), scopes); need != "" {
 			done("missing_scope")
@@ -131,7 +139,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	if wantApp {
 		resp, aerr = s.appsConnectionsOpen()
 	} else {
-		resp, aerr = h(s, params)
+		resp, aerr = h(s, c, params)
 	}
 	if aerr != nil {
 		done(aerr.code)
@@ -147,20 +155,6 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// checkToken returns the Slack error for a token that may not call the method.
-func (s *Server) checkToken(token string, wantApp bool) string {
-	switch {
-	case wantApp && token == s.opts.AppToken && token != "":
-		return ""
-	case !wantApp && token == s.opts.BotToken && token != "":
-		return ""
-	case token != "" && (token == s.opts.AppToken || token == s.opts.BotToken):
-		return "not_allowed_token_type"
-	default:
-		return "invalid_auth"
-	}
-}
-
 func (s *Server) appsConnectionsOpen() (map[string]any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -170,15 +164,27 @@ func (s *Server) appsConnectionsOpen() (map[string]any, *apiError) {
 	return map[string]any{"url": wsURL}, nil
 }
 
-func (s *Server) authTest(url.Values) (map[string]any, *apiError) {
-	return map[string]any{
+func (s *Server) authTest(c caller, _ url.Values) (map[string]any, *apiError) {
+	resp := map[string]any{
 		"url":     "https://" + teamDomain + ".slack.com/",
 		"team":    "Fake Slack",
 		"user":    "revokebot",
 		"team_id": s.opts.TeamID,
-		"user_id": BotUserID,
-		"bot_id":  BotID,
-	}, nil
+		"user_id": c.userID,
+	}
+	// A user token's answer has no bot_id: that is how `check` tells the
+	// two apart without trusting the token's prefix.
+	if c.admin {
+		s.mu.Lock()
+		resp["user"] = s.userName(c.userID)
+		s.mu.Unlock()
+	} else {
+		resp["bot_id"] = BotID
+	}
+	if s.opts.EnterpriseID != "" {
+		resp["enterprise_id"] = s.opts.EnterpriseID
+	}
+	return resp, nil
 }
 
 // messageInput reads and validates the fields shared by the chat.* methods.
@@ -276,13 +282,19 @@ func (s *Server) chatPostEphemeral(p url.Values) (map[string]any, *apiError) {
 	return map[string]any{"message_ts": m.TS}, nil
 }
 
-func (s *Server) usersInfo(p url.Values) (map[string]any, *apiError) {
+func (s *Server) usersInfo(c caller, p url.Values) (map[string]any, *apiError) {
 	s.mu.Lock()
 	u, ok := s.users[p.Get("user")]
 	s.mu.Unlock()
 	if !ok {
 		return nil, &apiError{"user_not_found", ""}
 	}
+	return map[string]any{"user": s.userObject(u, c.scopes)}, nil
+}
+
+// userObject is u as users.info and users.lookupByEmail show it to a
+// caller holding scopes.
+func (s *Server) userObject(u User, scopes []string) map[string]any {
 	profile := map[string]any{
 		"real_name": u.RealName, "display_name": u.Name,
 		"real_name_normalized": u.RealName, "display_name_normalized": u.Name,
@@ -290,14 +302,39 @@ func (s *Server) usersInfo(p url.Values) (map[string]any, *apiError) {
 	}
 	// Slack leaves the field out, rather than refusing the call, for a
 	// token without the e-mail scope.
-	if slices.Contains(s.grantedScopes(), emailScope) {
+	if slices.Contains(scopes, emailScope) {
 		profile["email"] = u.Email
 	}
-	return map[string]any{"user": map[string]any{
+	return map[string]any{
 		"id": u.ID, "team_id": s.opts.TeamID, "name": u.Name, "real_name": u.RealName,
 		"deleted": u.Deleted, "is_bot": u.IsBot, "is_restricted": u.IsRestricted,
 		"is_ultra_restricted": false, "profile": profile,
-	}}, nil
+	}
+}
+
+// usersLookupByEmail finds the user whose profile e-mail is p's email
+// (docs.slack.dev/reference/methods/users.lookupByEmail: bot token,
+// users:read.email, users_not_found for an address nobody has). The page
+// does not say whether the match ignores case. The fake ignores it, as mail
+// systems do for the domain and in practice for the local part; a client
+// that must not depend on it is tested by scripting users_not_found with
+// FailNext.
+func (s *Server) usersLookupByEmail(c caller, p url.Values) (map[string]any, *apiError) {
+	email := p.Get("email")
+	s.mu.Lock()
+	var found *User
+	for _, u := range s.users {
+		// Lowest ID first, so that a directory with a shared address
+		// answers the same user every time.
+		if email != "" && strings.EqualFold(u.Email, email) && (found == nil || u.ID < found.ID) {
+			found = &u
+		}
+	}
+	s.mu.Unlock()
+	if found == nil {
+		return nil, &apiError{"users_not_found", ""}
+	}
+	return map[string]any{"user": s.userObject(*found, c.scopes)}, nil
 }
 
 func (s *Server) usergroupsUsersList(p url.Values) (map[string]any, *apiError) {
