@@ -21,6 +21,9 @@ type Config struct {
 	APIURL             string // Slack Web API base with trailing slash
 	HTTPClient         *http.Client
 	Drain              time.Duration // how long shutdown waits for running jobs; default 30s
+	// SlackAdminToken, an Enterprise Grid org admin's user token, enables
+	// --slack; it is used for nothing else.
+	SlackAdminToken string
 	request.Config
 }
 
@@ -50,6 +53,13 @@ func New(cfg Config) (*Bot, error) {
 	}
 	rc := cfg.Config
 	rc.Messenger, rc.Groups, rc.Profiles = a, a, a
+	if cfg.SlackAdminToken != "" {
+		s, err := slack.NewSessions(slack.AdminConfig{AdminToken: cfg.SlackAdminToken, APIURL: cfg.APIURL, HTTPClient: cfg.HTTPClient})
+		if err != nil {
+			return nil, err
+		}
+		rc.ChatSessions = chatSessions{find: a, reset: s}
+	}
 	flow, err := request.New(rc)
 	if err != nil {
 		return nil, err
@@ -81,3 +91,9 @@ type (
 
 // CheckSlack verifies the Slack tokens, scopes and channels; see slack.CheckSlack.
 func CheckSlack(ctx context.Context, c SlackCheck) []CheckResult { return slack.CheckSlack(ctx, c) }
+
+// CheckSlackAdmin verifies SLACK_ADMIN_TOKEN, which --slack uses; see
+// slack.CheckAdminToken. An unset token passes: the action is off.
+func CheckSlackAdmin(ctx context.Context, token, apiURL string) CheckResult {
+	return slack.CheckAdminToken(ctx, slack.AdminConfig{AdminToken: token, APIURL: apiURL})
+}

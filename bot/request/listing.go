@@ -26,6 +26,11 @@ type userListing struct {
 	Rules        []revoke.Rule  `json:"rules,omitempty"` // the suspicious ones
 	OtherRules   int            `json:"other_rules,omitempty"`
 	RulesError   string         `json:"rules_error,omitempty"`
+	// The user's chat (Slack) account, found by their e-mail, for --slack.
+	ChatUser  string `json:"chat_user,omitempty"`
+	ChatName  string `json:"chat_name,omitempty"`
+	ChatNone  bool   `json:"chat_none,omitempty"` // looked for, and none has their e-mail
+	ChatError string `json:"chat_error,omitempty"`
 	// For a release: the user's risk as Identity Protection had it, and
 	// whether revokebot has no record of containing them.
 	RiskLevel      string `json:"risk_level,omitempty"`

@@ -37,13 +37,16 @@ type Config struct {
 	// without it the job revokes in listing order.
 	RoleHolders RoleLister
 	// The other containment actions; a nil one is refused with a reason.
-	Disabler    Disabler
-	Passwords   PasswordResetter
-	Methods     MethodRemover
-	Grants      GrantRemover
-	Rules       RuleDisabler
-	SharePoint  SharePointRevoker
-	Compromiser Compromiser
+	Disabler   Disabler
+	Passwords  PasswordResetter
+	Methods    MethodRemover
+	Grants     GrantRemover
+	Rules      RuleDisabler
+	SharePoint SharePointRevoker
+	// ChatSessions finds the user's chat account and ends its sessions
+	// (--slack); nil without an org admin's token.
+	ChatSessions ChatSessions
+	Compromiser  Compromiser
 	// Enabler and Risk serve /revoke release; without Enabler it is
 	// refused, without Risk a release only lets sign-in again.
 	Enabler Enabler

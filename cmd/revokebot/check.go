@@ -34,6 +34,7 @@ func checkCommand(ctx context.Context, getenv func(string) string, stdout io.Wri
 	results = append(results, checkStore(ctx, cfg.StoreURL), checkKey(cfg))
 	results = append(results, bot.CheckSlack(ctx, bot.SlackCheck{BotToken: cfg.BotToken, AppToken: cfg.AppToken,
 		APIURL: cfg.SlackAPIURL, Channels: p.Channels, AuditChannel: p.AuditChannel})...)
+	results = append(results, bot.CheckSlackAdmin(ctx, cfg.SlackAdminToken, cfg.SlackAPIURL))
 	results = append(results, checkGraph(ctx, cfg)...)
 	if cfg.SharePointURL != "" {
 		results = append(results, checkSharePoint(ctx, cfg))
@@ -119,8 +120,8 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 	can := graph.CanDo(roles)
 	var yes, no, needed []string
 	for _, a := range revoke.Order {
-		if a == revoke.ActionSharePoint {
-			continue // SharePoint's own token; see checkSharePoint
+		if a == revoke.ActionSharePoint || a == revoke.ActionSlack {
+			continue // their own tokens; see checkSharePoint and CheckSlackAdmin
 		}
 		if can[a] {
 			yes = append(yes, string(a)+rolesNote(string(a)))

@@ -30,6 +30,9 @@ type config struct {
 	// SharePointURL enables --sharepoint; SharePointToken is a static
 	// bearer token for it (otherwise azidentity, with a certificate).
 	SharePointURL, SharePointToken string
+	// SlackAdminToken enables --slack: an Enterprise Grid org admin's user
+	// token, used for admin.users.session.reset only.
+	SlackAdminToken string
 	// graphLimits shrink the windows of Graph's published budgets, for
 	// the sandbox's tests; zero keeps Graph's own.
 	graphLimits graphLimits
@@ -84,6 +87,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		LogFormat:       orDefault(getenv, "REVOKEBOT_LOG_FORMAT", "json"),
 		SharePointURL:   strings.TrimSpace(getenv("SHAREPOINT_ADMIN_URL")),
 		SharePointToken: strings.TrimSpace(getenv("SHAREPOINT_ACCESS_TOKEN")),
+		SlackAdminToken: strings.TrimSpace(getenv("SLACK_ADMIN_TOKEN")),
 	}
 	// Token values never appear in these messages: only their names.
 	if err := checkBotToken(c.BotToken); err != nil {
@@ -97,6 +101,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := checkSlackAPIURL(c.SlackAPIURL); err != nil {
 		return c, err
+	}
+	if t := c.SlackAdminToken; t != "" && !strings.HasPrefix(t, "xoxp-") {
+		return c, &settingError{"SLACK_ADMIN_TOKEN", "not a user token: it must be an Enterprise Grid org admin's token, starting with xoxp-"}
 	}
 	if _, err := graph.CheckBaseURL(c.GraphBaseURL); err != nil {
 		return c, err
@@ -122,7 +129,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Policy, err = loadPolicy(c.PolicyPath); err != nil {
 		return c, err
 	}
-	if problem := unsupported(c.Policy, c.SharePointURL != ""); problem != "" {
+	if problem := unsupported(c.Policy, c.SharePointURL != "", c.SlackAdminToken != ""); problem != "" {
 		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %s", c.PolicyPath, problem)}
 	}
 	return c, nil
@@ -165,10 +172,13 @@ func loadPolicy(path string) (authz.Policy, error) {
 // unsupported refuses a policy this deployment cannot carry out: default
 // actions it is not configured for, and protected accounts that could never
 // be revoked.
-func unsupported(p authz.Policy, sharePoint bool) string {
+func unsupported(p authz.Policy, sharePoint, slackAdmin bool) string {
 	for _, a := range p.Actions {
 		if a == "sharepoint" && !sharePoint {
 			return "actions: sharepoint needs SHAREPOINT_ADMIN_URL to be set"
+		}
+		if a == "slack" && !slackAdmin {
+			return "actions: slack needs SLACK_ADMIN_TOKEN to be set"
 		}
 	}
 	if len(p.Protected) > 0 && p.Approvers.Empty() {

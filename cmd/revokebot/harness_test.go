@@ -134,6 +134,22 @@ type envOptions struct {
 	watch  time.Duration
 	health bool
 	limits [2]time.Duration // reports, risk: sandbox.SetGraphLimits
+	slack  func(*fakeslack.Options)
+}
+
+// withSlack changes the fake Slack's options, and the bot's environment
+// with them (withSlackAdmin).
+func withSlack(f func(*fakeslack.Options)) envOption { return func(o *envOptions) { o.slack = f } }
+
+// slackAdminToken is the Enterprise Grid org admin's token of withSlackAdmin.
+const slackAdminToken = "xoxp-sandbox-org-admin"
+
+// withSlackAdmin makes the workspace part of an Enterprise Grid org whose
+// admin's token the bot holds (SLACK_ADMIN_TOKEN), for --slack.
+func withSlackAdmin() envOption {
+	return withSlack(func(o *fakeslack.Options) {
+		o.EnterpriseID, o.Admin = "E0CONTOSO", fakeslack.AdminOptions{Token: slackAdminToken}
+	})
 }
 
 func withPolicy(p string) envOption { return func(o *envOptions) { o.policy = p } }
@@ -177,7 +193,7 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	sb, err := newSandbox(o.dir, o.policy, fakeslack.Options{
+	sopts := fakeslack.Options{
 		Users: []fakeslack.User{
 			{ID: uRequester, Name: "rita", Email: "rita@contoso.com"},
 			{ID: uOther, Name: "otto", Email: "otto@contoso.com"},
@@ -190,11 +206,18 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 			{ID: "U0NOMAIL", Name: "nomail"},
 		},
 		Groups: map[string][]string{gResponder: {uGroupie}},
-	})
+	}
+	if o.slack != nil {
+		o.slack(&sopts)
+	}
+	sb, err := newSandbox(o.dir, o.policy, sopts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
+	if sopts.Admin.Token != "" {
+		sb.Env["SLACK_ADMIN_TOKEN"] = sopts.Admin.Token
+	}
 	sb.Graph.AddUsers(tenant()...)
 	if o.store != "" {
 		sb.Env["REVOKEBOT_STORE"] = o.store

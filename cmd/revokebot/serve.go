@@ -23,7 +23,7 @@ func serveCommand(ctx context.Context, getenv func(string) string, stderr io.Wri
 		fmt.Fprintln(stderr, "revokebot:", err)
 		return 2
 	}
-	log := newLogger(stderr, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken, cfg.SharePointToken, getenv("AZURE_CLIENT_SECRET"))
+	log := newLogger(stderr, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken, cfg.SharePointToken, cfg.SlackAdminToken, getenv("AZURE_CLIENT_SECRET"))
 	if err := serve(ctx, cfg, log, nil); err != nil {
 		log.Error("revokebot stopped", "error", err)
 		return 1
@@ -54,7 +54,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	}
 	defer st.Close()
 
-	bc := bot.Config{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL, Config: request.Config{
+	bc := bot.Config{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.SlackAPIURL, SlackAdminToken: cfg.SlackAdminToken, Config: request.Config{
 		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
 		Lister: gc, BulkRevoker: gc.Once(), Counter: gc, RoleHolders: gc,
 		Disabler: gc, Passwords: gc, Methods: gc, Grants: gc, Rules: gc, Compromiser: gc, Prover: gc, SignIns: gc,
