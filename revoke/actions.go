@@ -17,6 +17,7 @@ const (
 	ActionMFA           Action = "mfa"            // remove every authentication method but the password
 	ActionConsents      Action = "consents"       // remove the delegated grants the user gave apps
 	ActionMailbox       Action = "mailbox"        // disable inbox rules that forward, redirect or delete
+	ActionForwarding    Action = "forwarding"     // Exchange: clear the mailbox's own forwarding
 	ActionSharePoint    Action = "sharepoint"     // SharePoint Online's RevokeAllUserSessions
 	ActionSlack         Action = "slack"          // Slack's admin.users.session.reset of the user's Slack account
 	ActionCompromised   Action = "compromised"    // Identity Protection's confirmCompromised
@@ -25,8 +26,8 @@ const (
 // Order is the order actions run in for each user: sign-in is blocked and
 // the stolen password made useless before sessions end, so the attacker
 // cannot sign straight back in.
-var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionConsents, ActionMailbox, ActionSharePoint,
-	ActionSlack, ActionCompromised}
+var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionConsents, ActionMailbox, ActionForwarding,
+	ActionSharePoint, ActionSlack, ActionCompromised}
 
 // The steps of a release, which undo disable and compromised. They are not
 // containment actions: no flag or policy `actions:` name takes them.

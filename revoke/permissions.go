@@ -100,6 +100,10 @@ var Needs = []Need{
 	{Feature: string(ActionConsents), Permissions: []Permission{PermGrantsWrite, PermAppsRead}},
 	// Listing and disabling inbox rules; the write permission includes the read.
 	{Feature: string(ActionMailbox), Permissions: []Permission{PermMailboxSettingsWrite}},
+	// Exchange's admin endpoint: the app role on Exchange Online, and a
+	// directory role on the app to change mailboxes.
+	{Feature: string(ActionForwarding), Permissions: []Permission{PermExchangeManageAsApp},
+		Roles: []RoleNeed{{RoleExchangeAdmin, "every mailbox"}}},
 	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
 	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},
 	{Feature: FeatureWatch, Permissions: []Permission{PermAuditLogRead}},

@@ -48,7 +48,7 @@ func TestEntraManifestMatchesNeeds(t *testing.T) {
 			t.Errorf("%s needs no permission?", n.Feature)
 		}
 		for _, p := range n.Permissions {
-			if !guid.MatchString(p.ID) || (p.Resource != GraphAppID && p.Resource != SharePointAppID) {
+			if !guid.MatchString(p.ID) || (p.Resource != GraphAppID && p.Resource != SharePointAppID && p.Resource != ExchangeAppID) {
 				t.Errorf("%s: malformed ID %q or resource %q", p.Name, p.ID, p.Resource)
 			}
 			key := p.Resource + " " + p.ID

@@ -27,3 +27,23 @@ func RolesOf(service, jwt string) ([]string, error) {
 	}
 	return claims.Roles, nil
 }
+
+// TenantOf reads the tenant ID (the tid claim) of a JWT access token,
+// without checking its signature; "" when it has none or is not a JWT.
+func TenantOf(jwt string) string {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		Tenant string `json:"tid"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return claims.Tenant
+}

@@ -41,7 +41,7 @@ type action struct {
 // each user (revoke.Order, which the grammar, `check` and the policy's
 // validation take; a test holds the two together).
 var containActions = []*action{&disableAction, &resetPasswordAction, &sessionsAction, &mfaAction, &consentsAction,
-	&mailboxAction, &sharePointAction, &slackAction, &compromisedAction}
+	&mailboxAction, &forwardingAction, &sharePointAction, &slackAction, &compromisedAction}
 
 // releaseActions are a release's steps, in order (revoke.ReleaseOrder).
 var releaseActions = []*action{&enableAction, &dismissRiskAction}

@@ -26,6 +26,9 @@ type userListing struct {
 	Rules        []revoke.Rule  `json:"rules,omitempty"` // the suspicious ones
 	OtherRules   int            `json:"other_rules,omitempty"`
 	RulesError   string         `json:"rules_error,omitempty"`
+	// The mailbox's own forwarding, for --forwarding: nil when not read.
+	Forwarding      *revoke.Forwarding `json:"forwarding,omitempty"`
+	ForwardingError string             `json:"forwarding_error,omitempty"`
 	// The user's chat (Slack) account, found by their e-mail, for --slack.
 	ChatUser  string `json:"chat_user,omitempty"`
 	ChatName  string `json:"chat_name,omitempty"`

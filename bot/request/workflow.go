@@ -43,6 +43,9 @@ type Config struct {
 	Grants     GrantRemover
 	Rules      RuleDisabler
 	SharePoint SharePointRevoker
+	// Forwarding reads and clears a mailbox's own forwarding (Exchange,
+	// --forwarding); nil without Exchange.
+	Forwarding MailboxForwarding
 	// ChatSessions finds the user's chat account and ends its sessions
 	// (--slack); nil without an org admin's token.
 	ChatSessions ChatSessions

@@ -39,6 +39,7 @@ func checkCommand(ctx context.Context, getenv func(string) string, stdout io.Wri
 	if cfg.SharePointURL != "" {
 		results = append(results, checkSharePoint(ctx, cfg))
 	}
+	results = append(results, checkExchange(ctx, cfg))
 	return printChecks(stdout, results)
 }
 
@@ -120,8 +121,8 @@ func checkActions(p authz.Policy, roles []string) bot.CheckResult {
 	can := graph.CanDo(roles)
 	var yes, no, needed []string
 	for _, a := range revoke.Order {
-		if a == revoke.ActionSharePoint || a == revoke.ActionSlack {
-			continue // their own tokens; see checkSharePoint and CheckSlackAdmin
+		if graph.ActionRoles(a) == nil {
+			continue // their own services' tokens: checkSharePoint, checkExchange, CheckSlackAdmin
 		}
 		if can[a] {
 			yes = append(yes, string(a)+rolesNote(string(a)))

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/revoke/exchange"
 	"github.com/revokebot/revokebot/revoke/graph"
 	"github.com/revokebot/revokebot/revoke/sharepoint"
 	"github.com/revokebot/revokebot/signing"
@@ -33,6 +35,10 @@ type config struct {
 	// SlackAdminToken enables --slack: an Enterprise Grid org admin's user
 	// token, used for admin.users.session.reset only.
 	SlackAdminToken string
+	// Exchange Online's admin endpoint, for --forwarding: its base URL,
+	// a static token (else azidentity's, when Graph uses it) and the
+	// tenant in its path; ExchangeTenant is "" when Exchange is off.
+	ExchangeURL, ExchangeToken, ExchangeTenant string
 	// graphLimits shrink the windows of Graph's published budgets, for
 	// the sandbox's tests; zero keeps Graph's own.
 	graphLimits graphLimits
@@ -88,6 +94,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SharePointURL:   strings.TrimSpace(getenv("SHAREPOINT_ADMIN_URL")),
 		SharePointToken: strings.TrimSpace(getenv("SHAREPOINT_ACCESS_TOKEN")),
 		SlackAdminToken: strings.TrimSpace(getenv("SLACK_ADMIN_TOKEN")),
+		ExchangeURL:     orDefault(getenv, "EXCHANGE_ADMIN_URL", "https://outlook.office365.com"),
+		ExchangeToken:   strings.TrimSpace(getenv("EXCHANGE_ACCESS_TOKEN")),
 	}
 	// Token values never appear in these messages: only their names.
 	if err := checkBotToken(c.BotToken); err != nil {
@@ -105,6 +113,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if t := c.SlackAdminToken; t != "" && !strings.HasPrefix(t, "xoxp-") {
 		return c, &settingError{"SLACK_ADMIN_TOKEN", "not a user token: it must be an Enterprise Grid org admin's token, starting with xoxp-"}
 	}
+	if _, err := exchange.CheckBaseURL(c.ExchangeURL); err != nil {
+		return c, &settingError{"EXCHANGE_ADMIN_URL", err.Error()}
+	}
+	c.ExchangeTenant = exchangeTenant(getenv, c)
 	if _, err := graph.CheckBaseURL(c.GraphBaseURL); err != nil {
 		return c, err
 	}
@@ -129,7 +141,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Policy, err = loadPolicy(c.PolicyPath); err != nil {
 		return c, err
 	}
-	if problem := unsupported(c.Policy, c.SharePointURL != "", c.SlackAdminToken != ""); problem != "" {
+	if problem := unsupported(c.Policy, c.SharePointURL != "", c.SlackAdminToken != "", c.ExchangeTenant != ""); problem != "" {
 		return c, &settingError{"REVOKEBOT_CONFIG", fmt.Sprintf("%s: %s", c.PolicyPath, problem)}
 	}
 	return c, nil
@@ -172,8 +184,11 @@ func loadPolicy(path string) (authz.Policy, error) {
 // unsupported refuses a policy this deployment cannot carry out: default
 // actions it is not configured for, and protected accounts that could never
 // be revoked.
-func unsupported(p authz.Policy, sharePoint, slackAdmin bool) string {
+func unsupported(p authz.Policy, sharePoint, slackAdmin, exchangeOn bool) string {
 	for _, a := range p.Actions {
+		if (a == "forwarding" || a == "protocols") && !exchangeOn {
+			return "actions: " + a + " needs Exchange Online: EXCHANGE_ACCESS_TOKEN, or azidentity's credentials with AZURE_TENANT_ID"
+		}
 		if a == "sharepoint" && !sharePoint {
 			return "actions: sharepoint needs SHAREPOINT_ADMIN_URL to be set"
 		}
@@ -190,4 +205,25 @@ func unsupported(p authz.Policy, sharePoint, slackAdmin bool) string {
 func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+// exchangeTenant is the tenant Exchange's admin endpoint is asked for, ""
+// when Exchange is off: no token can be had (Graph's is a static one and
+// Exchange has none), or no tenant is known. It is AZURE_TENANT_ID, else
+// the tid claim of the Graph token, else of the Exchange token.
+func exchangeTenant(getenv func(string) string, c config) string {
+	if c.ExchangeToken == "" && c.GraphToken != "" {
+		return ""
+	}
+	for _, t := range []string{strings.TrimSpace(getenv("AZURE_TENANT_ID")), revoke.TenantOf(c.GraphToken), revoke.TenantOf(c.ExchangeToken)} {
+		if t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// secrets are the settings' values no log may show.
+func (c config) secrets(getenv func(string) string) []string {
+	return []string{c.BotToken, c.AppToken, c.GraphToken, c.SharePointToken, c.SlackAdminToken, c.ExchangeToken, getenv("AZURE_CLIENT_SECRET")}
 }

@@ -70,14 +70,14 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 		return err
 	}
 	defer sb.Close()
-	sb.Graph.AddUsers(
+	sb.AddUsers(
 		fakegraph.User{ID: demoAlice, DisplayName: "Alice Adams", UserPrincipalName: "alice@contoso.com",
 			Mail: "alice@contoso.com", MailNickname: "alice", UserType: "Member", AccountEnabled: true, JobTitle: "Accountant", Department: "Finance"},
 		fakegraph.User{ID: "7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", DisplayName: "Bob Brown", UserPrincipalName: "bob@contoso.com",
 			Mail: "bob@contoso.com", MailNickname: "bob", UserType: "Member", AccountEnabled: true, JobTitle: "Engineer", Department: "R&D"},
 	)
 	tenant := fakegraph.Tenant(3000, 42)
-	sb.Graph.AddUsers(tenant...)
+	sb.AddUsers(tenant...)
 	// Three administrators deep in the listing, so that /revoke all shows
 	// them going first.
 	for _, i := range []int{1500, 2200, 2900} {

@@ -156,14 +156,14 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 func TestPolicyActionsNeedTheirSettings(t *testing.T) {
 	t.Parallel()
 	p := authz.Policy{Actions: []string{"sessions", "sharepoint"}}
-	if got := unsupported(p, false, true); !strings.Contains(got, "SHAREPOINT_ADMIN_URL") {
+	if got := unsupported(p, false, true, true); !strings.Contains(got, "SHAREPOINT_ADMIN_URL") {
 		t.Errorf("sharepoint without its URL: %q", got)
 	}
-	if got := unsupported(p, true, true); got != "" {
+	if got := unsupported(p, true, true, true); got != "" {
 		t.Errorf("sharepoint with its URL: %q", got)
 	}
 	p.Actions = []string{"slack"}
-	if got := unsupported(p, true, false); !strings.Contains(got, "SLACK_ADMIN_TOKEN") {
+	if got := unsupported(p, true, false, true); !strings.Contains(got, "SLACK_ADMIN_TOKEN") {
 		t.Errorf("slack without the admin token: %q", got)
 	}
 }

@@ -218,7 +218,7 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	if sopts.Admin.Token != "" {
 		sb.Env["SLACK_ADMIN_TOKEN"] = sopts.Admin.Token
 	}
-	sb.Graph.AddUsers(tenant()...)
+	sb.AddUsers(tenant()...)
 	if o.store != "" {
 		sb.Env["REVOKEBOT_STORE"] = o.store
 	}

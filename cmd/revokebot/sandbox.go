@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/revokebot/revokebot/bot"
+	"github.com/revokebot/revokebot/internal/fakeexchange"
 	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakesharepoint"
 	"github.com/revokebot/revokebot/internal/fakeslack"
@@ -43,6 +44,10 @@ var sandboxGraphToken = func() string {
 	return fakegraph.AppToken(roles...)
 }()
 
+// sandboxExchangeToken holds Exchange's app role, as the README has
+// deployers grant it.
+var sandboxExchangeToken = fakeexchange.AppToken(revoke.PermExchangeManageAsApp.Name)
+
 // sandbox is a fake Slack workspace and a fake Entra tenant on 127.0.0.1,
 // with the environment that points revokebot at them. The demo and the
 // end-to-end tests run the real bot, with its real clients, against it.
@@ -50,6 +55,7 @@ type sandbox struct {
 	Slack      *fakeslack.Server
 	Graph      *fakegraph.Server
 	SharePoint *fakesharepoint.Server
+	Exchange   *fakeexchange.Server
 	Dir        string
 	Env        map[string]string
 	limits     graphLimits // SetGraphLimits
@@ -74,7 +80,9 @@ func newSandbox(dir, policy string, slackOpts fakeslack.Options) (*sandbox, erro
 		Slack:      fakeslack.New(slackOpts),
 		Graph:      fakegraph.New(fakegraph.Options{Token: sandboxGraphToken}),
 		SharePoint: fakesharepoint.New(fakesharepoint.Options{Token: sandboxSharePointToken}),
-		Dir:        dir,
+		// The role the README has deployers give the app for Exchange.
+		Exchange: fakeexchange.New(fakeexchange.Options{Token: sandboxExchangeToken, DirectoryRole: fakeexchange.RoleExchangeAdmin}),
+		Dir:      dir,
 	}
 	// The role the README has deployers give the app for --reset-password.
 	s.Graph.SetAppDirectoryRoles(fakegraph.RoleUserAdministrator)
@@ -95,6 +103,8 @@ func newSandbox(dir, policy string, slackOpts fakeslack.Options) (*sandbox, erro
 		"REVOKEBOT_LOG_FORMAT":    "json",
 		"SHAREPOINT_ADMIN_URL":    s.SharePoint.URL(),
 		"SHAREPOINT_ACCESS_TOKEN": sandboxSharePointToken,
+		"EXCHANGE_ADMIN_URL":      s.Exchange.URL(),
+		"EXCHANGE_ACCESS_TOKEN":   sandboxExchangeToken,
 	}
 	return s, nil
 }
@@ -113,7 +123,7 @@ func (s *sandbox) Start(logs io.Writer, tune func(*bot.Config)) (stop func() err
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, newLogger(logs, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken, cfg.SharePointToken), tune)
+		done <- serve(ctx, cfg, newLogger(logs, cfg.LogFormat, cfg.secrets(s.getenv)...), tune)
 	}()
 
 	wait, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
@@ -147,6 +157,18 @@ func (s *sandbox) Close() {
 	s.Slack.Close()
 	s.Graph.Close()
 	s.SharePoint.Close()
+	s.Exchange.Close()
+}
+
+// AddUsers puts users in the fake tenant, and a mailbox in Exchange for
+// each that has mail.
+func (s *sandbox) AddUsers(users ...fakegraph.User) {
+	s.Graph.AddUsers(users...)
+	for _, u := range users {
+		if u.Mail != "" {
+			s.Exchange.AddMailbox(u.UserPrincipalName)
+		}
+	}
 }
 
 // quietTune makes the bot's background loops quick enough for a short demo.

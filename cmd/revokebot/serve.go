@@ -12,6 +12,7 @@ import (
 	"github.com/revokebot/revokebot/bot"
 	"github.com/revokebot/revokebot/bot/request"
 	"github.com/revokebot/revokebot/metrics"
+	"github.com/revokebot/revokebot/revoke/exchange"
 	"github.com/revokebot/revokebot/revoke/graph"
 	"github.com/revokebot/revokebot/revoke/sharepoint"
 	"github.com/revokebot/revokebot/store"
@@ -23,7 +24,7 @@ func serveCommand(ctx context.Context, getenv func(string) string, stderr io.Wri
 		fmt.Fprintln(stderr, "revokebot:", err)
 		return 2
 	}
-	log := newLogger(stderr, cfg.LogFormat, cfg.BotToken, cfg.AppToken, cfg.GraphToken, cfg.SharePointToken, cfg.SlackAdminToken, getenv("AZURE_CLIENT_SECRET"))
+	log := newLogger(stderr, cfg.LogFormat, cfg.secrets(getenv)...)
 	if err := serve(ctx, cfg, log, nil); err != nil {
 		log.Error("revokebot stopped", "error", err)
 		return 1
@@ -60,6 +61,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		Disabler: gc, Passwords: gc, Methods: gc, Grants: gc, Rules: gc, Compromiser: gc, Prover: gc, SignIns: gc,
 		Enabler: gc, Risk: gc, Key: key,
 	}}
+	if cfg.ExchangeTenant != "" {
+		xc, err := newExchange(cfg, nil)
+		if err != nil {
+			return err
+		}
+		bc.Forwarding = xc
+	}
 	if cfg.SharePointURL != "" {
 		sp, err := newSharePoint(cfg)
 		if err != nil {
@@ -115,6 +123,21 @@ func newSharePoint(cfg config) (*sharepoint.Client, error) {
 		scfg.Credential = cred
 	}
 	return sharepoint.New(scfg)
+}
+
+// newExchange builds Exchange's admin client: the static token when one is
+// set, else azidentity's chain (as for Graph), scope
+// https://outlook.office365.com/.default.
+func newExchange(cfg config, observe func(time.Duration, int)) (*exchange.Client, error) {
+	xcfg := exchange.Config{BaseURL: cfg.ExchangeURL, Tenant: cfg.ExchangeTenant, Token: cfg.ExchangeToken, Observe: observe}
+	if cfg.ExchangeToken == "" {
+		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return nil, fmt.Errorf("exchange credentials: %w", err)
+		}
+		xcfg.Credential = cred
+	}
+	return exchange.New(xcfg)
 }
 
 // storeKind names the backend without the rest of the URL, which may hold a password.
