@@ -31,7 +31,7 @@ var (
 func IsObjectID(entry string) bool { return objectID.MatchString(entry) }
 
 // knownActions are the containment actions the policy's actions list may name.
-var knownActions = []string{"disable", "reset-password", "sessions", "mfa", "consents", "mailbox", "forwarding", "sharepoint", "slack", "compromised"}
+var knownActions = []string{"disable", "reset-password", "sessions", "mfa", "consents", "mailbox", "forwarding", "protocols", "sharepoint", "slack", "compromised"}
 
 // ParsePolicy parses a policy file. Every error is one line naming the key at
 // fault, so that a deployer can fix the file without guessing.

@@ -18,6 +18,7 @@ const (
 	ActionConsents      Action = "consents"       // remove the delegated grants the user gave apps
 	ActionMailbox       Action = "mailbox"        // disable inbox rules that forward, redirect or delete
 	ActionForwarding    Action = "forwarding"     // Exchange: clear the mailbox's own forwarding
+	ActionProtocols     Action = "protocols"      // Exchange: turn off POP, IMAP, EWS, ActiveSync, SMTP AUTH
 	ActionSharePoint    Action = "sharepoint"     // SharePoint Online's RevokeAllUserSessions
 	ActionSlack         Action = "slack"          // Slack's admin.users.session.reset of the user's Slack account
 	ActionCompromised   Action = "compromised"    // Identity Protection's confirmCompromised
@@ -27,17 +28,20 @@ const (
 // the stolen password made useless before sessions end, so the attacker
 // cannot sign straight back in.
 var Order = []Action{ActionDisable, ActionResetPassword, ActionSessions, ActionMFA, ActionConsents, ActionMailbox, ActionForwarding,
-	ActionSharePoint, ActionSlack, ActionCompromised}
+	ActionProtocols, ActionSharePoint, ActionSlack, ActionCompromised}
 
 // The steps of a release, which undo disable and compromised. They are not
 // containment actions: no flag or policy `actions:` name takes them.
 const (
 	ActionEnable      Action = "enable"       // let sign-in again (PATCH accountEnabled=true)
 	ActionDismissRisk Action = "dismiss-risk" // Identity Protection's dismiss, where the user is at risk
+	// ActionRestoreProtocols turns back on the mail protocols revokebot
+	// turned off (ActionProtocols), exactly those.
+	ActionRestoreProtocols Action = "restore-protocols"
 )
 
 // ReleaseOrder is the order a release runs its steps in for each user.
-var ReleaseOrder = []Action{ActionEnable, ActionDismissRisk}
+var ReleaseOrder = []Action{ActionEnable, ActionDismissRisk, ActionRestoreProtocols}
 
 // ParseAction reads an action's name as the policy file writes it.
 func ParseAction(s string) (Action, error) {

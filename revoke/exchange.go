@@ -71,6 +71,9 @@ const (
 
 var protocolOrder = []Protocol{ProtocolPOP, ProtocolIMAP, ProtocolEWS, ProtocolActiveSync, ProtocolSMTP, ProtocolSMTPDefault}
 
+// ProtocolOrder lists the protocols in the order they are shown.
+func ProtocolOrder() []Protocol { return append([]Protocol(nil), protocolOrder...) }
+
 // ParseProtocol reads a protocol's name as an audit record stores it.
 func ParseProtocol(s string) (Protocol, error) {
 	for _, p := range protocolOrder {

@@ -104,6 +104,8 @@ var Needs = []Need{
 	// directory role on the app to change mailboxes.
 	{Feature: string(ActionForwarding), Permissions: []Permission{PermExchangeManageAsApp},
 		Roles: []RoleNeed{{RoleExchangeAdmin, "every mailbox"}}},
+	{Feature: string(ActionProtocols), Permissions: []Permission{PermExchangeManageAsApp},
+		Roles: []RoleNeed{{RoleExchangeAdmin, "every mailbox"}}},
 	{Feature: string(ActionSharePoint), Permissions: []Permission{PermSharePointFullControl}},
 	{Feature: string(ActionCompromised), Permissions: []Permission{PermRiskyUserWrite}},
 	{Feature: FeatureWatch, Permissions: []Permission{PermAuditLogRead}},

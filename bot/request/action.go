@@ -41,10 +41,10 @@ type action struct {
 // each user (revoke.Order, which the grammar, `check` and the policy's
 // validation take; a test holds the two together).
 var containActions = []*action{&disableAction, &resetPasswordAction, &sessionsAction, &mfaAction, &consentsAction,
-	&mailboxAction, &forwardingAction, &sharePointAction, &slackAction, &compromisedAction}
+	&mailboxAction, &forwardingAction, &protocolsAction, &sharePointAction, &slackAction, &compromisedAction}
 
 // releaseActions are a release's steps, in order (revoke.ReleaseOrder).
-var releaseActions = []*action{&enableAction, &dismissRiskAction}
+var releaseActions = []*action{&enableAction, &dismissRiskAction, &restoreProtocolsAction}
 
 // actionOf is a's value; nil for a name revokebot does not know (a request
 // stored by a later version).

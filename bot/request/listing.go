@@ -29,6 +29,13 @@ type userListing struct {
 	// The mailbox's own forwarding, for --forwarding: nil when not read.
 	Forwarding      *revoke.Forwarding `json:"forwarding,omitempty"`
 	ForwardingError string             `json:"forwarding_error,omitempty"`
+	// The mailbox's protocols that are on, for --protocols (ProtocolsRead
+	// when they were read); for a release, those revokebot turned off.
+	ProtocolsOn    []revoke.Protocol `json:"protocols_on,omitempty"`
+	ProtocolsRead  bool              `json:"protocols_read,omitempty"`
+	ProtocolsError string            `json:"protocols_error,omitempty"`
+	Restore        []revoke.Protocol `json:"restore,omitempty"`
+	RestoreError   string            `json:"restore_error,omitempty"`
 	// The user's chat (Slack) account, found by their e-mail, for --slack.
 	ChatUser  string `json:"chat_user,omitempty"`
 	ChatName  string `json:"chat_name,omitempty"`

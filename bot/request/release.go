@@ -32,6 +32,9 @@ func (b *intake) handleRelease(ctx context.Context, cmd CommandEvent, parsed Com
 	if b.cfg.Risk != nil {
 		actions = append(actions, revoke.ActionDismissRisk)
 	}
+	if b.cfg.Protocols != nil {
+		actions = append(actions, revoke.ActionRestoreProtocols)
+	}
 	listing := b.releaseListing(ctx, users)
 	t := requestTarget{User: users[0], Users: users, Actions: actions, Reason: parsed.Reason, Unresolved: unresolved,
 		Release: true, Listed: listing.first}
@@ -45,6 +48,12 @@ func (b *intake) handleRelease(ctx context.Context, cmd CommandEvent, parsed Com
 func (b *intake) releaseListing(ctx context.Context, users []revoke.User) cardListing {
 	return listEach(ctx, users, func(ctx context.Context, u revoke.User) userListing {
 		l := userListing{NeverContained: !b.everContained(ctx, u.ID)}
+		if b.cfg.Protocols != nil {
+			var err error
+			if l.Restore, err = b.protocolsToRestore(ctx, u.ID); err != nil {
+				l.RestoreError = describe(err)
+			}
+		}
 		if b.cfg.Risk != nil {
 			var err error
 			if l.RiskLevel, l.RiskState, err = b.cfg.Risk.UserRisk(ctx, u.ID); err != nil {
@@ -102,6 +111,19 @@ func riskLine(l userListing, actions []revoke.Action) string {
 	return "\nIdentity Protection does not have this user at risk (" + riskWords(l.RiskLevel, l.RiskState) + "): nothing to dismiss."
 }
 
+// restoreLine words, on a release card, the mail protocols it turns back on.
+func restoreLine(l userListing, actions []revoke.Action) string {
+	switch {
+	case !slices.Contains(actions, revoke.ActionRestoreProtocols) || l.Pending:
+		return ""
+	case l.RestoreError != "":
+		return "\n:grey_question: Which mail protocols revokebot turned off could not be read (" + l.RestoreError + "); it is read again when the release runs."
+	case len(l.Restore) == 0:
+		return "" // the action's run says so; the card stays short
+	}
+	return "\nMail protocols revokebot turned off, to turn back on: " + protocolWords(l.Restore) + "."
+}
+
 // riskWords says a risk level and state as Graph gave them, cleaned.
 func riskWords(level, state string) string {
 	if state == "" {
@@ -143,7 +165,7 @@ func renderReleaseCard(c card) (string, []Block) {
 	}
 	for _, u := range t.Users {
 		l := t.Listed[u.ID]
-		text := userLine(u) + riskLine(l, t.Actions)
+		text := userLine(u) + riskLine(l, t.Actions) + restoreLine(l, t.Actions)
 		if l.NeverContained {
 			text += "\n:information_source: revokebot has no record of containing this user by name (a `/revoke all` is not counted): releasing is allowed, but check that it is the account you mean."
 		}

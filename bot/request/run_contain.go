@@ -21,6 +21,7 @@ type actionOutcome struct {
 
 // userOutcome is what a request did to one user.
 type userOutcome struct {
+	RequestID string // the request it is part of
 	User      revoke.User
 	Actions   []actionOutcome
 	RevokedAt time.Time // when Graph accepted the session revocation; zero if it did not
@@ -60,7 +61,7 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			outs[i] = b.containUser(ctx, u, t.Actions, t.Listed[u.ID])
+			outs[i] = b.containUser(ctx, req.ID, u, t.Actions, t.Listed[u.ID])
 			// Recorded as soon as known: a crash before the end still
 			// leaves each finished user's outcome in the audit log.
 			_, _ = b.tell.append(ctx, b.tell.event(req, EvOutcome, systemActor, userReport(outs[i])), b.tell.tells(nil, false, false))
@@ -89,8 +90,8 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 }
 
 // containUser runs the actions on one user, in order.
-func (b *executor) containUser(ctx context.Context, u revoke.User, actions []revoke.Action, shown userListing) userOutcome {
-	out := userOutcome{User: u}
+func (b *executor) containUser(ctx context.Context, requestID string, u revoke.User, actions []revoke.Action, shown userListing) userOutcome {
+	out := userOutcome{RequestID: requestID, User: u}
 	for _, a := range actions {
 		o := actionOutcome{Action: a}
 		// A replica configured differently from the one that took the

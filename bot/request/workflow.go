@@ -46,6 +46,9 @@ type Config struct {
 	// Forwarding reads and clears a mailbox's own forwarding (Exchange,
 	// --forwarding); nil without Exchange.
 	Forwarding MailboxForwarding
+	// Protocols turns a mailbox's protocols off and back on (Exchange,
+	// --protocols and release); nil without Exchange.
+	Protocols MailboxProtocols
 	// ChatSessions finds the user's chat account and ends its sessions
 	// (--slack); nil without an org admin's token.
 	ChatSessions ChatSessions

@@ -14,10 +14,12 @@ import (
 // refused then, with the reason, which is the moment to learn it.
 func checkExchange(ctx context.Context, cfg config) bot.CheckResult {
 	const name = "exchange online"
-	needed := slices.ContainsFunc(cfg.Policy.Actions, func(a string) bool { return a == string(revoke.ActionForwarding) })
+	needed := slices.ContainsFunc(cfg.Policy.Actions, func(a string) bool {
+		return a == string(revoke.ActionForwarding) || a == string(revoke.ActionProtocols)
+	})
 	fix := "give the app the application permission Exchange.ManageAsApp on Office 365 Exchange Online, with admin consent, and the Exchange Administrator role (see the README)"
 	if cfg.ExchangeTenant == "" {
-		return bot.CheckResult{Name: name, OK: !needed, Detail: "off: no token for Exchange (set EXCHANGE_ACCESS_TOKEN, or use azidentity with AZURE_TENANT_ID); --forwarding is refused",
+		return bot.CheckResult{Name: name, OK: !needed, Detail: "off: no token for Exchange (set EXCHANGE_ACCESS_TOKEN, or use azidentity with AZURE_TENANT_ID); --forwarding and --protocols are refused",
 			Fix: "set EXCHANGE_ACCESS_TOKEN, or azidentity's variables with AZURE_TENANT_ID"}
 	}
 	xc, err := newExchange(cfg, nil)
@@ -25,7 +27,7 @@ func checkExchange(ctx context.Context, cfg config) bot.CheckResult {
 		return bot.CheckResult{Name: name, OK: !needed, Detail: err.Error(), Fix: fix}
 	}
 	if err := xc.Check(ctx); err != nil {
-		return bot.CheckResult{Name: name, OK: !needed, Detail: "a mailbox could not be read: " + err.Error() + "; --forwarding is refused by Exchange until then", Fix: fix}
+		return bot.CheckResult{Name: name, OK: !needed, Detail: "a mailbox could not be read: " + err.Error() + "; Exchange refuses --forwarding and --protocols until then", Fix: fix}
 	}
-	return bot.CheckResult{Name: name, OK: true, Detail: "a mailbox read through the admin endpoint: the app role and a directory role are in place (only a change can show the role may write: Exchange Administrator, not Security Reader); --forwarding can run"}
+	return bot.CheckResult{Name: name, OK: true, Detail: "a mailbox read through the admin endpoint: the app role and a directory role are in place (only a change can show the role may write: Exchange Administrator, not Security Reader); --forwarding and --protocols can run"}
 }

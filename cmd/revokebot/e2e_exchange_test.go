@@ -56,3 +56,40 @@ func TestForwardingRefused(t *testing.T) {
 	e.waitAudit(e.requestID(card), "failed")
 	e.waitThread(card, "Clearing mailbox forwarding failed:")
 }
+
+// TestProtocolsAndRelease: the card says which of alice's protocols are on
+// (SMTP AUTH off already, by an administrator), the click turns the rest
+// off, and the approved release turns exactly those back on, leaving SMTP
+// AUTH off.
+func TestProtocolsAndRelease(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t)
+	off := true
+	e.sb.Exchange.SetCAS("alice@contoso.com", fakeexchange.CAS{PopEnabled: true, ImapEnabled: true, EwsEnabled: true,
+		ActiveSyncEnabled: true, SmtpClientAuthenticationDisabled: &off})
+	card := e.request(uRequester, "alice --protocols")
+	e.waitFor("the card to list the protocols", func(*fakeslack.Server) bool {
+		return strings.Contains(blocksOf(e.current(card)), "Mail protocols to turn off: POP, IMAP, EWS, ActiveSync.")
+	})
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "succeeded")
+	if m, _ := e.sb.Exchange.Mailbox("alice@contoso.com"); m.CAS.PopEnabled || m.CAS.ImapEnabled || m.CAS.EwsEnabled || m.CAS.ActiveSyncEnabled {
+		t.Fatalf("protocols left on: %+v", m.CAS)
+	}
+	e.waitThread(card, "Turned off POP, IMAP, EWS, ActiveSync; a release turns exactly these back on.")
+
+	rel := e.request(uRequester, "release alice")
+	e.waitFor("the release card to name the protocols", func(*fakeslack.Server) bool {
+		return strings.Contains(blocksOf(e.current(rel)), "Mail protocols revokebot turned off, to turn back on: POP, IMAP, EWS, ActiveSync.")
+	})
+	e.click(uApprover, rel, "revoke_approve")
+	e.waitAudit(e.requestID(rel), "succeeded")
+	m, _ := e.sb.Exchange.Mailbox("alice@contoso.com")
+	if !m.CAS.PopEnabled || !m.CAS.ImapEnabled || !m.CAS.EwsEnabled || !m.CAS.ActiveSyncEnabled {
+		t.Fatalf("the release left protocols off: %+v", m.CAS)
+	}
+	if d := m.CAS.SmtpClientAuthenticationDisabled; d == nil || !*d {
+		t.Fatalf("the release turned on SMTP AUTH, which revokebot never turned off: %v", d)
+	}
+	e.waitThread(rel, "Turned POP, IMAP, EWS, ActiveSync back on, as they were before revokebot turned them off.")
+}

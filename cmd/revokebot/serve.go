@@ -66,7 +66,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		if err != nil {
 			return err
 		}
-		bc.Forwarding = xc
+		bc.Forwarding, bc.Protocols = xc, xc
 	}
 	if cfg.SharePointURL != "" {
 		sp, err := newSharePoint(cfg)
