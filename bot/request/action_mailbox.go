@@ -17,16 +17,33 @@ var mailboxAction = action{
 	},
 	list: func(b *executor, ctx context.Context, u revoke.User) func(*userListing) {
 		rs, err := b.cfg.Rules.InboxRules(ctx, u.ID)
+		var hidden []revoke.MailboxRule
+		var herr error
+		if b.cfg.HiddenRules != nil {
+			hidden, herr = b.cfg.HiddenRules.InboxRules(ctx, u.UPN)
+		}
 		return func(l *userListing) {
 			if err != nil {
 				l.RulesError = describe(err)
 			}
 			l.Rules, l.OtherRules = suspicious(rs)
+			switch {
+			case b.cfg.HiddenRules == nil:
+			case herr != nil:
+				l.HiddenError = exchangeWords(herr)
+			default:
+				l.HiddenRead, l.Hidden = true, hiddenSuspicious(hidden)
+			}
 		}
 	},
-	lines: ruleLines,
+	lines: func(l userListing) string { return ruleLines(l) + hiddenLines(l) },
 	run: func(b *executor, ctx context.Context, u revoke.User, shown userListing, _ *userOutcome) (string, error) {
-		return b.disableRules(ctx, u.ID, shown)
+		words, err := b.disableRules(ctx, u.ID, shown)
+		if b.cfg.HiddenRules == nil {
+			return words, err
+		}
+		hidden, herr := b.disableHiddenRules(ctx, u.UPN, shown)
+		return withHidden(words, err, hidden, herr)
 	},
 }
 

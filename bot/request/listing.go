@@ -26,6 +26,11 @@ type userListing struct {
 	Rules        []revoke.Rule  `json:"rules,omitempty"` // the suspicious ones
 	OtherRules   int            `json:"other_rules,omitempty"`
 	RulesError   string         `json:"rules_error,omitempty"`
+	// The hidden inbox rules --mailbox will disable (Exchange only):
+	// HiddenRead when they were listed.
+	Hidden      []revoke.Rule `json:"hidden,omitempty"`
+	HiddenRead  bool          `json:"hidden_read,omitempty"`
+	HiddenError string        `json:"hidden_error,omitempty"`
 	// The mailbox's own forwarding, for --forwarding: nil when not read.
 	Forwarding      *revoke.Forwarding `json:"forwarding,omitempty"`
 	ForwardingError string             `json:"forwarding_error,omitempty"`

@@ -9,7 +9,7 @@ import (
 )
 
 // adminForwarding is what Graph cannot show, said wherever --mailbox reports.
-const adminForwarding = "Mailbox-level forwarding set by an administrator (forwardingSmtpAddress) is not visible through Graph: check it in the Exchange admin center."
+const adminForwarding = "The mailbox's own forwarding (forwardingSmtpAddress), which the user can set in Outlook on the web, is not visible through Graph: `--forwarding` clears it through Exchange, or check it in the Exchange admin center."
 
 // suspicious splits rules into the enabled ones that forward, redirect or
 // delete mail, and a count of the others, which are left alone.
@@ -38,6 +38,9 @@ func ruleLines(l userListing) string {
 			sb.WriteString("\n• " + ruleWords(r))
 		}
 	}
+	if l.Forwarding != nil || l.ForwardingError != "" {
+		return sb.String() // --forwarding reads it, and the card says what it found
+	}
 	return sb.String() + "\n_" + adminForwarding + "_"
 }
 
@@ -63,8 +66,12 @@ func (b *executor) disableRules(ctx context.Context, userID string, shown userLi
 		return "", err
 	}
 	sus, others := suspicious(rs)
+	note := adminForwarding
+	if b.cfg.Forwarding != nil {
+		note = "" // Exchange reads it: --forwarding says what it found
+	}
 	if len(sus) == 0 {
-		return fmt.Sprintf("No inbox rule forwards, redirects or deletes mail (%s left alone).\n%s", plural(others, "other rule"), adminForwarding), nil
+		return strings.TrimSpace(fmt.Sprintf("No inbox rule forwards, redirects or deletes mail (%s left alone).\n%s", plural(others, "other rule"), note)), nil
 	}
 	ids := make([]string, len(shown.Rules))
 	for i, r := range shown.Rules {
@@ -85,7 +92,7 @@ func (b *executor) disableRules(ctx context.Context, userID string, shown userLi
 		t.ok(r.ID, ruleWords(r)+" (`"+Escape(r.ID)+"`)")
 	}
 	return t.words("inbox rule", "Disabled %s (kept, as evidence; "+plural(others, "other rule")+" left alone):",
-		"Could not disable %s:", adminForwarding)
+		"Could not disable %s:", note)
 }
 
 // errReadOnlyRule marks a rule Graph will not change.

@@ -62,21 +62,23 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			outs[i] = b.containUser(ctx, req.ID, u, t.Actions, t.Listed[u.ID])
-			// Recorded as soon as known: a crash before the end still
-			// leaves each finished user's outcome in the audit log.
-			_, _ = b.tell.append(ctx, b.tell.event(req, EvOutcome, systemActor, userReport(outs[i])), b.tell.tells(nil, false, false))
+			// Recorded as soon as known, and told in the thread as it
+			// comes: a crash before the end still leaves each finished
+			// user's outcome in the audit log, and the end need not
+			// repeat it.
+			_, _ = b.tell.append(ctx, b.tell.event(req, EvOutcome, systemActor, userReport(outs[i])), b.tell.tells(&req, true, false))
 		})
 	}
 	wg.Wait()
 
-	report, failed := containReport(outs)
+	_, failed := containReport(outs)
 	to, event := store.StateSucceeded, EvSucceeded
 	summary := fmt.Sprintf("Done: every action succeeded for %s.", plural(len(outs), "user"))
 	if failed > 0 {
 		to, event = store.StateFailed, EvFailed
 		summary = fmt.Sprintf("Some actions failed for %d of %s; the thread says which.", failed, plural(len(outs), "user"))
 	}
-	detail := summary + "\n" + report
+	detail := summary
 	if t.Release {
 		detail += "\n" + releaseLag
 	}

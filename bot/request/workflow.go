@@ -46,6 +46,10 @@ type Config struct {
 	// Forwarding reads and clears a mailbox's own forwarding (Exchange,
 	// --forwarding); nil without Exchange.
 	Forwarding MailboxForwarding
+	// HiddenRules lists a mailbox's rules hidden ones included and
+	// disables them (Exchange, --mailbox); nil without Exchange, when
+	// --mailbox sees only what Graph shows.
+	HiddenRules MailboxRules
 	// Protocols turns a mailbox's protocols off and back on (Exchange,
 	// --protocols and release); nil without Exchange.
 	Protocols MailboxProtocols

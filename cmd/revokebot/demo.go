@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revokebot/revokebot/internal/fakeexchange"
 	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakeslack"
 	"github.com/revokebot/revokebot/store"
@@ -22,6 +23,10 @@ const (
 	demoIntern    = "U0INGRID"
 	demoLead      = "U0LEAD"
 	demoAlice     = "6f1c2d3e-8a4b-4c5d-9e6f-0a1b2c3d4e5f"
+	// Alice's own Slack account, and the Enterprise Grid org admin's token
+	// that ends its sessions (--slack).
+	demoAliceSlack      = "U0ALICE"
+	demoSlackAdminToken = "xoxp-demo-org-admin"
 )
 
 var demoPolicy = `requesters:
@@ -40,7 +45,7 @@ revoke_all:
 `
 
 var demoNames = map[string]string{
-	demoResponder: "riley", demoIntern: "ingrid", demoLead: "lee", demoIncident: "incident-42", demoAudit: "revokebot-audit",
+	demoResponder: "riley", demoIntern: "ingrid", demoLead: "lee", demoIncident: "incident-42", demoAudit: "revokebot-audit", demoAliceSlack: "alice",
 	"U0BOT": "revokebot",
 }
 
@@ -65,10 +70,12 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 		{ID: demoResponder, Name: "riley", Email: "riley@contoso.com"},
 		{ID: demoIntern, Name: "ingrid", Email: "ingrid@contoso.com"},
 		{ID: demoLead, Name: "lee", Email: "lee@contoso.com"},
-	}})
+		{ID: demoAliceSlack, Name: "alice", Email: "alice@contoso.com"},
+	}, EnterpriseID: "E0CONTOSO", Admin: fakeslack.AdminOptions{Token: demoSlackAdminToken}})
 	if err != nil {
 		return err
 	}
+	sb.Env["SLACK_ADMIN_TOKEN"] = demoSlackAdminToken
 	defer sb.Close()
 	sb.AddUsers(
 		fakegraph.User{ID: demoAlice, DisplayName: "Alice Adams", UserPrincipalName: "alice@contoso.com",
@@ -155,7 +162,7 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 	}
 	tr.wait()
 
-	step("6. The attacker had registered an authenticator on Alice's account and set a forwarding rule: Riley evicts them, the card showing both before anything is removed (the password reset also remediates her user risk). Once Alice is safe, Riley asks to release her and Lee approves.")
+	step("6. The attacker had registered an authenticator on Alice's account, set a forwarding rule and, in her Outlook on the web session, the mailbox's own forwarding, and reads mail over IMAP; Alice's Slack session is still open. Riley evicts them, the card showing all of it before anything is removed (the password reset also remediates her user risk). Once Alice is safe, Riley asks to release her, Lee approves, and the mail protocols revokebot turned off come back on.")
 	if err := demoEvict(ctx, sb); err != nil {
 		return err
 	}
@@ -171,15 +178,19 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 	return demoVerify(ctx, sb, out)
 }
 
-// demoEvict is the demo's last step: Alice's attacker-added authenticator
-// and forwarding rule shown, removed, and Alice released by Lee.
+// demoEvict is the demo's last step: Alice's attacker-added authenticator,
+// forwarding rule, mailbox forwarding, IMAP and Slack session shown, ended,
+// and Alice released by Lee.
 func demoEvict(ctx context.Context, sb *sandbox) error {
 	sb.Graph.AddAuthMethods(demoAlice, fakegraph.AuthMethod{Type: "phone", PhoneType: "mobile", PhoneNumber: "+1 4255550199", Default: true},
 		fakegraph.AuthMethod{Type: "microsoftAuthenticator", DisplayName: "Galaxy S24 (attacker)", Created: time.Now().UTC().Add(-3 * time.Hour)})
 	sb.Graph.AddInboxRules(demoAlice, fakegraph.InboxRule{DisplayName: "..", IsEnabled: true, ForwardTo: []string{"invoices@contoso-billing.example"}, MarkAsRead: true},
 		fakegraph.InboxRule{DisplayName: "Newsletters", IsEnabled: true, MoveToFolder: "news"})
 	sb.Graph.SetRisk(demoAlice, "high")
-	card, err := demoCommand(ctx, sb, `alice --disable --reset-password --mfa --mailbox --reason "INC-4711: attacker persistence"`)
+	sb.Exchange.SetForwarding("alice@contoso.com", fakeexchange.Forwarding{SmtpAddress: "archive@contoso-billing.example", DeliverToMailboxAndForward: true})
+	smtpOff := true // an administrator turned SMTP AUTH off long ago: it stays off
+	sb.Exchange.SetCAS("alice@contoso.com", fakeexchange.CAS{ImapEnabled: true, EwsEnabled: true, ActiveSyncEnabled: true, SmtpClientAuthenticationDisabled: &smtpOff})
+	card, err := demoCommand(ctx, sb, `alice --disable --reset-password --mfa --mailbox --forwarding --protocols --slack --reason "INC-4711: attacker persistence"`)
 	if err != nil {
 		return err
 	}

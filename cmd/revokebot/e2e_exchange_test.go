@@ -93,3 +93,30 @@ func TestProtocolsAndRelease(t *testing.T) {
 	}
 	e.waitThread(rel, "Turned POP, IMAP, EWS, ActiveSync back on, as they were before revokebot turned them off.")
 }
+
+// TestHiddenRules: with Exchange, --mailbox also finds a hidden rule (made
+// over MAPI; neither Outlook nor Graph shows it), marks it hidden on the
+// card and in the report, and disables it; a visible one goes through
+// Graph as before.
+func TestHiddenRules(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t)
+	e.sb.Exchange.AddRule("alice@contoso.com", fakeexchange.Rule{Name: "  ", Enabled: true, Hidden: true, ForwardTo: []string{"cfo-mail@evil.example"}})
+	e.sb.Exchange.AddRule("alice@contoso.com", fakeexchange.Rule{Name: "newsletters", Enabled: true, MoveToFolder: "News"})
+	card := e.request(uRequester, "alice --mailbox")
+	e.waitFor("the card to show the hidden rule", func(*fakeslack.Server) bool {
+		b := blocksOf(e.current(card))
+		return strings.Contains(b, "Hidden inbox rules to disable (1; Outlook and Graph do not show them)") && strings.Contains(b, "cfo-mail@evil.example")
+	})
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "succeeded")
+	for _, r := range e.sb.Exchange.Rules("alice@contoso.com") {
+		if r.Hidden && r.Enabled {
+			t.Fatalf("the hidden rule is still on: %+v", r)
+		}
+		if !r.Hidden && !r.Enabled {
+			t.Fatalf("a harmless rule was disabled: %+v", r)
+		}
+	}
+	e.waitThread(card, "Disabled 1 hidden inbox rule", "(hidden; `")
+}

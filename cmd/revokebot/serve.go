@@ -66,7 +66,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		if err != nil {
 			return err
 		}
-		bc.Forwarding, bc.Protocols = xc, xc
+		bc.Forwarding, bc.Protocols, bc.HiddenRules = xc, xc, xc
 	}
 	if cfg.SharePointURL != "" {
 		sp, err := newSharePoint(cfg)
