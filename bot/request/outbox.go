@@ -2,6 +2,8 @@ package request
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -17,6 +19,33 @@ import (
 type deliverer struct {
 	*env
 	kick chan struct{}
+	// drawn remembers the last card this process drew for each request,
+	// so that a redraw of a card whose stored state has not changed since
+	// (two decisions told after both were recorded) is not sent again.
+	drawn   map[string]string
+	drawnMu sync.Mutex
+}
+
+// maxDrawn bounds drawn: past it, the memory starts again, which costs at
+// most one redundant redraw a card.
+const maxDrawn = 1024
+
+// alreadyDrawn reports whether card m of request id is what this process
+// last drew, and remembers it otherwise.
+func (d *deliverer) alreadyDrawn(id string, m Message) bool {
+	raw, _ := json.Marshal(m)
+	sum := sha256.Sum256(raw)
+	key := string(sum[:])
+	d.drawnMu.Lock()
+	defer d.drawnMu.Unlock()
+	if d.drawn[id] == key {
+		return true
+	}
+	if d.drawn == nil || len(d.drawn) >= maxDrawn {
+		d.drawn = map[string]string{}
+	}
+	d.drawn[id] = key
+	return false
 }
 
 // The outbox runs on the wall clock, not the injected one: its timings are
@@ -172,7 +201,15 @@ func (d *deliverer) send(ctx context.Context, m store.Message) error {
 			return errNoCard
 		}
 		if m.Kind == store.DeliverCard {
-			return d.msg.Update(ctx, req.Channel, req.RootTS, cardMessage(d.cardFor(ctx, req)))
+			msg := cardMessage(d.cardFor(ctx, req))
+			if d.alreadyDrawn(req.ID, msg) {
+				return nil
+			}
+			if err := d.msg.Update(ctx, req.Channel, req.RootTS, msg); err != nil {
+				d.forgetDrawn(req.ID)
+				return err
+			}
+			return nil
 		}
 		rec, err := d.store.AuditRecord(ctx, m.AuditSeq)
 		if err != nil {
@@ -182,7 +219,11 @@ func (d *deliverer) send(ctx context.Context, m store.Message) error {
 			d.refuseUnsigned(ctx, rec, why)
 			return errGone
 		}
-		_, err = d.msg.Post(ctx, req.Channel, req.RootTS, Message{Text: clipReply(Event(rec.Event.Event).icon() + " " + rec.Detail)})
+		text := Event(rec.Event.Event).icon() + " " + rec.Detail
+		if Event(rec.Event.Event) == EvOutcome {
+			text = rec.Detail // a user's report carries its own mark
+		}
+		_, err = d.msg.Post(ctx, req.Channel, req.RootTS, Message{Text: clipReply(text)})
 		return err
 	}
 	return errGone
@@ -222,4 +263,12 @@ func backoff(attempts int, se *SendError) time.Duration {
 	}
 	d := 500 * time.Millisecond << min(attempts, 4)
 	return min(d, 5*time.Second)
+}
+
+// forgetDrawn drops what alreadyDrawn remembered of a card whose update
+// failed, so that the retry sends it.
+func (d *deliverer) forgetDrawn(id string) {
+	d.drawnMu.Lock()
+	defer d.drawnMu.Unlock()
+	delete(d.drawn, id)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revokebot/revokebot/internal/fakeexchange"
 	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakeslack"
 )
@@ -28,6 +29,13 @@ func plantAttacker(g *fakegraph.Server, userID string) {
 	g.AddGrants(fakegraph.Grant{ClientID: "sp-mailer", ConsentType: "Principal", PrincipalID: userID, ResourceID: "sp-graph", Scope: "Mail.ReadWrite offline_access"})
 	g.AddInboxRules(userID, fakegraph.InboxRule{DisplayName: ".", IsEnabled: true, ForwardTo: []string{"drop@evil.example"}},
 		fakegraph.InboxRule{DisplayName: "Newsletters", IsEnabled: true, MoveToFolder: "news"})
+}
+
+// plantInMailbox gives a mailbox what an attacker sets beyond Graph: its
+// own forwarding (Outlook on the web) and IMAP on.
+func plantInMailbox(sb *sandbox, upn string) {
+	sb.Exchange.SetForwarding(upn, fakeexchange.Forwarding{SmtpAddress: "loot@evil.example"})
+	sb.Exchange.SetCAS(upn, fakeexchange.CAS{ImapEnabled: true, EwsEnabled: true})
 }
 
 func addApps(g *fakegraph.Server) {
@@ -72,29 +80,33 @@ func reportsRequests(g *fakegraph.Server, since time.Time) int {
 }
 
 // BenchmarkEvictCard: command to card for `/revoke alice --mfa --consents
-// --mailbox` with Graph at 50 ms a call and its reports budget as
-// published: the card is posted within evictCardCeiling (first paint) and
-// fills in as the budget lets it; ten commands in a row ask for ten method
-// listings, which the budget spreads over 10 s.
+// --mailbox --forwarding --protocols` with Graph and Exchange at 50 ms a
+// call and Graph's reports budget as published: the card is posted within
+// evictCardCeiling (first paint) and fills in as the budget lets it; ten
+// commands in a row ask for ten method listings, which the budget spreads
+// over 10 s.
 func BenchmarkEvictCard(b *testing.B) {
 	const n = 10
 	for range b.N {
 		e := startEnv(b)
 		addApps(e.sb.Graph)
 		plantAttacker(e.sb.Graph, aliceID)
+		plantInMailbox(e.sb, "alice@contoso.com")
 		e.sb.Graph.SetLatency(graphLatency)
+		e.sb.Exchange.SetLatency(graphLatency)
 		start := time.Now()
 		var paint, filled []time.Duration
 		for range n {
 			before := len(e.roots(chIncident))
 			sent := time.Now()
-			e.command(uRequester, chIncident, "alice --mfa --consents --mailbox")
+			e.command(uRequester, chIncident, "alice --mfa --consents --mailbox --forwarding --protocols")
 			e.waitFor("the card", func(*fakeslack.Server) bool { return len(e.roots(chIncident)) > before })
 			card := e.roots(chIncident)[before]
 			paint = append(paint, card.PostedAt.Sub(sent))
 			e.waitWithin(time.Minute, "the card filled in", func(*fakeslack.Server) bool {
 				c := blocksOf(e.current(card))
-				return strings.Contains(c, "attacker's phone") && strings.Contains(c, "drop@evil.example")
+				return strings.Contains(c, "attacker's phone") && strings.Contains(c, "drop@evil.example") &&
+					strings.Contains(c, "loot@evil.example") && strings.Contains(c, "Mail protocols to turn off")
 			})
 			filled = append(filled, time.Since(sent))
 		}
@@ -104,7 +116,7 @@ func BenchmarkEvictCard(b *testing.B) {
 		floor := reportsFloor(reportsRequests(e.sb.Graph, start))
 		b.ReportMetric(float64(p99.Microseconds())/1000, "card-p99-ms")
 		b.ReportMetric(ratio, "ratio/ceiling")
-		fmt.Printf("command to card for --mfa --consents --mailbox with Graph at %v a call: first paint p50 %v p99 %v over %d commands (ceiling %v, ratio/ceiling %.2f)\n",
+		fmt.Printf("command to card for --mfa --consents --mailbox --forwarding --protocols with Graph and Exchange at %v a call: first paint p50 %v p99 %v over %d commands (ceiling %v, ratio/ceiling %.2f)\n",
 			graphLatency, p50.Round(time.Millisecond), p99.Round(time.Millisecond), n, evictCardCeiling, ratio)
 		fmt.Printf("filled in: p50 %v, max %v; all %d cards filled in %v, where Graph's reports budget allows no less than %v (ratio/floor %.2f)\n",
 			percentile(filled, 0.5).Round(time.Millisecond), percentile(filled, 1).Round(time.Millisecond), n, all.Round(time.Millisecond),
@@ -125,15 +137,17 @@ func BenchmarkEvictTwentyUsers(b *testing.B) {
 		e := startEnv(b)
 		addApps(e.sb.Graph)
 		users := fakegraph.Tenant(evictBenchTargets, 11)
-		e.sb.Graph.AddUsers(users...)
+		e.sb.AddUsers(users...)
 		upns := make([]string, len(users))
 		for i, u := range users {
 			plantAttacker(e.sb.Graph, u.ID)
+			plantInMailbox(e.sb, u.UserPrincipalName)
 			e.sb.SharePoint.AddUser(u.UserPrincipalName)
 			upns[i] = u.UserPrincipalName
 		}
 		e.sb.Graph.SetLatency(graphLatency)
-		card := e.request(uRequester, strings.Join(upns, " ")+" --disable --reset-password --mfa --consents --mailbox --sharepoint --compromised")
+		e.sb.Exchange.SetLatency(graphLatency)
+		card := e.request(uRequester, strings.Join(upns, " ")+" --disable --reset-password --mfa --consents --mailbox --forwarding --protocols --sharepoint --compromised")
 		e.waitWithin(2*time.Minute, "the card filled in", func(*fakeslack.Server) bool {
 			return !strings.Contains(blocksOf(e.current(card)), "Still listing")
 		})

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/revokebot/revokebot/internal/fakeexchange"
 	"github.com/revokebot/revokebot/internal/fakeslack"
@@ -55,6 +56,15 @@ func TestForwardingRefused(t *testing.T) {
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(e.requestID(card), "failed")
 	e.waitThread(card, "Clearing mailbox forwarding failed:")
+
+	e.sb.Exchange.ClearFaults()
+	// Exchange's Retry-After is honoured, four times: 4 s, then it gives up.
+	e.sb.Exchange.Inject(fakeexchange.Fault{Cmdlet: "Set-CASMailbox", Status: 429, RetryAfter: "1", Times: 100})
+	card = e.request(uRequester, "alice --protocols")
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitWithin(30*time.Second, "the throttled action's end", func(*fakeslack.Server) bool {
+		return strings.Contains(e.thread(card), "Turning off mail protocols failed: Exchange Online kept throttling revokebot (429) and it gave up.")
+	})
 }
 
 // TestProtocolsAndRelease: the card says which of alice's protocols are on

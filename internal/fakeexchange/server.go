@@ -105,6 +105,15 @@ type Server struct {
 	faults    []*fault
 	log       []*Request
 	throttle  *throttle
+	latency   time.Duration // SetLatency
+}
+
+// SetLatency makes every answer take at least d, as the real service's
+// round trips do, for benchmarks.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
 }
 
 // New starts a Server listening on 127.0.0.1. Call Close when done.
@@ -175,7 +184,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.log = append(s.log, rec)
+	wait := s.latency
 	s.mu.Unlock()
+	if wait > 0 {
+		time.Sleep(wait)
+	}
 
 	resp := s.answer(r, in, inErr)
 	s.mu.Lock()
