@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/revokebot/revokebot/revoke"
 )
 
 // A protected entry is matched against a user's UPN, mail and object ID
@@ -30,8 +32,16 @@ var (
 // rather than a UPN or e-mail address.
 func IsObjectID(entry string) bool { return objectID.MatchString(entry) }
 
-// knownActions are the containment actions the policy's actions list may name.
-var knownActions = []string{"disable", "reset-password", "sessions", "mfa", "consents", "mailbox", "forwarding", "protocols", "sharepoint", "slack", "compromised"}
+// knownActions are the containment actions the policy's actions list may
+// name: revoke.Order's, so that a new action is named here by being added
+// there.
+var knownActions = func() []string {
+	out := make([]string, len(revoke.Order))
+	for i, a := range revoke.Order {
+		out[i] = string(a)
+	}
+	return out
+}()
 
 // ParsePolicy parses a policy file. Every error is one line naming the key at
 // fault, so that a deployer can fix the file without guessing.

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/revokebot/revokebot/revoke"
 )
 
 func TestParsePolicyFull(t *testing.T) {
@@ -129,18 +127,6 @@ func TestExamplePolicyParses(t *testing.T) {
 	}
 	if _, err := ParsePolicy(data); err != nil {
 		t.Fatalf("deploy/revokebot.example.yaml: %v", err)
-	}
-}
-
-// TestKnownActionsAreTheActions: the policy names exactly the actions the
-// bot can run, in the order they run.
-func TestKnownActionsAreTheActions(t *testing.T) {
-	var want []string
-	for _, a := range revoke.Order {
-		want = append(want, string(a))
-	}
-	if !slices.Equal(knownActions, want) {
-		t.Errorf("knownActions %v, revoke.Order %v", knownActions, want)
 	}
 }
 
