@@ -37,7 +37,7 @@ func TestCheckPasses(t *testing.T) {
 	if code != 0 || strings.Contains(out, "FAIL") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
-	for _, want := range []string{"ok    policy file", "ok    store sqlite: ", "does not exist yet", "ok    signing key: ", "ok    slack bot token: @revokebot",
+	for _, want := range []string{"ok    policy file", "ok    store sqlite: ", "does not exist yet", "ok    signing key: ", "ok    exchange online: a mailbox read", "ok    slack admin token: SLACK_ADMIN_TOKEN unset", "ok    slack bot token: @revokebot",
 		"ok    slack bot scopes: commands, chat:write, users:read, users:read.email, usergroups:read, files:write, channels:history, groups:history, channels:read, groups:read", "ok    slack app token",
 		"ok    incident channel C0INCIDENT", "ok    audit channel C0AUDIT", "ok    graph permissions: token roles include User.RevokeSessions.All and User.Read.All",
 		"ok    graph read", "ok    graph actions: can: disable (if the app holds the directory roles Privileged Authentication Administrator for users who hold an admin role, which the token does not show), reset-password (if the app holds the directory roles User Administrator for every user, Privileged Authentication Administrator for users who hold an admin role, which the token does not show), sessions, mfa, consents, mailbox, compromised, sign-in watch, privileged accounts first, release (if the app holds the directory roles Privileged Authentication Administrator for users who hold an admin role, which the token does not show); cannot: nothing",
