@@ -25,7 +25,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -105,11 +104,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if cfg.Observe != nil {
-		next := hc.Transport
-		if next == nil {
-			next = http.DefaultTransport
-		}
-		hc.Transport = observed{next: next, observe: cfg.Observe}
+		hc.Transport = revoke.Observed(hc.Transport, cfg.Observe)
 	}
 	retry := cfg.Retry
 	if retry.Attempts == 0 {
@@ -127,29 +122,9 @@ func New(cfg Config) (*Client, error) {
 	return &Client{endpoint: &endpoint, tenant: t, token: src, http: hc, retry: retry, now: now}, nil
 }
 
-// CheckBaseURL parses EXCHANGE_ADMIN_URL: scheme and host only, https, or
-// plain http to this machine (tests), so a bearer token never crosses a
-// network in clear. Its errors never repeat the URL, which could hold a
-// password in its userinfo.
+// CheckBaseURL parses EXCHANGE_ADMIN_URL (see revoke.AdminURL).
 func CheckBaseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || u.Hostname() == "" {
-		return nil, errors.New("EXCHANGE_ADMIN_URL: not an absolute URL (want e.g. https://outlook.office365.com)")
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		host := u.Hostname()
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return nil, errors.New("EXCHANGE_ADMIN_URL: plain http is allowed only for localhost")
-		}
-	default:
-		return nil, errors.New("EXCHANGE_ADMIN_URL: want an https URL")
-	}
-	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return nil, errors.New("EXCHANGE_ADMIN_URL: want scheme and host only, e.g. https://outlook.office365.com")
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+	return revoke.AdminURL("EXCHANGE_ADMIN_URL", "https://outlook.office365.com", raw)
 }
 
 // Roles obtains a token as the client would and returns the app roles in
@@ -161,21 +136,4 @@ func (c *Client) Roles(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	return revoke.RolesOf("Exchange", tok)
-}
-
-// observed times each exchange, so every try counts.
-type observed struct {
-	next    http.RoundTripper
-	observe func(time.Duration, int)
-}
-
-func (o observed) RoundTrip(r *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := o.next.RoundTrip(r)
-	status := 0
-	if err == nil {
-		status = resp.StatusCode
-	}
-	o.observe(time.Since(start), status)
-	return resp, err
 }

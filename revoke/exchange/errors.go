@@ -6,9 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/revokebot/revokebot/revoke"
@@ -35,7 +33,7 @@ func (c *Client) classify(k call, resp *http.Response, raw []byte, tok string) *
 	e := c.fail(k, revoke.KindForStatus(resp.StatusCode), nil)
 	e.Status = resp.StatusCode
 	e.Code, e.Message = parseError(raw)
-	e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
+	e.RetryAfter = revoke.RetryAfterHeader(resp.Header.Get("Retry-After"), c.now())
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
 		e.Lacks = revoke.LacksPermission
@@ -52,7 +50,7 @@ func (c *Client) classify(k call, resp *http.Response, raw []byte, tok string) *
 		// Not found is a 404 today; the type says so whatever the status.
 		e.Kind = revoke.KindNotFound
 	}
-	e.Code, e.Message = redact(e.Code, tok), redact(e.Message, tok)
+	e.Code, e.Message = revoke.Redact(e.Code, tok), revoke.Redact(e.Message, tok)
 	return e
 }
 
@@ -183,33 +181,4 @@ func truncate(s string) string {
 		return s
 	}
 	return string([]rune(s)[:maxMessage]) + "…"
-}
-
-// redact removes the token from text the service sent back, should a proxy
-// or a diagnostic ever echo the request.
-func redact(s, tok string) string {
-	if tok == "" || !strings.Contains(s, tok) {
-		return s
-	}
-	return strings.ReplaceAll(s, tok, "[token]")
-}
-
-// retryAfter reads Retry-After: seconds (fractions accepted) or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s < 0 || s > 24*3600 {
-			return 0
-		}
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

@@ -103,7 +103,7 @@ func New(cfg Config) (*Client, error) {
 		transport = t
 	}
 	if cfg.Observe != nil {
-		transport = observed{next: transport, observe: cfg.Observe}
+		transport = revoke.Observed(transport, cfg.Observe) // below the SDK's middleware: every try counts
 	}
 	interval := cfg.CompromisedInterval
 	if interval <= 0 {
@@ -204,20 +204,3 @@ func (p *tokenProvider) GetAuthorizationToken(ctx context.Context, u *url.URL, _
 }
 
 func (p *tokenProvider) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
-
-// observed times each exchange below the SDK's middleware, so every try counts.
-type observed struct {
-	next    http.RoundTripper
-	observe func(time.Duration, int)
-}
-
-func (o observed) RoundTrip(r *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := o.next.RoundTrip(r)
-	status := 0
-	if err == nil {
-		status = resp.StatusCode
-	}
-	o.observe(time.Since(start), status)
-	return resp, err
-}

@@ -24,7 +24,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -114,29 +113,9 @@ func New(cfg Config) (*Client, error) {
 	}, nil
 }
 
-// CheckAdminURL parses SHAREPOINT_ADMIN_URL: scheme and host only, https, or
-// plain http to this machine (tests), so a bearer token never crosses a
-// network in clear. Its errors never repeat the URL, which could hold a
-// password in its userinfo.
+// CheckAdminURL parses SHAREPOINT_ADMIN_URL (see revoke.AdminURL).
 func CheckAdminURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Hostname() == "" {
-		return nil, errors.New("SHAREPOINT_ADMIN_URL: not an absolute URL (want e.g. https://contoso-admin.sharepoint.com)")
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		host := u.Hostname()
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return nil, errors.New("SHAREPOINT_ADMIN_URL: plain http is allowed only for localhost")
-		}
-	default:
-		return nil, errors.New("SHAREPOINT_ADMIN_URL: want an https URL")
-	}
-	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return nil, errors.New("SHAREPOINT_ADMIN_URL: want scheme and host only, e.g. https://contoso-admin.sharepoint.com")
-	}
-	return u, nil
+	return revoke.AdminURL("SHAREPOINT_ADMIN_URL", "https://contoso-admin.sharepoint.com", raw)
 }
 
 // RevokeUserSessions asks SharePoint to sign upn out of every device and

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/revokebot/revokebot/revoke"
@@ -120,8 +118,8 @@ func (c *Client) classify(resp *http.Response, raw []byte, tok string) *revoke.E
 	if e.Message == "" {
 		e.Message = msg
 	}
-	e.Code, e.Message = redact(code, tok), redact(e.Message, tok)
-	e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
+	e.Code, e.Message = revoke.Redact(code, tok), revoke.Redact(e.Message, tok)
+	e.RetryAfter = revoke.RetryAfterHeader(resp.Header.Get("Retry-After"), c.now())
 	return e
 }
 
@@ -180,34 +178,4 @@ func truncate(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:maxMessage]) + "…"
-}
-
-// redact removes the token from text SharePoint sent back, should a proxy or
-// a diagnostic ever echo the request.
-func redact(s, tok string) string {
-	if tok == "" || !strings.Contains(s, tok) {
-		return s
-	}
-	return strings.ReplaceAll(s, tok, "[token]")
-}
-
-// retryAfter reads Retry-After: seconds (SharePoint sends whole seconds;
-// fractions are accepted) or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s < 0 || s > 24*3600 {
-			return 0
-		}
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

@@ -1,10 +1,8 @@
 package sharepoint
 
 import (
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseError(t *testing.T) {
@@ -30,27 +28,6 @@ func TestParseError(t *testing.T) {
 	long := `{"odata.error":{"code":"c","message":{"value":"` + strings.Repeat("é", 2*maxMessage) + `"}}}`
 	if _, msg := parseError([]byte(long)); len([]rune(msg)) != maxMessage+1 {
 		t.Errorf("long message kept %d runes, want %d and an ellipsis", len([]rune(msg)), maxMessage)
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		v    string
-		want time.Duration
-	}{
-		{"", 0},
-		{"2", 2 * time.Second},
-		{" 31 ", 31 * time.Second},
-		{"0.5", 500 * time.Millisecond},
-		{"-1", 0},
-		{"soon", 0},
-		{now.Add(10 * time.Second).Format(http.TimeFormat), 10 * time.Second},
-		{now.Add(-10 * time.Second).Format(http.TimeFormat), 0},
-	} {
-		if got := retryAfter(tc.v, now); got != tc.want {
-			t.Errorf("retryAfter(%q) = %v, want %v", tc.v, got, tc.want)
-		}
 	}
 }
 
