@@ -3,6 +3,7 @@ package request
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/revokebot/revokebot/revoke"
@@ -55,9 +56,28 @@ var protocolsAction = action{
 			b.log.Error("could not keep which mail protocols were turned off", "target", u.ID, "error", err)
 			return "Turned off " + protocolWords(were) + ". :warning: revokebot could not record which, so a release will not turn them back on: do it by hand.", nil
 		}
-		return "Turned off " + protocolWords(were) + "; a release turns exactly these back on.", nil
+		words := "Turned off " + protocolWords(were) + "; a release turns exactly these back on."
+		if since := notShown(were, shown); len(since) > 0 {
+			words += " (" + protocolWords(since) + " came on after the card was posted.)"
+		}
+		return words, nil
 	},
 	failed: exchangeFailed,
+}
+
+// notShown are the protocols of were that the card did not list as on,
+// when it listed them.
+func notShown(were []revoke.Protocol, shown userListing) []revoke.Protocol {
+	if !shown.ProtocolsRead {
+		return nil
+	}
+	var out []revoke.Protocol
+	for _, p := range were {
+		if !slices.Contains(shown.ProtocolsOn, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // protocolWords names protocols for a person: "POP, IMAP".

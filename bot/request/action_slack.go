@@ -55,7 +55,10 @@ var slackAction = action{
 			return "", err
 		}
 		words := "Every Slack session of " + chatAccountWords(id, name) + " ended; they must sign in to Slack again, through Entra ID."
-		if shown.ChatNone || shown.ChatUser != "" && shown.ChatUser != id {
+		switch {
+		case shown.ChatNone:
+			words += " (The card found no account: this one has had the user's e-mail since.)"
+		case shown.ChatUser != "" && shown.ChatUser != id:
 			words += " (The card showed another account: this one has the user's e-mail now.)"
 		}
 		return words, nil

@@ -65,27 +65,30 @@ func TestFlowProtocolsAndRelease(t *testing.T) {
 	if card := f.msg.everything(); !strings.Contains(card, "Mail protocols to turn off: POP, IMAP.") {
 		t.Fatalf("card:\n%s", card)
 	}
+	mb.mu.Lock()
+	mb.on[alice.UPN] = append(mb.on[alice.UPN], revoke.ProtocolEWS) // turned on after the card
+	mb.mu.Unlock()
 	f.click(uReq, ActionConfirm, r)
 	if got := f.get(r.ID).State; got != store.StateSucceeded || len(mb.on[alice.UPN]) != 0 {
 		t.Fatalf("state %s, protocols on %v", got, mb.on[alice.UPN])
 	}
 	f.deliver()
-	if th := f.msg.text(chInc); !strings.Contains(th, "Turned off POP, IMAP; a release turns exactly these back on.") {
+	if th := f.msg.text(chInc); !strings.Contains(th, "Turned off POP, IMAP, EWS; a release turns exactly these back on. (EWS came on after the card was posted.)") {
 		t.Fatalf("thread:\n%s", th)
 	}
 
 	f.command(uReq, chInc, "release alice")
 	rel := f.newest()
 	f.deliver()
-	if card := f.msg.everything(); !strings.Contains(card, "Mail protocols revokebot turned off, to turn back on: POP, IMAP.") {
+	if card := f.msg.everything(); !strings.Contains(card, "Mail protocols revokebot turned off, to turn back on: POP, IMAP, EWS.") {
 		t.Fatalf("release card:\n%s", card)
 	}
 	f.click(uApp, ActionApprove, rel)
 	if got := f.get(rel.ID).State; got != store.StateSucceeded {
 		t.Fatalf("release %s", got)
 	}
-	if on := mb.on[alice.UPN]; !slices.Equal(on, []revoke.Protocol{revoke.ProtocolPOP, revoke.ProtocolIMAP}) {
-		t.Fatalf("after the release %v are on, want exactly POP and IMAP", on)
+	if on := mb.on[alice.UPN]; !slices.Equal(on, []revoke.Protocol{revoke.ProtocolPOP, revoke.ProtocolIMAP, revoke.ProtocolEWS}) {
+		t.Fatalf("after the release %v are on, want exactly POP, IMAP and EWS", on)
 	}
 
 	// A record whose list was widened in the database is ignored.

@@ -65,6 +65,21 @@ func TestFlowSlack(t *testing.T) {
 			t.Errorf("thread lacks %q:\n%s", want, th)
 		}
 	}
+
+	// An account that takes the user's e-mail after the card is found, and said so.
+	f.command(uReq, chInc, "carol --slack")
+	r = f.newest()
+	c.mu.Lock()
+	c.byEmail["carol@contoso.com"] = [2]string{"U0CAROL", "carol"}
+	c.mu.Unlock()
+	f.click(uReq, ActionConfirm, r)
+	f.deliver()
+	th = f.msg.text(chInc)
+	for _, want := range []string{"Every Slack session of *carol* (`U0CAROL`) ended", "(The card found no account: this one has had the user's e-mail since.)"} {
+		if !strings.Contains(th, want) {
+			t.Errorf("thread lacks %q:\n%s", want, th)
+		}
+	}
 	if strings.Contains(f.msg.everything(), "<@U0ALICE>") {
 		t.Error("the contained user's Slack account was mentioned")
 	}
