@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/internal/fakeexchange"
 	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakesharepoint"
 )
@@ -16,7 +17,7 @@ import (
 // other than the Authorization header meant for it.
 func TestNoSecretLeaks(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t)
+	e := startEnv(t, withSlackAdmin())
 	card := e.request(uRequester, "alice")
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(e.requestID(card), "succeeded")
@@ -40,11 +41,19 @@ func TestNoSecretLeaks(t *testing.T) {
 	card = e.request(uRequester, "alice --sharepoint")
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(e.requestID(card), "succeeded")
+	// Exchange refusing, then answering; Slack's admin call made.
+	e.sb.Exchange.Inject(fakeexchange.Fault{Cmdlet: "Get-Mailbox", Status: 401, Times: 2}) // the card's read, then the click's
+	card = e.request(uRequester, "alice --forwarding --protocols --slack")
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "failed")
+	card = e.request(uRequester, "alice --forwarding --protocols --slack")
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(e.requestID(card), "succeeded")
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}
 
-	secrets := []string{sandboxBotToken, sandboxAppToken, sandboxGraphToken, sandboxSharePointToken}
+	secrets := []string{sandboxBotToken, sandboxAppToken, sandboxGraphToken, sandboxSharePointToken, sandboxExchangeToken, slackAdminToken}
 	logs := e.logs.String()
 	if !strings.Contains(logs, "revokebot starting") {
 		t.Fatalf("no logs captured: %q", logs)
@@ -72,9 +81,14 @@ func TestNoSecretLeaks(t *testing.T) {
 			t.Errorf("SharePoint got Authorization %q", auth)
 		}
 	}
+	for _, r := range e.sb.Exchange.Requests() {
+		if auth := r.Header.Get("Authorization"); auth != "Bearer "+sandboxExchangeToken {
+			t.Errorf("Exchange got Authorization %q", auth)
+		}
+	}
 	for _, r := range e.sb.Graph.Requests() {
-		if strings.Contains(r.Header.Get("Authorization"), sandboxSharePointToken) {
-			t.Error("the SharePoint token was sent to Graph")
+		if strings.Contains(r.Header.Get("Authorization"), sandboxSharePointToken) || strings.Contains(r.Header.Get("Authorization"), sandboxExchangeToken) {
+			t.Error("the SharePoint or Exchange token was sent to Graph")
 		}
 		if auth := r.Header.Get("Authorization"); auth != "Bearer "+sandboxGraphToken {
 			t.Errorf("Graph got Authorization %q", auth)
