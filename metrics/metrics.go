@@ -19,6 +19,7 @@ type Metrics struct {
 	decisions   *prometheus.CounterVec
 	revocations *prometheus.CounterVec
 	graph       *prometheus.HistogramVec
+	exchange    *prometheus.HistogramVec
 	throttled   prometheus.Counter
 	reconnects  prometheus.Counter
 	bulk        *prometheus.GaugeVec
@@ -37,6 +38,9 @@ func New() *Metrics {
 		graph: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "revokebot_graph_request_duration_seconds", Help: "Microsoft Graph request latency by HTTP status.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}, []string{"code"}),
+		exchange: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "revokebot_exchange_request_duration_seconds", Help: "Exchange Online admin endpoint request latency by HTTP status.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}, []string{"code"}),
 		throttled: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "revokebot_graph_throttled_total", Help: "Graph answers of 429 Too Many Requests."}),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
@@ -44,7 +48,7 @@ func New() *Metrics {
 		bulk: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "revokebot_bulk_users", Help: "Users of the running /revoke all job by state."}, []string{"state"}),
 	}
-	m.reg.MustRegister(m.commands, m.decisions, m.revocations, m.graph, m.throttled, m.reconnects, m.bulk,
+	m.reg.MustRegister(m.commands, m.decisions, m.revocations, m.graph, m.exchange, m.throttled, m.reconnects, m.bulk,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Zero until a /revoke all job runs, but present, so dashboards and
 	// alerts can be written before the first incident.
@@ -77,6 +81,12 @@ func (m *Metrics) GraphRequest(d time.Duration, status int) {
 	if status == http.StatusTooManyRequests {
 		m.throttled.Inc()
 	}
+}
+
+// ExchangeRequest observes one HTTP exchange with Exchange Online's admin
+// endpoint; status 0 is a network error.
+func (m *Metrics) ExchangeRequest(d time.Duration, status int) {
+	m.exchange.WithLabelValues(strconv.Itoa(status)).Observe(d.Seconds())
 }
 
 // BulkUsers sets how many users of the running /revoke all job are in state.

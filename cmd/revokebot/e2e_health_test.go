@@ -54,7 +54,7 @@ func TestMetrics(t *testing.T) {
 	e := startEnv(t, withHealthAddr())
 	e.command(uStranger, chIncident, "alice")
 	e.ephemeral(uStranger, "not on revokebot's list")
-	card := e.request(uRequester, "alice")
+	card := e.request(uRequester, "alice --forwarding")
 	e.sb.Graph.Inject(fakegraph.Fault{Method: "POST", Status: 429, RetryAfter: "0.01", Times: 2})
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(e.requestID(card), "succeeded")
@@ -77,6 +77,7 @@ func TestMetrics(t *testing.T) {
 		`revokebot_graph_throttled_total 2`,
 		`revokebot_graph_request_duration_seconds_count{code="429"} 2`,
 		`revokebot_graph_request_duration_seconds_count{code="200"}`,
+		`revokebot_exchange_request_duration_seconds_count{code="200"}`,
 		`revokebot_slack_reconnects_total 1`,
 		`revokebot_bulk_users{state="remaining"} 0`,
 	} {

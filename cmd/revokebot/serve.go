@@ -62,7 +62,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		Enabler: gc, Risk: gc, Key: key,
 	}}
 	if cfg.ExchangeTenant != "" {
-		xc, err := newExchange(cfg, nil)
+		xc, err := newExchange(cfg, m.ExchangeRequest)
 		if err != nil {
 			return err
 		}
