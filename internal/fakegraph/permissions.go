@@ -37,7 +37,16 @@ var routePermissions = map[string][]string{
 	"POST identityProtection/riskyUsers/dismiss":            {"IdentityRiskyUser.ReadWrite.All"},
 	"GET identityProtection/riskyUsers/{id}":                {"IdentityRiskyUser.Read.All"},
 
-	"GET auditLogs/signIns": {"AuditLog.Read.All", "Directory.Read.All"},
+	// The audit logs: AuditLog.Read.All is the least, and the only one,
+	// for application use. permissions.json also lists Directory.Read.All
+	// for directoryAudits, and the rendered pages "AuditLog.Read.All and
+	// Directory.Read.All": it was added as a workaround for Graph's licence
+	// checks (microsoft-graph-docs PR #13633), and Graph refuses it alone
+	// with 403 "Calling principal does not have required MSGraph
+	// permissions AuditLog.Read.All" (microsoft-graph-docs issue #13632,
+	// microsoft-graph-docs-contrib issue #8997).
+	"GET auditLogs/signIns":         {"AuditLog.Read.All"},
+	"GET auditLogs/directoryAudits": {"AuditLog.Read.All"},
 
 	"GET roleManagement/directory/roleAssignments": {
 		"RoleManagement.Read.Directory", "RoleManagement.Read.All", "RoleManagement.ReadWrite.Directory",
@@ -141,11 +150,16 @@ func (c *call) authorizeAny(accepted []string) (response, bool) {
 
 // forbidden is the answer to a token without the permission, in the shape
 // of the service behind the route: Outlook's (mail folders and their
-// rules) is Exchange's ErrorAccessDenied, the directory's
-// Authorization_RequestDenied.
+// rules) is Exchange's ErrorAccessDenied, the audit logs' names the
+// permission they miss (the issues cited at routePermissions), the
+// directory's is Authorization_RequestDenied.
 func (c *call) forbidden() response {
 	if len(c.segs) > 2 && strings.EqualFold(c.segs[0], "users") && strings.EqualFold(c.segs[2], "mailFolders") {
 		return accessDenied()
+	}
+	if len(c.segs) > 0 && strings.EqualFold(c.segs[0], "auditLogs") {
+		return graphError(http.StatusForbidden, "Authentication_MSGraphPermissionMissing",
+			"Calling principal does not have required MSGraph permissions AuditLog.Read.All")
 	}
 	return graphError(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 }

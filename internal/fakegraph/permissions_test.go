@@ -61,7 +61,8 @@ func TestEveryRouteHasPermissions(t *testing.T) {
 
 // TestRoutesRefuseWithoutPermission: every route answers 403 to a token
 // holding every other permission, in its service's shape (Exchange's
-// ErrorAccessDenied for Outlook's routes, the directory's
+// ErrorAccessDenied for Outlook's routes, the audit logs'
+// Authentication_MSGraphPermissionMissing, the directory's
 // Authorization_RequestDenied for the others), and lets each permission it
 // accepts past the check.
 func TestRoutesRefuseWithoutPermission(t *testing.T) {
@@ -83,6 +84,9 @@ func TestRoutesRefuseWithoutPermission(t *testing.T) {
 		code := "Authorization_RequestDenied"
 		if strings.Contains(rt.pattern, "/mailFolders/") {
 			code = "ErrorAccessDenied"
+		}
+		if strings.HasPrefix(rt.pattern, "auditLogs/") {
+			code = "Authentication_MSGraphPermissionMissing"
 		}
 		if r := do(t, s, rt.method, path, hdr(allBut(accepted)...), body); r.status != 403 || r.errorCode() != code {
 			t.Errorf("%s %s without %v: %d %s, want 403 %s", rt.method, path, accepted, r.status, r.errorCode(), code)

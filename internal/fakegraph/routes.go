@@ -34,6 +34,8 @@ func init() {
 		// signIns documents $filter, $top and $skiptoken only; $orderby is
 		// refused because the answer is always newest first.
 		{http.MethodGet, "auditLogs/signIns", []string{"$filter", "$top", "$skiptoken"}, (*Server).listSignIns},
+		// directoryAudits documents $filter, $top, $orderby and $skiptoken.
+		{http.MethodGet, "auditLogs/directoryAudits", []string{"$filter", "$top", "$orderby", "$skiptoken"}, (*Server).listDirectoryAudits},
 		{http.MethodGet, "roleManagement/directory/roleAssignments", []string{"$expand", "$skiptoken"}, (*Server).listRoleAssignments},
 		{http.MethodGet, "roleManagement/directory/roleEligibilitySchedules", []string{"$expand", "$skiptoken"}, (*Server).listRoleEligibilitySchedules},
 		// Graph's documentation writes the cast microsoft.graph.user; the

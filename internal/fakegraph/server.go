@@ -31,9 +31,9 @@ type Options struct {
 	// permissions.go).
 	Token string
 	// PageSize caps the entries per page of GET /users, GET
-	// /auditLogs/signIns and a group's transitive members when $top is
-	// absent or larger, and of the role assignment and eligibility
-	// listings, which take no $top. Default 100.
+	// /auditLogs/signIns, GET /auditLogs/directoryAudits and a group's
+	// transitive members when $top is absent or larger, and of the role
+	// assignment and eligibility listings, which take no $top. Default 100.
 	PageSize int
 	// Now is the clock that stamps signInSessionsValidFromDateTime and error
 	// dates. Default time.Now. Request.At always uses the wall clock, because
@@ -109,8 +109,11 @@ type Server struct {
 	reports     *writeThrottle  // the reports limit, 5 per 10 s; nil when disabled
 	signIns     []*signInRecord // in insertion order; served newest first
 	nextSignIn  int64
-	log         []*Request
-	onRequest   func(Request)
+	// The directory audit log (audits.go), kept like the sign-ins.
+	audits    []*auditRecord
+	nextAudit int64
+	log       []*Request
+	onRequest func(Request)
 	// Directory roles and who holds them (roles.go, groups.go); the maps
 	// are made on first use and keyed by lower-cased object id.
 	groups            map[string]*groupRecord
