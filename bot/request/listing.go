@@ -31,6 +31,11 @@ type userListing struct {
 	Hidden      []revoke.Rule `json:"hidden,omitempty"`
 	HiddenRead  bool          `json:"hidden_read,omitempty"`
 	HiddenError string        `json:"hidden_error,omitempty"`
+	// The user's recent security changes from the directory audit log
+	// (listing_changes.go): ChangesRead when they were read.
+	Changes      []revoke.DirectoryEvent `json:"changes,omitempty"`
+	ChangesRead  bool                    `json:"changes_read,omitempty"`
+	ChangesError string                  `json:"changes_error,omitempty"`
 	// The mailbox's own forwarding, for --forwarding: nil when not read.
 	Forwarding      *revoke.Forwarding `json:"forwarding,omitempty"`
 	ForwardingError string             `json:"forwarding_error,omitempty"`
@@ -85,13 +90,16 @@ type listed struct {
 // listBeforeCard reads, for every user, what the request's listing actions
 // will remove. Nothing when no action lists anything.
 func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, actions []revoke.Action) cardListing {
-	var listing []*action
+	var lists []func(context.Context, revoke.User) func(*userListing)
+	if b.cfg.Changes != nil {
+		lists = append(lists, b.listChanges)
+	}
 	for _, a := range actions {
 		if act := actionOf(a); act != nil && act.list != nil && act.missing(b.cfg) == "" {
-			listing = append(listing, act)
+			lists = append(lists, func(ctx context.Context, u revoke.User) func(*userListing) { return act.list(b, ctx, u) })
 		}
 	}
-	if len(listing) == 0 {
+	if len(lists) == 0 {
 		return cardListing{}
 	}
 	return listEach(ctx, users, func(ctx context.Context, u revoke.User) userListing {
@@ -101,9 +109,9 @@ func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, acti
 		var l userListing
 		var mu sync.Mutex
 		var one sync.WaitGroup
-		for _, act := range listing {
+		for _, list := range lists {
 			one.Go(func() {
-				set := act.list(b, ctx, u)
+				set := list(ctx, u)
 				mu.Lock()
 				set(&l)
 				mu.Unlock()
@@ -229,7 +237,7 @@ func listingLines(l userListing, actions []revoke.Action) string {
 	if l.Pending {
 		return "\n:hourglass_flowing_sand: Still listing what will be removed (Graph lets revokebot read 5 users' authentication methods per 10 s); this card fills in as the lists arrive, and the actions list again when they run."
 	}
-	s := ""
+	s := changesLines(l)
 	for _, a := range actions {
 		if act := actionOf(a); act != nil && act.lines != nil {
 			s += act.lines(l)

@@ -91,6 +91,9 @@ func renderCard(c card) (string, []Block) {
 		section(("*Action*\nRevoke all refresh tokens and session cookies (`revokeSignInSessions`). " +
 			"Access tokens already issued stay valid until they expire, up to an hour, except where Continuous Access Evaluation applies.")),
 	}
+	if changes := changesLines(c.Target.Listed[u.ID]); changes != "" {
+		blocks = append(blocks, section(clipSection(strings.TrimPrefix(changes, "\n"))))
+	}
 	if u.Guest() {
 		blocks = append(blocks, note("guest_warning", (":warning: This is a B2B guest: revoking sessions here has no effect on the guest's sign-ins in their home tenant.")))
 	}

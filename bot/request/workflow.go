@@ -43,6 +43,9 @@ type Config struct {
 	Grants     GrantRemover
 	Rules      RuleDisabler
 	SharePoint SharePointRevoker
+	// Changes reads the directory audit log for each user's recent
+	// security changes on a containment card; nil: not shown.
+	Changes DirectoryAuditLog
 	// Forwarding reads and clears a mailbox's own forwarding (Exchange,
 	// --forwarding); nil without Exchange.
 	Forwarding MailboxForwarding

@@ -59,7 +59,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
 		Lister: gc, BulkRevoker: gc.Once(), Counter: gc, RoleHolders: gc,
 		Disabler: gc, Passwords: gc, Methods: gc, Grants: gc, Rules: gc, Compromiser: gc, Prover: gc, SignIns: gc,
-		Enabler: gc, Risk: gc, Key: key,
+		Enabler: gc, Risk: gc, Changes: gc, Key: key,
 	}}
 	if cfg.ExchangeTenant != "" {
 		xc, err := newExchange(cfg, m.ExchangeRequest)
