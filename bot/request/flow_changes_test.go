@@ -47,7 +47,9 @@ func TestFlowRecentChanges(t *testing.T) {
 		t.Errorf("%d registrations shown (want 4, after the consent: five in all), or an update that does not matter:\n%s", n, card)
 	}
 
-	g := newFlow(t, func(c *Config) { c.Changes = auditLog{err: &revoke.Error{Kind: revoke.KindForbidden, Op: "read the directory audit log", Status: 403, Permission: "AuditLog.Read.All"}} })
+	g := newFlow(t, func(c *Config) {
+		c.Changes = auditLog{err: &revoke.Error{Kind: revoke.KindForbidden, Op: "read the directory audit log", Status: 403, Permission: "AuditLog.Read.All"}}
+	})
 	g.command(uReq, chInc, "alice")
 	g.deliver()
 	if card := g.msg.everything(); !strings.Contains(card, "Recent security changes could not be read") || !strings.Contains(card, "Revoke sessions") {
