@@ -135,7 +135,7 @@ func TestContainPartialFailures(t *testing.T) {
 	id := e.requestID(card)
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(id, "failed")
-	thread := e.waitThread(card, "on-premises")
+	thread := e.waitThread(card, "on-premises", "Some actions failed for 2 of 2 users")
 	for _, want := range []string{
 		"on-premises",                     // sid cannot be disabled in Entra ID
 		"IdentityRiskyUser.ReadWrite.All", // the permission confirmCompromised lacks
