@@ -111,6 +111,10 @@ func hashBytes(h string) []byte {
 	return b
 }
 
+// RecordHash is the hash r's content and place in the chain give it (see
+// recordHash): a record whose Hash is not this was not written by the store.
+func RecordHash(r Record) string { return recordHash(r) }
+
 // recordHash is sha256 over the domain tag and then, each as an 8-byte
 // big-endian length followed by its bytes: seq (decimal), time (RFC 3339 with
 // nanoseconds, UTC), event, request ID, actor, target, detail and the previous

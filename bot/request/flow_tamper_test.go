@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/revokebot/revokebot/internal/auditline"
+	"github.com/revokebot/revokebot/revoke"
 	"github.com/revokebot/revokebot/signing"
 	"github.com/revokebot/revokebot/store"
 )
@@ -214,4 +215,53 @@ func TestTamperedWatch(t *testing.T) {
 	if tasks, err := f.st.OpenTasks(f.ctx, watchKind); err != nil || len(tasks) != 0 {
 		t.Fatalf("open watches %v %v: the refused watch is still open", tasks, err)
 	}
+}
+
+// TestTamperCopiedSignature: a row of the attacker's words carrying a
+// genuine record's hash and signature is not posted: the hash must be the
+// content's.
+func TestTamperCopiedSignature(t *testing.T) {
+	t.Parallel()
+	f := newFlow(t, nil)
+	f.command(uReq, chInc, "alice")
+	r := f.newest()
+	f.deliver()
+	seq, _, err := f.st.AuditHead(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := f.st.AuditRecord(f.ctx, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := itoa(seq + 1)
+	f.attack(`INSERT INTO audit (seq, time, event, request_id, actor, target, detail, prev_hash, hash, key_id, sig) VALUES (`+n+`, 1, 'approved', '`+r.ID+`', 'U0CISO', 'alice', 'approved by the CISO', '`+rec.Hash+`', '`+rec.Hash+`', '`+rec.KeyID+`', '`+rec.Sig+`')`,
+		`UPDATE audit_head SET seq = `+n+`, hash = '`+rec.Hash+`' WHERE id = 1`,
+		`INSERT INTO outbox (kind, order_key, request_id, channel, audit_seq, attempts, owner, last_error, created_at)
+			VALUES ('audit', 'audit:`+chAudit+`', '', '`+chAudit+`', `+n+`, 0, '', '', 1),
+			       ('reply', 'thread:`+r.ID+`', '`+r.ID+`', '', `+n+`, 0, '', '', 1)`)
+	f.deliver()
+	if strings.Contains(f.msg.everything(), "approved by the CISO") {
+		t.Fatalf("the bot posted words under a copied signature:\n%s", f.msg.everything())
+	}
+	if a := f.msg.text(chAudit); !strings.Contains(a, "its hash is not its content's") {
+		t.Errorf("audit channel does not say why it refused:\n%s", a)
+	}
+}
+
+// TestTamperSwappedAddress: the card was for alice's mailbox; the database
+// now gives alice carol's UPN, which the Exchange actions act on. The
+// statement covers the addresses, so nothing runs.
+func TestTamperSwappedAddress(t *testing.T) {
+	t.Parallel()
+	mb := &mailboxes{on: map[string][]revoke.Protocol{alice.UPN: {revoke.ProtocolPOP}, carol.UPN: {revoke.ProtocolPOP, revoke.ProtocolIMAP}}}
+	f := newFlow(t, func(c *Config) { c.Protocols = mb })
+	f.command(uReq, chInc, "alice --protocols")
+	r := f.newest()
+	f.attack(`UPDATE requests SET target = CAST(replace(CAST(target AS TEXT), '` + alice.UPN + `', '` + carol.UPN + `') AS BLOB) WHERE id = '` + r.ID + `'`)
+	f.click(uReq, ActionConfirm, r)
+	if len(mb.on[carol.UPN]) != 2 || f.revoker.count() != 0 {
+		t.Fatalf("acted on a swapped address: mailboxes %v, %d revocations", mb.on, f.revoker.count())
+	}
+	f.wantTampered(r.ID, true)
 }

@@ -219,6 +219,12 @@ func (d *deliverer) send(ctx context.Context, m store.Message) error {
 			d.refuseUnsigned(ctx, rec, why)
 			return errGone
 		}
+		if rec.RequestID != req.ID {
+			// A genuine record of another request, pointed at this
+			// thread by a row the bot did not write.
+			d.refuseUnsigned(ctx, rec, "it is a record of another request")
+			return errGone
+		}
 		text := Event(rec.Event.Event).icon() + " " + rec.Detail
 		if Event(rec.Event.Event) == EvOutcome {
 			text = rec.Detail // a user's report carries its own mark

@@ -24,15 +24,18 @@ import (
 // approval or is a release, and until when it may be decided.
 func statement(r store.Request) []byte {
 	t := targetsOf(r)
+	// Each user by object ID and by the addresses the actions act on
+	// (Exchange, SharePoint and Slack take the UPN or mail) and the checks
+	// compare against (the self-release check takes proxy addresses too).
 	ids := make([]string, len(t.Users))
 	for i, u := range t.Users {
-		ids[i] = strings.ToLower(u.ID)
+		ids[i] = strings.ToLower(strings.Join(append([]string{u.ID, u.UPN, u.Mail}, u.ProxyAddresses...), " "))
 	}
 	actions := make([]string, len(t.Actions))
 	for i, a := range t.Actions {
 		actions[i] = string(a)
 	}
-	return signing.Digest("revokebot-request-v1", r.ID, string(r.Kind), r.Requester, r.Channel,
+	return signing.Digest("revokebot-request-v2", r.ID, string(r.Kind), r.Requester, r.Channel,
 		flag(r.NeedsApproval), flag(t.Release), flag(t.All != nil), strings.Join(ids, ","), strings.Join(actions, ","),
 		stamp(r.ExpiresAt))
 }
@@ -106,8 +109,11 @@ func (b *env) forged(ctx context.Context, r store.Request) string {
 // quorum of them are signed approvals by people other than the requester.
 func (b *env) unapproved(r store.Request, as []store.Approval) string {
 	need, valid, bad := b.policy.Quorum(), 0, []string{}
+	seen := map[string]bool{}
 	for _, a := range as {
 		switch {
+		case seen[a.Approver]:
+			continue // counted once, whatever the rows say
 		case a.Approver == r.Requester:
 			bad = append(bad, "<@"+Escape(a.Approver)+"> (the requester)")
 		case b.ring.Check(approvalMessage(r, a.Approver), b.cfg.Key.ID(), a.Sig) != nil:
@@ -115,6 +121,7 @@ func (b *env) unapproved(r store.Request, as []store.Approval) string {
 		default:
 			valid++
 		}
+		seen[a.Approver] = true
 	}
 	if valid >= need {
 		return ""
@@ -156,8 +163,10 @@ func (b *teller) announceKey(ctx context.Context) {
 		b.log.Warn("could not check whether the signing key was announced", "error", err)
 		return
 	}
-	if len(trail) > 0 {
-		return
+	for _, rec := range trail {
+		if b.unsignedRecord(rec) == "" {
+			return // announced, by revokebot itself
+		}
 	}
 	e := store.Event{Time: b.now().UTC(), Event: string(EvKey), RequestID: id, Actor: systemActor,
 		Detail: fmt.Sprintf("revokebot signs its decisions and this audit log with key `%s` (public key `%s`); `revokebot audit verify --public-key %s` checks them.",
@@ -169,6 +178,12 @@ func (b *teller) announceKey(ctx context.Context) {
 // signed by the bot: a record appended in the database with its messages
 // must not become a line the bot itself posts.
 func (b *env) unsignedRecord(r store.Record) string {
+	// The signature covers the hash, so the hash must be the content's:
+	// else a genuine record's hash and signature, copied onto words of the
+	// attacker's, would pass.
+	if store.RecordHash(r) != r.Hash {
+		return "its hash is not its content's"
+	}
 	digest, err := hex.DecodeString(r.Hash)
 	if err != nil {
 		return "its hash is not hex"
