@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -264,4 +265,45 @@ func TestTamperSwappedAddress(t *testing.T) {
 		t.Fatalf("acted on a swapped address: mailboxes %v, %d revocations", mb.on, f.revoker.count())
 	}
 	f.wantTampered(r.ID, true)
+}
+
+// TestTamperProtectedRowFlipped: a finished /revoke all whose protected
+// account's row is moved back to pending, under another UPN, and the job
+// to running: the resumed job still does not revoke the protected account.
+func TestTamperProtectedRowFlipped(t *testing.T) {
+	t.Parallel()
+	tn := tenant{n: 20}
+	vip := tn.users()[1]
+	f := newFlow(t, func(c *Config) {
+		c.Lister, c.BulkRevoker, c.Counter = tn, c.Revoker, counter{tn}
+		c.Directory = directory{users: []revoke.User{vip}}
+		c.Policy.Protected = []string{vip.UPN}
+		c.Bulk = BulkTuning{ProgressEvery: 20 * time.Millisecond, Flush: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
+	})
+	f.command(uReq, chInc, "all")
+	r := f.newest()
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.w.runs.open(ctx)
+	f.click(uApp, ActionApprove, r)
+	f.waitState(r.ID, store.StateSucceeded)
+	f.w.runs.wait()
+	if f.revoker.revoked(vip.ID) {
+		t.Fatal("the protected account was revoked by the job itself")
+	}
+	f.attack(`UPDATE bulk_users SET outcome = 'pending', upn = 'nobody@contoso.com' WHERE request_id = '`+r.ID+`' AND user_id = '`+vip.ID+`'`,
+		`UPDATE requests SET state = 'running' WHERE id = '`+r.ID+`'`,
+		`UPDATE bulk_jobs SET owner = '', lease_until = NULL WHERE request_id = '`+r.ID+`'`)
+	f.w.exec.tendRunning(f.ctx)
+	f.w.runs.wait()
+	if f.revoker.revoked(vip.ID) {
+		t.Fatal("a protected account's row moved back to pending in the database was revoked")
+	}
+}
+
+// revoked reports whether the fake was asked to act on id.
+func (a *actor) revoked(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Contains(a.calls, id)
 }

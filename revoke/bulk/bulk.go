@@ -45,6 +45,11 @@ type Config struct {
 	Revoker   Revoker
 	// Skip says why a user is left out ("" when it is eligible).
 	Skip func(revoke.User) string
+	// Guard, when set, is asked again right before each revocation, with
+	// the user as the checkpoint holds them: the checkpoint is the
+	// database's, and a row moved back to pending there must not reach
+	// an account that must never be revoked. "" lets it go.
+	Guard func(store.BulkUser) string
 	// Describe words a user's failure for the summary and its CSV.
 	Describe func(error) string
 

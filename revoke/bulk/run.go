@@ -245,6 +245,14 @@ func (r *run) revoke(parent context.Context) {
 	for it := range r.work {
 		// An in-flight revocation finishes even when the run is stopped or
 		// shut down, so its outcome is known and written.
+		if r.cfg.Guard != nil {
+			if why := r.cfg.Guard(it.BulkUser); why != "" {
+				it.Outcome, it.Detail, it.At = store.OutcomeSkipped, why, r.cfg.Now()
+				r.outcomes <- it.BulkUser
+				r.done()
+				continue
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), 30*time.Second)
 		res, err := r.cfg.Revoker.RevokeSessions(ctx, it.ID)
 		cancel()
