@@ -36,7 +36,7 @@ var eventIcons = map[Event]string{
 	EvFailed: ":x:", EvStopped: ":octagonal_sign:", EvStopping: ":octagonal_sign:", EvResumed: ":arrows_counterclockwise:",
 	EvWatching: ":eyes:", EvAlarm: ":rotating_light:", EvVerified: ":shield:", EvUnverified: ":grey_question:",
 	EvOutcome: ":heavy_check_mark:", EvReadBack: ":mag:", EvPrivileged: ":crown:", EvUndelivered: ":warning:",
-	EvTampered: ":rotating_light:", EvKey: ":key:",
+	EvTampered: ":rotating_light:", EvKey: ":key:", EvSnapshot: ":camera:",
 }
 
 // Events of the bot's signatures: a request refused because its record is
@@ -44,6 +44,9 @@ var eventIcons = map[Event]string{
 const (
 	EvTampered Event = "tampered"
 	EvKey      Event = "key"
+	// EvSnapshot seals the evidence snapshot taken before a containment's
+	// actions (snapshot.go).
+	EvSnapshot Event = "snapshot"
 )
 
 // Events the containment adds: one user's outcome as soon as it is known,

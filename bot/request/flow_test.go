@@ -73,7 +73,7 @@ func TestFlowContain(t *testing.T) {
 		t.Fatalf("revoked %d, compromised %d", f.revoker.count(), f.comp.count())
 	}
 	f.w.exec.readBack(f.ctx, r, []userOutcome{{User: alice, RevokedAt: lag.at, Actions: []actionOutcome{{Action: revoke.ActionSessions, OK: true}}}})
-	if got := f.events(r.ID); got != "requested,confirmed,started,outcome,outcome,failed,readback,readback" {
+	if got := f.events(r.ID); got != "requested,confirmed,started,snapshot,outcome,outcome,failed,readback,readback" {
 		t.Fatalf("events %s", got)
 	}
 	f.deliver()

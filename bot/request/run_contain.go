@@ -54,6 +54,9 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was done.")
 		return
 	}
+	if !t.Release {
+		b.sealSnapshot(ctx, req, t)
+	}
 	outs := make([]userOutcome, len(t.Users))
 	sem := make(chan struct{}, containParallel)
 	var wg sync.WaitGroup

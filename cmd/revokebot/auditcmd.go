@@ -48,6 +48,12 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 			from = t
 		}
 		return auditExport(ctx, getenv, from, stdout, stderr)
+	case "snapshot":
+		if fs.Parse(args[1:]) != nil || fs.NArg() != 1 {
+			fmt.Fprintln(stderr, "usage: revokebot audit snapshot <request-id>")
+			return 2
+		}
+		return auditSnapshot(ctx, getenv, fs.Arg(0), stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return 2

@@ -31,6 +31,8 @@ const usage = `usage: revokebot [run | demo | check | migrate | keygen | audit v
   audit verify [--slack] [--public-key KEY]
                          check the audit log's hash chain and every record's signature, and
                          with --slack hold the audit channel's history against it; exit 1 on any break
+  audit snapshot <request-id>
+                         print a request's evidence snapshot; exit 1 when it no longer matches its seal
   audit export [--since RFC3339]
                          write the audit log as JSON Lines on stdout, oldest first
   version                print the version

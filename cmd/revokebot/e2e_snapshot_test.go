@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakeslack"
+)
+
+// TestEvidenceSnapshot: at the click the bot seals what alice's account
+// looked like: the authenticator the action then removes is in the
+// snapshot; `audit snapshot` prints it and matches its seal, and exits 1
+// once the stored document is changed, 2 for a request without one.
+func TestEvidenceSnapshot(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, withGraphLimits(quickBudget, quickBudget))
+	e.sb.Graph.AddAuthMethods(aliceID, fakegraph.AuthMethod{ID: "authr-evil", Type: "microsoftAuthenticator", DisplayName: "attacker's Pixel"})
+	card := e.request(uRequester, "alice --mfa --disable")
+	e.waitFor("the card's listing", func(*fakeslack.Server) bool { return strings.Contains(blocksOf(e.current(card)), "attacker's Pixel") })
+	id := e.requestID(card)
+	e.click(uRequester, card, "revoke_confirm")
+	e.waitAudit(id, "succeeded")
+	e.waitAudit(id, "snapshot")
+	if len(e.sb.Graph.AuthMethods(aliceID)) != 1 {
+		t.Fatal("the attacker's authenticator was not removed")
+	}
+	code, out := e.audit("snapshot", id)
+	if code != 0 || !strings.Contains(out, "attacker's Pixel") || !strings.Contains(out, `"schema": "revokebot-snapshot/1"`) || !strings.Contains(out, "matches its seal") {
+		t.Fatalf("audit snapshot: exit %d:\n%s", code, out)
+	}
+	attached := false
+	for _, f := range e.sb.Slack.Files() {
+		attached = attached || f.Name == "snapshot-"+id+".json"
+	}
+	if !attached {
+		t.Error("the snapshot was not attached to the thread")
+	}
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", strings.TrimPrefix(e.sb.Env["REVOKEBOT_STORE"], "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), `UPDATE tasks SET state = CAST(replace(CAST(state AS TEXT), 'attacker''s Pixel', 'help desk phone') AS BLOB) WHERE id = ?`, "snapshot:"+id); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := e.audit("snapshot", id); code != 1 || !strings.Contains(out, "CHANGED") {
+		t.Fatalf("a changed snapshot: exit %d, want 1:\n%s", code, out)
+	}
+	if code, _ := e.audit("snapshot", "rb-nosuchrequest"); code != 2 {
+		t.Fatalf("no snapshot: exit %d, want 2", code)
+	}
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/revokebot/revokebot/bot/request"
+	"github.com/revokebot/revokebot/store"
+)
+
+// auditSnapshot runs `audit snapshot <request-id>`: it prints the request's
+// evidence snapshot and holds it against the SHA-256 its `snapshot` audit
+// record sealed: exit 0 when they match, 1 when they do not (or the store
+// cannot be read), 2 when the request has no snapshot.
+func auditSnapshot(ctx context.Context, getenv func(string) string, id string, stdout, stderr io.Writer) int {
+	url, err := loadStoreURL(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot:", err)
+		return 2
+	}
+	st, err := store.OpenExisting(ctx, url)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot: open store:", err)
+		return 1
+	}
+	defer st.Close()
+	task, err := st.Task(ctx, request.SnapshotID(id))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		fmt.Fprintf(stderr, "revokebot: request %q has no evidence snapshot\n", id)
+		return 2
+	case err != nil:
+		fmt.Fprintln(stderr, "revokebot: read the snapshot:", err)
+		return 1
+	}
+	trail, err := st.AuditTrail(ctx, id)
+	if err != nil {
+		fmt.Fprintln(stderr, "revokebot: read the audit trail:", err)
+		return 1
+	}
+	sealed := ""
+	for _, r := range trail {
+		if r.Event.Event == string(request.EvSnapshot) {
+			sealed = request.SnapshotDigest(r.Detail)
+		}
+	}
+	stdout.Write(task.State)
+	fmt.Fprintln(stdout)
+	sum := sha256.Sum256(task.State)
+	got := hex.EncodeToString(sum[:])
+	switch {
+	case sealed == "":
+		fmt.Fprintf(stderr, "revokebot: no snapshot record seals it: the snapshot of %s cannot be trusted\n", id)
+		return 1
+	case sealed != got:
+		fmt.Fprintf(stderr, "revokebot: the snapshot of %s was CHANGED: its sha256 is %s, the audit record sealed %s\n", id, got, sealed)
+		return 1
+	}
+	fmt.Fprintf(stderr, "revokebot: the snapshot of %s matches its seal (sha256 %s); `revokebot audit verify` checks the record's signature\n", id, got)
+	return 0
+}
