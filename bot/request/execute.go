@@ -33,6 +33,7 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
 		return
 	}
+	b.sealSnapshot(ctx, req, t)
 	res, err := b.cfg.Revoker.RevokeSessions(ctx, user.ID)
 	if err != nil {
 		b.m.Revocation("failed")

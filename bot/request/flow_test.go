@@ -31,7 +31,7 @@ func TestFlowRevoke(t *testing.T) {
 	if r.State != store.StateSucceeded || f.revoker.count() != 1 {
 		t.Fatalf("state %s after %d revocations", r.State, f.revoker.count())
 	}
-	if got := f.events(r.ID); got != "requested,confirmed,started,succeeded" {
+	if got := f.events(r.ID); got != "requested,confirmed,started,snapshot,succeeded" {
 		t.Fatalf("events %s", got)
 	}
 	if f.pending() == 0 {
@@ -45,7 +45,7 @@ func TestFlowRevoke(t *testing.T) {
 		}
 	}
 	audit := f.msg.text(chAudit)
-	if i, j := strings.Index(audit, "*requested* · #1"), strings.Index(audit, "*succeeded* · #4"); i < 0 || j < i {
+	if i, j := strings.Index(audit, "*requested* · #1"), strings.Index(audit, "*succeeded* · #5"); i < 0 || j < i {
 		t.Errorf("audit channel out of order:\n%s", audit)
 	}
 	// A second click changes nothing.
@@ -149,7 +149,7 @@ func TestFlowProtected(t *testing.T) {
 	if r = f.get(r.ID); r.State != store.StateSucceeded || r.DecidedBy != uApp {
 		t.Fatalf("state %s by %s", r.State, r.DecidedBy)
 	}
-	if got := f.events(r.ID); got != "requested,refused,refused,refused,refused,approved,started,succeeded" {
+	if got := f.events(r.ID); got != "requested,refused,refused,refused,refused,approved,started,snapshot,succeeded" {
 		t.Fatalf("events %s", got)
 	}
 	trail, err := f.st.AuditTrail(f.ctx, r.ID)
@@ -465,7 +465,7 @@ func TestFlowQuorum(t *testing.T) {
 	if r = f.get(r.ID); r.State != store.StateSucceeded || f.revoker.count() != 1 {
 		t.Fatalf("after two approvers: %s, %d revocations", r.State, f.revoker.count())
 	}
-	if got := f.events(r.ID); got != "requested,refused,approved,refused,approved,started,succeeded" {
+	if got := f.events(r.ID); got != "requested,refused,approved,refused,approved,started,snapshot,succeeded" {
 		t.Errorf("events %s", got)
 	}
 

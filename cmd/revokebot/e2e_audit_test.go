@@ -26,8 +26,8 @@ func TestAuditVerifySubcommand(t *testing.T) {
 		code := run(context.Background(), []string{"audit", "verify"}, e.sb.getenv, &out, &errs)
 		return code, out.String() + errs.String()
 	}
-	// Six records: the key's announcement, then the request's five.
-	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 6 records") || !strings.Contains(out, "head #6 ") ||
+	// Seven records: the key's announcement, then the request's six.
+	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 7 records") || !strings.Contains(out, "head #7 ") ||
 		!strings.Contains(out, "every record signed by key") {
 		t.Fatalf("intact log: exit %d, %q", code, out)
 	}

@@ -68,11 +68,12 @@ func TestOutcomeToldThroughSlackOutageAndKill(t *testing.T) {
 		th := e.thread(card)
 		return strings.Contains(th, "<@"+uRequester+"> confirmed") && strings.Contains(th, "Graph accepted it at")
 	})
-	e.waitWithin(50*time.Second, "every record in the audit channel", func(*fakeslack.Server) bool { return len(e.auditSeqs(id)) >= 4 })
+	e.waitWithin(50*time.Second, "every record in the audit channel", func(*fakeslack.Server) bool { return len(e.auditSeqs(id)) >= 5 })
 	took := time.Since(back)
-	// Record 1 is the signing key's announcement; the request's are 2 on.
-	if seqs := strings.Join(e.auditSeqs(id), ","); seqs != "2,3,4,5" && seqs != "2,3,4,5,6" {
-		t.Errorf("audit channel shows records %s, want 2 to 5 (and the read-back, 6) in order", seqs)
+	// Record 1 is the signing key's announcement; the request's are 2 on:
+	// requested, confirmed, started, snapshot, succeeded, and the read-back.
+	if seqs := strings.Join(e.auditSeqs(id), ","); seqs != "2,3,4,5,6" && seqs != "2,3,4,5,6,7" {
+		t.Errorf("audit channel shows records %s, want 2 to 6 (and the read-back, 7) in order", seqs)
 	}
 	e.waitFor("the card to show the outcome", func(*fakeslack.Server) bool {
 		return len(e.sb.Slack.Buttons(e.current(card))) == 0 && strings.Contains(blocksOf(e.current(card)), "revoked")

@@ -63,7 +63,7 @@ func TestRevokeConfirmed(t *testing.T) {
 			t.Errorf("incomplete audit record %+v", r)
 		}
 	}
-	if got := strings.Join(events, ","); got != "requested,confirmed,started,succeeded,readback" {
+	if got := strings.Join(events, ","); got != "requested,confirmed,started,snapshot,succeeded,readback" {
 		t.Errorf("audit trail %s", got)
 	}
 	if n, err := st.VerifyAudit(context.Background(), nil); err != nil || n.Records < 4 {
