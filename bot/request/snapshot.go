@@ -58,6 +58,21 @@ type userSnapshot struct {
 	RecentChanges  []revoke.DirectoryEvent `json:"recent_changes,omitempty"`
 	// NotRead names each part the snapshot lacks, and why.
 	NotRead map[string]string `json:"not_read,omitempty"`
+	// Left counts, per part, the entries past snapshotMost left out.
+	Left map[string]int `json:"left_out,omitempty"`
+}
+
+// snapshotMost bounds each list a snapshot keeps per user: a mailbox with
+// thousands of rules keeps the first this many, and says how many more.
+const snapshotMost = 500
+
+// bounded keeps the first snapshotMost of xs, counting the rest in left.
+func bounded[T any](xs []T, part string, left map[string]int) []T {
+	if len(xs) <= snapshotMost {
+		return xs
+	}
+	left[part] = len(xs) - snapshotMost
+	return xs[:snapshotMost]
 }
 
 // takeSnapshot makes the snapshot of request req from what its card read.
@@ -65,9 +80,15 @@ func takeSnapshot(req store.Request, t requestTarget, at time.Time) snapshot {
 	s := snapshot{Schema: SnapshotSchema, RequestID: req.ID, TakenAt: at.UTC()}
 	for _, u := range t.Users {
 		l := t.Listed[u.ID]
+		left := map[string]int{}
 		us := userSnapshot{ID: u.ID, UPN: u.UPN, DisplayName: u.DisplayName, UserType: u.UserType, AccountEnabled: u.AccountEnabled,
-			Methods: l.Methods, Grants: l.Grants, Rules: l.Rules, HiddenRules: l.Hidden, Forwarding: l.Forwarding,
-			ProtocolsOn: l.ProtocolsOn, SlackAccount: l.ChatUser, RecentChanges: l.Changes, NotRead: map[string]string{}}
+			Methods: bounded(l.Methods, "methods", left), Grants: bounded(l.Grants, "consents", left),
+			Rules: bounded(l.Rules, "inbox_rules", left), HiddenRules: bounded(l.Hidden, "hidden_inbox_rules", left),
+			Forwarding: l.Forwarding, ProtocolsOn: l.ProtocolsOn, SlackAccount: l.ChatUser, RecentChanges: l.Changes,
+			NotRead: map[string]string{}}
+		if len(left) > 0 {
+			us.Left = left
+		}
 		for part, why := range map[string]string{"methods": l.MethodsError, "consents": l.GrantsError, "inbox_rules": l.RulesError,
 			"hidden_inbox_rules": l.HiddenError, "forwarding": l.ForwardingError, "protocols": l.ProtocolsError,
 			"slack_account": l.ChatError, "recent_changes": l.ChangesError} {
