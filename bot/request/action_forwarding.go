@@ -88,6 +88,15 @@ func exchangeFailed(err error) string {
 		return fmt.Sprintf("%s (HTTP %d). `revokebot check` says which grant is missing.", clean(e.Message, 400), e.Status)
 	case revoke.KindThrottled:
 		return "Exchange Online kept throttling revokebot (429) and it gave up. Try again in a few minutes."
+	case revoke.KindNotFound:
+		return "Exchange Online has no mailbox for this user (not found): there is nothing of theirs to change there."
+	case revoke.KindUnavailable:
+		return fmt.Sprintf("Exchange Online was unavailable (HTTP %d) and revokebot gave up. Try again in a few minutes.", e.Status)
+	}
+	if e.Message != "" && e.Kind == revoke.KindOther {
+		// Exchange's own words, dug out of its answer: a change that did
+		// not take when read back, a refused parameter.
+		return "Exchange Online: " + clean(e.Message, 400) + "."
 	}
 	return ""
 }

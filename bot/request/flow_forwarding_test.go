@@ -84,3 +84,23 @@ func TestFlowForwarding(t *testing.T) {
 		t.Errorf("card:\n%s", card)
 	}
 }
+
+// TestExchangeWords: Exchange's failures are said as Exchange's, never as
+// Graph's.
+func TestExchangeWords(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{&revoke.Error{Kind: revoke.KindNotFound, Op: "read mail forwarding", Status: 404}, "Exchange Online has no mailbox for this user"},
+		{&revoke.Error{Kind: revoke.KindThrottled, Op: "clear mail forwarding", Status: 429}, "Exchange Online kept throttling"},
+		{&revoke.Error{Kind: revoke.KindUnavailable, Op: "clear mail forwarding", Status: 503}, "Exchange Online was unavailable (HTTP 503)"},
+		{&revoke.Error{Kind: revoke.KindOther, Op: "clear mail forwarding", Message: "the change did not take: ForwardingSmtpAddress still set"}, "Exchange Online: the change did not take"},
+	} {
+		got := exchangeWords(c.err)
+		if !strings.Contains(got, c.want) || strings.Contains(got, "Graph") {
+			t.Errorf("exchangeWords(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
