@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
@@ -65,8 +64,7 @@ func (c *Client) DirectoryAudits(ctx context.Context, userID string, since time.
 			break
 		}
 		// Graph spells the path in its links as it likes ("directoryaudits").
-		prefix := c.base + "/auditLogs/directoryAudits?"
-		if len(*link) < len(prefix) || !strings.EqualFold((*link)[:len(prefix)], prefix) {
+		if !hasPrefixFold(*link, c.base+"/auditLogs/directoryAudits?") {
 			return nil, &revoke.Error{Kind: revoke.KindOther, Op: op, Permission: permission,
 				Err: errors.New("the next page of the directory audit log does not point at this Graph")}
 		}
@@ -84,12 +82,6 @@ func (c *Client) directoryAudits() *auditlogs.DirectoryAuditsRequestBuilder {
 }
 
 func toDirectoryEvent(a models.DirectoryAuditable) revoke.DirectoryEvent {
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
 	e := revoke.DirectoryEvent{ID: str(a.GetId()), Activity: str(a.GetActivityDisplayName()), Category: str(a.GetCategory())}
 	if t := a.GetActivityDateTime(); t != nil {
 		e.At = t.UTC()

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
@@ -57,8 +56,7 @@ func (c *Client) SignIns(ctx context.Context, userID string, since time.Time) ([
 			break
 		}
 		// Graph spells the path in its links as it likes ("signins").
-		prefix := c.base + "/auditLogs/signIns?"
-		if len(*link) < len(prefix) || !strings.EqualFold((*link)[:len(prefix)], prefix) {
+		if !hasPrefixFold(*link, c.base+"/auditLogs/signIns?") {
 			return nil, &revoke.Error{Kind: revoke.KindOther, Op: op, Permission: permission,
 				Err: errors.New("the next page of sign-ins does not point at this Graph")}
 		}
@@ -73,12 +71,6 @@ func (c *Client) signIns() *auditlogs.SignInsRequestBuilder {
 }
 
 func toSignIn(s models.SignInable) revoke.SignIn {
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
 	in := revoke.SignIn{ID: str(s.GetId()), IP: str(s.GetIpAddress()), App: str(s.GetAppDisplayName())}
 	if t := s.GetCreatedDateTime(); t != nil {
 		in.At = t.UTC()
