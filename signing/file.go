@@ -50,17 +50,11 @@ func Create(path string) (Key, error) {
 }
 
 // LoadOrCreate loads the key in path, or creates it there when no file is:
-// the SQLite default, where the key lives beside the store. It reports
-// whether it created the key.
-func LoadOrCreate(path string) (Key, bool, error) {
-	k, err := Load(path)
-	if !errors.Is(err, fs.ErrNotExist) {
-		return k, false, err
+// the SQLite default, where the key lives beside the store.
+func LoadOrCreate(path string) (Key, error) {
+	k, err := Create(path)
+	if errors.Is(err, fs.ErrExist) { // made before, or by another process first
+		return Load(path)
 	}
-	k, err = Create(path)
-	if errors.Is(err, fs.ErrExist) { // another process made it first
-		k, err = Load(path)
-		return k, false, err
-	}
-	return k, err == nil, err
+	return k, err
 }

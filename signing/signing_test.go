@@ -76,17 +76,17 @@ func TestPEMAndPublicRoundTrip(t *testing.T) {
 func TestLoadOrCreate(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "revokebot.db.key")
-	k, created, err := LoadOrCreate(path)
-	if err != nil || !created {
-		t.Fatalf("first start: created %v, %v", created, err)
+	k, err := LoadOrCreate(path)
+	if err != nil {
+		t.Fatalf("first start: %v", err)
 	}
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, %v: want 0600", fi.Mode().Perm(), err)
 	}
-	again, created, err := LoadOrCreate(path)
-	if err != nil || created || again.ID() != k.ID() {
-		t.Fatalf("second start: created %v, id %s want %s, %v", created, again.ID(), k.ID(), err)
+	again, err := LoadOrCreate(path)
+	if err != nil || again.ID() != k.ID() {
+		t.Fatalf("second start: id %s want %s, %v", again.ID(), k.ID(), err)
 	}
 	if _, err := Create(path); err == nil {
 		t.Fatal("Create overwrote a key")
@@ -94,7 +94,7 @@ func TestLoadOrCreate(t *testing.T) {
 	if err := os.WriteFile(path, []byte("not a key"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := LoadOrCreate(path); err == nil {
+	if _, err := LoadOrCreate(path); err == nil {
 		t.Fatal("a broken key file was accepted")
 	}
 }

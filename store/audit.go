@@ -1,14 +1,14 @@
 package store
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/revokebot/revokebot/signing"
 )
 
 // Event is one audit event as the bot reports it.
@@ -52,7 +52,11 @@ type Verified struct {
 type ChainError struct {
 	Seq    int64 // 0 when the break is not at one record (the chain head is gone)
 	Reason string
+	Err    error // the signature check's error, for errors.Is; nil for other breaks
 }
+
+// Unwrap gives the signature check's error.
+func (e *ChainError) Unwrap() error { return e.Err }
 
 // Error implements error.
 func (e *ChainError) Error() string {
@@ -111,9 +115,19 @@ func hashBytes(h string) []byte {
 	return b
 }
 
-// RecordHash is the hash r's content and place in the chain give it (see
-// recordHash): a record whose Hash is not this was not written by the store.
-func RecordHash(r Record) string { return recordHash(r) }
+// CheckRecord says why r is not a record the store wrote and signed with a
+// key keys trusts: its hash is not its content's (a genuine record's hash
+// and signature copied onto other words), it is unsigned, or its signature
+// does not verify. nil when it is.
+func CheckRecord(r Record, keys Checker) error {
+	switch {
+	case recordHash(r) != r.Hash:
+		return errors.New("its hash is not its content's")
+	case r.Sig == "":
+		return errors.New("it is not signed")
+	}
+	return keys.Check(hashBytes(r.Hash), r.KeyID, r.Sig)
+}
 
 // recordHash is sha256 over the domain tag and then, each as an 8-byte
 // big-endian length followed by its bytes: seq (decimal), time (RFC 3339 with
@@ -121,20 +135,8 @@ func RecordHash(r Record) string { return recordHash(r) }
 // hash. Length prefixes make the encoding unambiguous, so an outside verifier
 // can recompute it in a few lines.
 func recordHash(r Record) string {
-	h := sha256.New()
-	var n [8]byte
-	for _, f := range []string{
-		hashDomain,
-		strconv.FormatInt(r.Seq, 10),
-		r.Time.UTC().Format(time.RFC3339Nano),
-		r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail,
-		r.PrevHash,
-	} {
-		binary.BigEndian.PutUint64(n[:], uint64(len(f)))
-		h.Write(n[:])
-		h.Write([]byte(f))
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(signing.Digest(hashDomain, strconv.FormatInt(r.Seq, 10), r.Time.UTC().Format(time.RFC3339Nano),
+		r.Event.Event, r.RequestID, r.Actor, r.Target, r.Detail, r.PrevHash))
 }
 
 // chainCheck walks records in Seq order; a backend feeds it every record and
@@ -143,8 +145,7 @@ type chainCheck struct {
 	n        int64  // records checked, and the Seq of the last one
 	prev     string // hash of the last record
 	keys     Checker
-	unsigned int  // records before the first signed one
-	signed   bool // a signed record was seen
+	unsigned int // records before the first signed one
 }
 
 // newChainCheck checks the chain and, with keys, every record's signature;
@@ -176,18 +177,16 @@ func (c *chainCheck) next(r Record) *ChainError {
 // key has none, or one that does not verify.
 func (c *chainCheck) signature(r Record) *ChainError {
 	switch {
-	case r.Sig == "" && r.KeyID == "" && !c.signed:
+	case r.Sig == "" && r.KeyID == "" && c.n == int64(c.unsigned): // no signed record yet
 		c.unsigned++
 		return nil
 	case r.Sig == "":
 		return &ChainError{Seq: r.Seq, Reason: "not signed, after signed records: it was not written by revokebot"}
-	}
-	c.signed = true
-	if c.keys == nil {
+	case c.keys == nil:
 		return nil
 	}
 	if err := c.keys.Check(hashBytes(r.Hash), r.KeyID, r.Sig); err != nil {
-		return &ChainError{Seq: r.Seq, Reason: "signature: " + err.Error()}
+		return &ChainError{Seq: r.Seq, Reason: "signature: " + err.Error(), Err: err}
 	}
 	return nil
 }

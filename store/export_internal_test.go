@@ -77,7 +77,7 @@ func TestFillAuditVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if n, err := s.VerifyAudit(context.Background(), nil); n.Records != 100 || err != nil {
+	if n, err := s.VerifyAudit(context.Background(), signing.NewKeyring(fixtureKey.Public())); n.Records != 100 || n.Unsigned != 0 || err != nil {
 		t.Fatalf("VerifyAudit of the filled store = %d, %v; want 100, nil", n, err)
 	}
 }

@@ -178,17 +178,7 @@ func (b *teller) announceKey(ctx context.Context) {
 // signed by the bot: a record appended in the database with its messages
 // must not become a line the bot itself posts.
 func (b *env) unsignedRecord(r store.Record) string {
-	// The signature covers the hash, so the hash must be the content's:
-	// else a genuine record's hash and signature, copied onto words of the
-	// attacker's, would pass.
-	if store.RecordHash(r) != r.Hash {
-		return "its hash is not its content's"
-	}
-	digest, err := hex.DecodeString(r.Hash)
-	if err != nil {
-		return "its hash is not hex"
-	}
-	if err := b.ring.Check(digest, r.KeyID, r.Sig); err != nil {
+	if err := store.CheckRecord(r, b.ring); err != nil {
 		return err.Error()
 	}
 	return ""

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,7 +99,7 @@ func auditVerify(ctx context.Context, getenv func(string) string, slack bool, pu
 		fmt.Fprintln(stderr, "revokebot:", err)
 		return 2
 	}
-	keys, keyIDs, err := verifyKeys(publicKeys, getenv, url)
+	keys, err := verifyKeys(publicKeys, getenv, url)
 	if err != nil {
 		fmt.Fprintln(stderr, "revokebot:", err)
 		return 2
@@ -115,7 +117,7 @@ func auditVerify(ctx context.Context, getenv func(string) string, slack bool, pu
 		return 1
 	}
 	defer st.Close()
-	code := verifyChain(ctx, st, keys, keyIDs, stdout, stderr)
+	code := verifyChain(ctx, st, keys, stdout, stderr)
 	if slack {
 		// The channel is read even after a break: it says how far back the
 		// log can still be trusted.
@@ -126,14 +128,15 @@ func auditVerify(ctx context.Context, getenv func(string) string, slack bool, pu
 
 // verifyChain checks the chain and every signature, with keys (an empty
 // keyring refuses every signed record, naming its key).
-func verifyChain(ctx context.Context, st store.Store, keys signing.Keyring, keyIDs []string, stdout, stderr io.Writer) int {
+func verifyChain(ctx context.Context, st store.Store, keys signing.Keyring, stdout, stderr io.Writer) int {
+	keyIDs := slices.Sorted(maps.Keys(keys))
 	v, err := st.VerifyAudit(ctx, keys)
 	n := v.Records
 	var broken *store.ChainError
 	switch {
 	case errors.As(err, &broken):
 		fmt.Fprintf(stdout, "audit log BROKEN after %d intact records: %v\n", n, broken)
-		if len(keyIDs) == 0 && strings.Contains(broken.Reason, "signature") {
+		if len(keyIDs) == 0 && errors.Is(broken, signing.ErrUnknownKey) {
 			fmt.Fprintln(stdout, "no public key was given: pass --public-key, or set REVOKEBOT_SIGNING_KEY_FILE")
 		}
 		return 1

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/revokebot/revokebot/bot"
-	"github.com/revokebot/revokebot/revoke"
 )
 
 // checkExchange reads one mailbox through Exchange's admin endpoint, which
@@ -14,12 +13,10 @@ import (
 // refused then, with the reason, which is the moment to learn it.
 func checkExchange(ctx context.Context, cfg config) bot.CheckResult {
 	const name = "exchange online"
-	needed := slices.ContainsFunc(cfg.Policy.Actions, func(a string) bool {
-		return a == string(revoke.ActionForwarding) || a == string(revoke.ActionProtocols)
-	})
+	needed := slices.ContainsFunc(cfg.Policy.Actions, exchangeAction)
 	fix := "give the app the application permission Exchange.ManageAsApp on Office 365 Exchange Online, with admin consent, and the Exchange Administrator role (see the README)"
-	if cfg.ExchangeTenant == "" {
-		return bot.CheckResult{Name: name, OK: !needed, Detail: "off: no token for Exchange (set EXCHANGE_ACCESS_TOKEN, or use azidentity with AZURE_TENANT_ID); --forwarding and --protocols are refused",
+	if cfg.ExchangeTenant == "" { // loadConfig refused a policy that needs it
+		return bot.CheckResult{Name: name, OK: true, Detail: "off: no token for Exchange (set EXCHANGE_ACCESS_TOKEN, or use azidentity with AZURE_TENANT_ID); --forwarding and --protocols are refused",
 			Fix: "set EXCHANGE_ACCESS_TOKEN, or azidentity's variables with AZURE_TENANT_ID"}
 	}
 	xc, err := newExchange(cfg, nil)

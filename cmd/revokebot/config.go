@@ -186,7 +186,7 @@ func loadPolicy(path string) (authz.Policy, error) {
 // be revoked.
 func unsupported(p authz.Policy, sharePoint, slackAdmin, exchangeOn bool) string {
 	for _, a := range p.Actions {
-		if (a == "forwarding" || a == "protocols") && !exchangeOn {
+		if exchangeAction(a) && !exchangeOn {
 			return "actions: " + a + " needs Exchange Online: EXCHANGE_ACCESS_TOKEN, or azidentity's credentials with AZURE_TENANT_ID"
 		}
 		if a == "sharepoint" && !sharePoint {
@@ -226,4 +226,9 @@ func exchangeTenant(getenv func(string) string, c config) string {
 // secrets are the settings' values no log may show.
 func (c config) secrets(getenv func(string) string) []string {
 	return []string{c.BotToken, c.AppToken, c.GraphToken, c.SharePointToken, c.SlackAdminToken, c.ExchangeToken, getenv("AZURE_CLIENT_SECRET")}
+}
+
+// exchangeAction reports whether a policy action needs Exchange Online.
+func exchangeAction(a string) bool {
+	return a == string(revoke.ActionForwarding) || a == string(revoke.ActionProtocols)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -259,7 +260,7 @@ func demoVerify(ctx context.Context, sb *sandbox, out io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	keys, ids, err := verifyKeys(nil, func(k string) string { return sb.Env[k] }, sb.Env["REVOKEBOT_STORE"])
+	keys, err := verifyKeys(nil, func(k string) string { return sb.Env[k] }, sb.Env["REVOKEBOT_STORE"])
 	if err != nil {
 		return err
 	}
@@ -267,6 +268,6 @@ func demoVerify(ctx context.Context, sb *sandbox, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Audit log: %d records, hash chain intact, each signed by key %s (revokebot audit verify).\n", v.Records, strings.Join(ids, ""))
+	fmt.Fprintf(out, "Audit log: %d records, hash chain intact, each signed by key %s (revokebot audit verify).\n", v.Records, strings.Join(slices.Sorted(maps.Keys(keys)), " or "))
 	return nil
 }

@@ -57,31 +57,35 @@ func defaultKeyFile(storeURL string) string {
 	return ""
 }
 
+// keyFile is where the bot's key lives: REVOKEBOT_SIGNING_KEY_FILE
+// (explicit), else the SQLite default beside the store, else "".
+func keyFile(getenv func(string) string, storeURL string) (path string, explicit bool) {
+	if path = getenv("REVOKEBOT_SIGNING_KEY_FILE"); path != "" {
+		return path, true
+	}
+	return defaultKeyFile(storeURL), false
+}
+
 // loadSigningKey reads the key the bot signs with, before anything
 // connects. With SQLite and no REVOKEBOT_SIGNING_KEY_FILE, the key beside the
 // store may not exist yet: then it returns a zero key and the path where
 // startKey makes it. Errors name the setting and the file, never the key.
 func loadSigningKey(getenv func(string) string, storeURL string) (signing.Key, string, error) {
-	path := getenv("REVOKEBOT_SIGNING_KEY_FILE")
-	if path != "" {
-		k, err := signing.Load(path)
-		if err != nil {
-			return k, path, &settingError{"REVOKEBOT_SIGNING_KEY_FILE", keyProblem(err).Error()}
-		}
-		return k, path, nil
-	}
-	if path = defaultKeyFile(storeURL); path == "" {
+	path, explicit := keyFile(getenv, storeURL)
+	if path == "" {
 		return signing.Key{}, "", &settingError{"REVOKEBOT_SIGNING_KEY_FILE",
 			"required with a PostgreSQL store, so that the database alone cannot make the bot act: make a key with `revokebot keygen --out FILE` and mount it read-only"}
 	}
 	k, err := signing.Load(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case err == nil:
+		return k, path, nil
+	case explicit:
+		return k, path, &settingError{"REVOKEBOT_SIGNING_KEY_FILE", keyProblem(err).Error()}
+	case errors.Is(err, fs.ErrNotExist):
 		return signing.Key{}, path, nil
 	}
-	if err != nil {
-		return k, path, &settingError{"REVOKEBOT_SIGNING_KEY_FILE", "the default key beside the store: " + keyProblem(err).Error()}
-	}
-	return k, path, nil
+	return k, path, &settingError{"REVOKEBOT_SIGNING_KEY_FILE", "the default key beside the store: " + keyProblem(err).Error()}
 }
 
 // startKey is the key a starting bot signs with: the one loadSigningKey
@@ -90,7 +94,7 @@ func startKey(k signing.Key, path string) (signing.Key, error) {
 	if k.Valid() {
 		return k, nil
 	}
-	k, _, err := signing.LoadOrCreate(path)
+	k, err := signing.LoadOrCreate(path)
 	if err != nil {
 		return k, fmt.Errorf("signing key beside the store: %w", keyProblem(err))
 	}
@@ -112,9 +116,8 @@ func keyProblem(err error) error {
 // verifyKeys are the public keys `audit verify` checks signatures with:
 // each --public-key (a file or the base64 text keygen printed), else the
 // public half of the bot's key file, read but never created.
-func verifyKeys(given []string, getenv func(string) string, storeURL string) (signing.Keyring, []string, error) {
+func verifyKeys(given []string, getenv func(string) string, storeURL string) (signing.Keyring, error) {
 	var keys []signing.PublicKey
-	var from []string
 	for _, g := range given {
 		text := g
 		if data, err := os.ReadFile(g); err == nil {
@@ -122,24 +125,18 @@ func verifyKeys(given []string, getenv func(string) string, storeURL string) (si
 		}
 		k, err := signing.ParsePublic(text)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--public-key: %v", err)
+			return nil, fmt.Errorf("--public-key: %v", err)
 		}
-		keys, from = append(keys, k), append(from, k.ID())
+		keys = append(keys, k)
 	}
-	if len(given) == 0 {
-		path := getenv("REVOKEBOT_SIGNING_KEY_FILE")
-		if path == "" {
-			path = defaultKeyFile(storeURL)
-		}
-		if path != "" {
-			k, err := signing.Load(path)
-			switch {
-			case err == nil:
-				keys, from = append(keys, k.Public()), append(from, k.ID())
-			case getenv("REVOKEBOT_SIGNING_KEY_FILE") != "" || !errors.Is(err, fs.ErrNotExist):
-				return nil, nil, &settingError{"REVOKEBOT_SIGNING_KEY_FILE", keyProblem(err).Error()}
-			}
+	if path, explicit := keyFile(getenv, storeURL); len(given) == 0 && path != "" {
+		k, err := signing.Load(path)
+		switch {
+		case err == nil:
+			keys = append(keys, k.Public())
+		case explicit || !errors.Is(err, fs.ErrNotExist):
+			return nil, &settingError{"REVOKEBOT_SIGNING_KEY_FILE", keyProblem(err).Error()}
 		}
 	}
-	return signing.NewKeyring(keys...), from, nil
+	return signing.NewKeyring(keys...), nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/revokebot/revokebot/signing"
@@ -71,7 +70,7 @@ func testAuditSigned(t *testing.T, s store.Store) {
 	}
 	other := newKey(t)
 	_, err = s.VerifyAudit(ctx, signing.NewKeyring(other.Public()))
-	if ce, ok := errors.AsType[*store.ChainError](err); !ok || ce.Seq != 3 || !strings.Contains(ce.Reason, signing.ErrUnknownKey.Error()) {
+	if ce, ok := errors.AsType[*store.ChainError](err); !ok || ce.Seq != 3 || !errors.Is(err, signing.ErrUnknownKey) {
 		t.Errorf("VerifyAudit with another key = %v, want record 3 refused", err)
 	}
 	store.SignWith(nil)(s)
