@@ -132,6 +132,11 @@ func (b *env) protocolsToRestore(ctx context.Context, userID string) ([]revoke.P
 	if err != nil {
 		return nil, err
 	}
+	return b.protocolsOff(ctx, userID, reqs), nil
+}
+
+// protocolsOff is protocolsToRestore over the user's requests, newest first.
+func (b *env) protocolsOff(ctx context.Context, userID string, reqs []store.Request) []revoke.Protocol {
 	want := map[revoke.Protocol]bool{}
 	for _, r := range reqs { // newest first
 		t := targetsOf(r)
@@ -157,7 +162,7 @@ func (b *env) protocolsToRestore(ctx context.Context, userID string) ([]revoke.P
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // MailboxProtocols reads, turns off and turns back on a mailbox's

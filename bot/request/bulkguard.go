@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/revokebot/revokebot/authz"
-	"github.com/revokebot/revokebot/revoke"
 	"github.com/revokebot/revokebot/store"
 )
 
@@ -16,22 +15,18 @@ import (
 // the job starts; an entry that cannot be resolved is matched by address
 // against the row, which is the best left.
 func (b *bulkRunner) protectedGuard(ctx context.Context) func(store.BulkUser) string {
+	users, unresolved := b.resolveProtected(ctx)
 	ids := map[string]bool{}
-	var unresolved []string
-	for _, want := range b.policy.Protected {
+	for _, u := range users {
+		ids[strings.ToLower(u.ID)] = true
+	}
+	for _, want := range unresolved {
 		if guidRe.MatchString(want) {
 			ids[strings.ToLower(want)] = true
-			continue
 		}
-		users, err := b.cfg.Directory.Resolve(ctx, revoke.Lookup{Kind: revoke.ByAddress, Value: strings.ToLower(want)})
-		if err != nil || len(users) == 0 {
-			b.log.Warn("a protected account could not be resolved for /revoke all's guard; it is matched by address", "entry", want, "error", err)
-			unresolved = append(unresolved, want)
-			continue
-		}
-		for _, u := range users {
-			ids[strings.ToLower(u.ID)] = true
-		}
+	}
+	if len(unresolved) > 0 {
+		b.log.Warn("protected accounts not resolved for /revoke all's guard; they are matched by address", "entries", len(unresolved))
 	}
 	byAddress := authz.Policy{Protected: unresolved}
 	return func(u store.BulkUser) string {

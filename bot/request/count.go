@@ -123,7 +123,8 @@ func (b *intake) countDirectory(ctx context.Context, p *preview) error {
 	}
 	unprotected := b.policy
 	unprotected.Protected = nil
-	for _, u := range b.protectedUsers(ctx) {
+	users, _ := b.resolveProtected(ctx)
+	for _, u := range users {
 		bucket := unprotected.SkipReason(authz.Account{ID: u.ID, UPN: u.UPN, Mail: u.Mail, Guest: u.Guest(), Enabled: u.AccountEnabled})
 		switch bucket {
 		case "":
@@ -140,25 +141,28 @@ func (b *intake) countDirectory(ctx context.Context, p *preview) error {
 // past it, the count of protected accounts is what the policy lists.
 const maxProtectedLookups = 50
 
-// protectedUsers are the tenant's users on the protected list, found by
-// their UPN or object ID.
-func (b *intake) protectedUsers(ctx context.Context) []revoke.User {
-	var out []revoke.User
+// resolveProtected finds the tenant's users on the protected list, by
+// their UPN or object ID, each once; unresolved are the entries no single
+// user answered, and those past maxProtectedLookups, which are not looked up.
+func (b *env) resolveProtected(ctx context.Context) (users []revoke.User, unresolved []string) {
 	seen := map[string]bool{}
 	for i, want := range b.policy.Protected {
-		if i == maxProtectedLookups {
-			break
+		if i >= maxProtectedLookups {
+			unresolved = append(unresolved, want)
+			continue
 		}
 		kind := revoke.ByAddress
 		if guidRe.MatchString(want) {
 			kind = revoke.ByObjectID
 		}
-		users, err := b.cfg.Directory.Resolve(ctx, revoke.Lookup{Kind: kind, Value: strings.ToLower(want)})
-		if err != nil || len(users) != 1 || seen[users[0].ID] {
-			continue
+		found, err := b.cfg.Directory.Resolve(ctx, revoke.Lookup{Kind: kind, Value: strings.ToLower(want)})
+		switch {
+		case err != nil || len(found) != 1:
+			unresolved = append(unresolved, want)
+		case !seen[found[0].ID]:
+			seen[found[0].ID] = true
+			users = append(users, found[0])
 		}
-		seen[users[0].ID] = true
-		out = append(out, users[0])
 	}
-	return out
+	return users, unresolved
 }

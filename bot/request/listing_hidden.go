@@ -73,8 +73,7 @@ func withHidden(words string, err error, hidden string, herr error) (string, err
 	if err != nil && !errors.As(err, &partial) {
 		words = "Visible rules: " + describe(err)
 	}
-	switch {
-	case herr != nil && !errors.As(herr, &partial):
+	if herr != nil && !errors.As(herr, &partial) {
 		hidden = "Hidden rules could not be listed: " + exchangeWords(herr)
 	}
 	all := strings.TrimSpace(words + "\n" + hidden)

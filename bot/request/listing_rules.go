@@ -11,6 +11,11 @@ import (
 // adminForwarding is what Graph cannot show, said wherever --mailbox reports.
 const adminForwarding = "The mailbox's own forwarding (forwardingSmtpAddress), which the user can set in Outlook on the web, is not visible through Graph: `--forwarding` clears it through Exchange, or check it in the Exchange admin center."
 
+// forwardingRead reports whether the request's --forwarding read the
+// mailbox's own forwarding, which Graph cannot see: then --mailbox need not
+// say so.
+func forwardingRead(l userListing) bool { return l.Forwarding != nil || l.ForwardingError != "" }
+
 // suspicious splits rules into the enabled ones that forward, redirect or
 // delete mail, and a count of the others, which are left alone.
 func suspicious(rs []revoke.Rule) ([]revoke.Rule, int) {
@@ -38,7 +43,7 @@ func ruleLines(l userListing) string {
 			sb.WriteString("\n• " + ruleWords(r))
 		}
 	}
-	if l.Forwarding != nil || l.ForwardingError != "" {
+	if forwardingRead(l) {
 		return sb.String() // --forwarding reads it, and the card says what it found
 	}
 	return sb.String() + "\n_" + adminForwarding + "_"
@@ -67,8 +72,8 @@ func (b *executor) disableRules(ctx context.Context, userID string, shown userLi
 	}
 	sus, others := suspicious(rs)
 	note := adminForwarding
-	if b.cfg.Forwarding != nil {
-		note = "" // Exchange reads it: --forwarding says what it found
+	if forwardingRead(shown) {
+		note = "" // --forwarding says what it found
 	}
 	if len(sus) == 0 {
 		return strings.TrimSpace(fmt.Sprintf("No inbox rule forwards, redirects or deletes mail (%s left alone).\n%s", plural(others, "other rule"), note)), nil

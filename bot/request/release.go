@@ -47,11 +47,17 @@ func (b *intake) handleRelease(ctx context.Context, cmd CommandEvent, parsed Com
 // request per second per tenant, so a card of many users fills in.
 func (b *intake) releaseListing(ctx context.Context, users []revoke.User) cardListing {
 	return listEach(ctx, users, func(ctx context.Context, u revoke.User) userListing {
-		l := userListing{NeverContained: !b.everContained(ctx, u.ID)}
+		// One read of the user's history serves both.
+		reqs, err := b.store.RequestsAbout(ctx, u.ID, historyLimit)
+		if err != nil {
+			b.log.Warn("could not read the user's history for a release card", "target", u.ID, "error", err)
+		}
+		l := userListing{NeverContained: err == nil && !everContained(reqs)}
 		if b.cfg.Protocols != nil {
-			var err error
-			if l.Restore, err = b.protocolsToRestore(ctx, u.ID); err != nil {
+			if err != nil {
 				l.RestoreError = describe(err)
+			} else {
+				l.Restore = b.protocolsOff(ctx, u.ID, reqs)
 			}
 		}
 		if b.cfg.Risk != nil {
@@ -65,14 +71,10 @@ func (b *intake) releaseListing(ctx context.Context, users []revoke.User) cardLi
 }
 
 // everContained reports whether a containment of the user by revokebot
-// ever ran. When the store cannot tell, it says yes: the card's warning is
-// for a release nobody asked to undo, not for a store hiccup.
-func (b *intake) everContained(ctx context.Context, userID string) bool {
-	reqs, err := b.store.RequestsAbout(ctx, userID, historyLimit)
-	if err != nil {
-		b.log.Warn("could not read the user's history for a release card", "target", userID, "error", err)
-		return true
-	}
+// ever ran, in the user's requests. When the store cannot tell, the caller
+// says yes: the card's warning is for a release nobody asked to undo, not
+// for a store hiccup.
+func everContained(reqs []store.Request) bool {
 	for _, r := range reqs {
 		ran := r.State == store.StateRunning || r.State == store.StateSucceeded || r.State == store.StateFailed
 		if ran && !targetsOf(r).Release {

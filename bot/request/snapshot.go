@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/revokebot/revokebot/revoke"
@@ -129,12 +130,21 @@ func (b *executor) sealSnapshot(ctx context.Context, req store.Request, t reques
 		plural(len(t.Users), "user"), digest, Escape(req.ID))); err != nil {
 		return
 	}
-	if req.RootTS != "" {
-		name := "snapshot-" + req.ID + ".json"
-		if err := b.msg.Upload(rctx, req.Channel, req.RootTS, File{Name: name, Title: "Evidence before the actions, " + req.ID,
-			Body: bytes.NewReader(raw), Size: len(raw)}); err != nil {
+	if req.RootTS == "" {
+		return
+	}
+	// The file goes beside the actions, not before them: Slack's upload
+	// takes seconds, and the seal above is what the evidence rests on.
+	attach := func(ctx context.Context) {
+		ctx, cancel := recordContext(ctx)
+		defer cancel()
+		if err := b.msg.Upload(ctx, req.Channel, req.RootTS, File{Name: "snapshot-" + req.ID + ".json",
+			Title: "Evidence before the actions, " + req.ID, Body: bytes.NewReader(raw), Size: len(raw)}); err != nil {
 			b.log.Warn("could not attach the evidence snapshot", "request_id", req.ID, "error", err)
 		}
+	}
+	if !b.runs.start("snapshot:"+req.ID, attach) {
+		attach(ctx) // no background work here (tests): attach in line
 	}
 }
 
@@ -142,7 +152,7 @@ func (b *executor) sealSnapshot(ctx context.Context, req store.Request, t reques
 // when it holds none.
 func SnapshotDigest(detail string) string {
 	const mark = "sha256 `"
-	i := bytes.Index([]byte(detail), []byte(mark))
+	i := strings.Index(detail, mark)
 	if i < 0 || len(detail) < i+len(mark)+64 {
 		return ""
 	}
