@@ -58,9 +58,9 @@ func (s *Server) setMailbox(in input) ([]map[string]any, response, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, _ := in.str("Identity")
-	m := s.find(id)
-	if m == nil {
-		return nil, notFound(id), false
+	m, resp, ok := s.resolve(id)
+	if !ok {
+		return nil, resp, false
 	}
 	f := m.Forwarding
 	if in.has("ForwardingSmtpAddress") {
@@ -82,9 +82,9 @@ func (s *Server) setMailbox(in input) ([]map[string]any, response, bool) {
 	if in.has("ForwardingAddress") {
 		f.Address = ""
 		if name, set := in.str("ForwardingAddress"); set {
-			to := s.find(name)
-			if to == nil {
-				return nil, notFound(name), false
+			to, resp, ok := s.resolve(name)
+			if !ok {
+				return nil, resp, false
 			}
 			f.Address = to.Alias
 		}
@@ -106,9 +106,9 @@ func (s *Server) setCASMailbox(in input) ([]map[string]any, response, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, _ := in.str("Identity")
-	m := s.find(id)
-	if m == nil {
-		return nil, notFound(id), false
+	m, resp, ok := s.resolve(id)
+	if !ok {
+		return nil, resp, false
 	}
 	c := &m.CAS
 	for name, dst := range map[string]*bool{"PopEnabled": &c.PopEnabled, "ImapEnabled": &c.ImapEnabled,

@@ -53,9 +53,6 @@ func (s *Server) takeFault(cmdlet string) (response, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
-		if !f.forever && f.left <= 0 {
-			continue
-		}
 		if f.Cmdlet != "" && !strings.EqualFold(f.Cmdlet, cmdlet) {
 			continue
 		}

@@ -100,19 +100,45 @@ func (s *Server) Mailbox(identity string) (Mailbox, bool) {
 	return Mailbox{}, false
 }
 
-// find resolves an identity as the cmdlets do, by any value that names the
-// mailbox: UPN (= primary address), alias (= name), display name or GUID,
-// case-insensitively. Callers hold s.mu.
+// find resolves an identity as the cmdlets' Identity parameter does, by a
+// value that names one mailbox: UPN (= primary address), alias (= name) or
+// GUID, case-insensitively. The display name is not among the identities
+// the parameter accepts (learn.microsoft.com/powershell/module/exchange/
+// set-mailbox, -Identity). It answers the first match, for the test
+// helpers; the cmdlets use resolve, which refuses an identity that names
+// several. Callers hold s.mu.
 func (s *Server) find(identity string) *mailbox {
+	if ms := s.matches(identity); len(ms) > 0 {
+		return ms[0]
+	}
+	return nil
+}
+
+// resolve is find for a cmdlet: not found is a 404, and an identity that
+// names more than one mailbox (an alias shared across domains) is refused
+// rather than guessed at. Callers hold s.mu.
+func (s *Server) resolve(identity string) (*mailbox, response, bool) {
+	switch ms := s.matches(identity); len(ms) {
+	case 0:
+		return nil, notFound(identity), false
+	case 1:
+		return ms[0], response{}, true
+	}
+	return nil, ambiguous(identity), false
+}
+
+func (s *Server) matches(identity string) []*mailbox {
 	id := strings.TrimSpace(identity)
+	var out []*mailbox
 	for _, m := range s.mailboxes {
-		for _, v := range []string{m.UPN, m.Alias, m.DisplayName, m.Guid} {
+		for _, v := range []string{m.UPN, m.Alias, m.Guid} {
 			if v != "" && strings.EqualFold(v, id) {
-				return m
+				out = append(out, m)
+				break
 			}
 		}
 	}
-	return nil
+	return out
 }
 
 func (m *mailbox) identity() map[string]any {
@@ -160,9 +186,9 @@ func (s *Server) getMailboxes(in input, value func(*mailbox) map[string]any) ([]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if id, ok := in.str("Identity"); ok {
-		m := s.find(id)
-		if m == nil {
-			return nil, notFound(id), false
+		m, resp, ok := s.resolve(id)
+		if !ok {
+			return nil, resp, false
 		}
 		return []map[string]any{value(m)}, response{}, true
 	}

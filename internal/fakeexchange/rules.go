@@ -98,9 +98,9 @@ func (s *Server) ruleMailbox(in input) (*mailbox, string, response, bool) {
 		// An app has no mailbox of its own for the cmdlet to default to.
 		return nil, "", badParameter(bindingType, "Cannot process command because of one or more missing mandatory parameters: Mailbox."), false
 	}
-	m := s.find(name)
-	if m == nil {
-		return nil, "", notFound(name), false
+	m, resp, ok := s.resolve(name)
+	if !ok {
+		return nil, "", resp, false
 	}
 	return m, id, response{}, true
 }

@@ -228,3 +228,34 @@ func TestFaults(t *testing.T) {
 		t.Errorf("Calls = %d, want 2", n)
 	}
 }
+
+func TestIdentityNamesOneMailbox(t *testing.T) {
+	s := newServer(t, Options{})
+	s.AddMailbox("alice@fabrikam.com") // the same alias in another domain
+	s.Update("alice@contoso.com", func(m *Mailbox) { m.DisplayName = "Alice Example" })
+	for _, c := range []struct {
+		identity, want string
+		status         int
+	}{
+		{"alice@contoso.com", "alice@contoso.com", 200},
+		{"ALICE@FABRIKAM.COM", "alice@fabrikam.com", 200},
+		{"alice", "ManagementObjectAmbiguousException", 400},
+		{"Alice Example", "ManagementObjectNotFoundException", 404},
+	} {
+		for _, name := range []string{"Get-Mailbox", "Set-CASMailbox", "Get-InboxRule"} {
+			params := map[string]any{"Identity": c.identity}
+			if name == "Get-InboxRule" {
+				params = map[string]any{"Mailbox": c.identity}
+			}
+			st, raw := run(t, s, name, params)
+			// Only Get-Mailbox answers with the mailbox; every refusal names its exception.
+			shows := c.status != 200 || name == "Get-Mailbox"
+			if st != c.status || shows && !strings.Contains(string(raw), c.want) {
+				t.Errorf("%s %q: %d %s, want %d with %q", name, c.identity, st, raw, c.status, c.want)
+			}
+		}
+	}
+	if m, _ := s.Mailbox("alice@fabrikam.com"); !m.CAS.PopEnabled {
+		t.Error("a refused call changed a mailbox")
+	}
+}

@@ -140,6 +140,16 @@ func notFound(identity string) response {
 			identity+"' couldn't be found on 'FAKPR01A001DC001.FAKPR01A001.PROD.OUTLOOK.COM'.", true)
 }
 
+// ambiguous is the answer for an identity that names several recipients:
+// ManagementObjectAmbiguousException, its text as Exchange's cmdlets give
+// it. That the REST endpoint sends it as a 400 in details, the way it
+// sends not-found as a 404, is an assumption.
+func ambiguous(identity string) response {
+	return cmdletError(http.StatusBadRequest, "BadRequest", "Error executing cmdlet", "",
+		"Ex2A2A1F|Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException|The operation couldn't be performed because '"+
+			identity+"' matches multiple entries.", true)
+}
+
 // throttled is the 429. Retry-After is in whole seconds, rounded up so a
 // client that waits that long finds room; its body is empty because what
 // the service puts there is not recorded (an assumption either way).
