@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
@@ -37,41 +36,23 @@ func (c *Client) DirectoryAudits(ctx context.Context, userID string, since time.
 	}
 	pageTop := int32(top)
 	var out []revoke.DirectoryEvent
-	next := ""
-	for range maxAuditPages {
-		var page models.DirectoryAuditCollectionResponseable
-		err := c.do(ctx, op, permission, func() error {
-			var err error
-			if next != "" {
-				page, err = c.directoryAudits().WithUrl(next).Get(ctx, nil)
-				return err
-			}
-			page, err = c.directoryAudits().Get(ctx, &auditlogs.DirectoryAuditsRequestBuilderGetRequestConfiguration{
+	err := follow(ctx, c, op, permission, "/auditLogs/directoryAudits?", "the directory audit log", maxAuditPages,
+		func() (models.DirectoryAuditCollectionResponseable, error) {
+			return c.directoryAudits().Get(ctx, &auditlogs.DirectoryAuditsRequestBuilderGetRequestConfiguration{
 				QueryParameters: &auditlogs.DirectoryAuditsRequestBuilderGetQueryParameters{Filter: &filter, Top: &pageTop},
 			})
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range page.GetValue() {
+		},
+		func(next string) (models.DirectoryAuditCollectionResponseable, error) {
+			return c.directoryAudits().WithUrl(next).Get(ctx, nil)
+		},
+		func(a models.DirectoryAuditable) bool {
 			if e := toDirectoryEvent(a); since.IsZero() || !e.At.Before(since) {
 				out = append(out, e)
 			}
-		}
-		link := page.GetOdataNextLink()
-		if len(out) >= top || link == nil || *link == "" {
-			break
-		}
-		// Graph spells the path in its links as it likes ("directoryaudits").
-		if !hasPrefixFold(*link, c.base+"/auditLogs/directoryAudits?") {
-			return nil, &revoke.Error{Kind: revoke.KindOther, Op: op, Permission: permission,
-				Err: errors.New("the next page of the directory audit log does not point at this Graph")}
-		}
-		next = *link
-	}
-	if len(out) > top {
-		out = out[:top]
+			return len(out) < top
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

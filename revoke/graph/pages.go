@@ -112,6 +112,49 @@ func walk[T any](ctx context.Context, c *Client, l listing, factory absser.Parsa
 		Err: fmt.Errorf("Graph named more than %d pages", maxListPages)}
 }
 
+// follow reads at most `most` pages of a collection through an SDK request
+// builder, each page under the retry policy: first asks for the first page,
+// at for a next link. each sees the items in Graph's order and returns
+// false to stop. Unlike walk, running out of pages is not an error: the
+// logs read this way come newest first, and their newest entries are what
+// the callers want. what names the collection in the error for a next
+// link that leaves this Graph; prefix is where such a link must point.
+func follow[T any, P collection[T]](ctx context.Context, c *Client, op, permission, prefix, what string, most int,
+	first func() (P, error), at func(next string) (P, error), each func(T) bool) error {
+	next := ""
+	for range most {
+		var page P
+		err := c.do(ctx, op, permission, func() error {
+			var err error
+			if next != "" {
+				page, err = at(next)
+			} else {
+				page, err = first()
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, v := range page.GetValue() {
+			if !each(v) {
+				return nil
+			}
+		}
+		link := page.GetOdataNextLink()
+		if link == nil || *link == "" {
+			return nil
+		}
+		// Graph spells the path in its links as it likes ("signins").
+		if !hasPrefixFold(*link, c.base+prefix) {
+			return &revoke.Error{Kind: revoke.KindOther, Op: op, Permission: permission,
+				Err: errors.New("the next page of " + what + " does not point at this Graph")}
+		}
+		next = *link
+	}
+	return nil
+}
+
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
@@ -29,38 +28,23 @@ func (c *Client) SignIns(ctx context.Context, userID string, since time.Time) ([
 		filter += " and createdDateTime ge " + since.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
 	}
 	var out []revoke.SignIn
-	next := ""
-	for range maxSignInPages {
-		var page models.SignInCollectionResponseable
-		err := c.do(ctx, op, permission, func() error {
-			var err error
-			if next != "" {
-				page, err = c.signIns().WithUrl(next).Get(ctx, nil)
-				return err
-			}
-			page, err = c.signIns().Get(ctx, &auditlogs.SignInsRequestBuilderGetRequestConfiguration{
+	err := follow(ctx, c, op, permission, "/auditLogs/signIns?", "sign-ins", maxSignInPages,
+		func() (models.SignInCollectionResponseable, error) {
+			return c.signIns().Get(ctx, &auditlogs.SignInsRequestBuilderGetRequestConfiguration{
 				QueryParameters: &auditlogs.SignInsRequestBuilderGetQueryParameters{Filter: &filter},
 			})
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range page.GetValue() {
+		},
+		func(next string) (models.SignInCollectionResponseable, error) {
+			return c.signIns().WithUrl(next).Get(ctx, nil)
+		},
+		func(s models.SignInable) bool {
 			if in := toSignIn(s); since.IsZero() || !in.At.Before(since) {
 				out = append(out, in)
 			}
-		}
-		link := page.GetOdataNextLink()
-		if link == nil || *link == "" {
-			break
-		}
-		// Graph spells the path in its links as it likes ("signins").
-		if !hasPrefixFold(*link, c.base+"/auditLogs/signIns?") {
-			return nil, &revoke.Error{Kind: revoke.KindOther, Op: op, Permission: permission,
-				Err: errors.New("the next page of sign-ins does not point at this Graph")}
-		}
-		next = *link
+			return true
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
