@@ -26,48 +26,22 @@ type Fault struct {
 	NoOp bool
 }
 
-type fault struct {
-	Fault
-	left    int
-	forever bool
-}
-
 // Inject adds f after the faults already injected.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &fault{Fault: f, left: f.Times, forever: f.Times <= 0})
-}
+func (s *Server) Inject(f Fault) { s.faults.Add(f, f.Times) }
 
 // ClearFaults removes every injected fault, spent or not.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
-// takeFault consumes one answer of the first live fault matching cmdlet,
-// under one lock so concurrent calls never share a Times-limited fault's
-// last use.
+// takeFault consumes one answer of the first live fault matching cmdlet.
 func (s *Server) takeFault(cmdlet string) (response, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if f.Cmdlet != "" && !strings.EqualFold(f.Cmdlet, cmdlet) {
-			continue
-		}
-		if !f.forever {
-			f.left--
-			if f.left == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		return f.response(s), true
+	f, ok := s.faults.Take(func(f Fault) bool { return f.Cmdlet == "" || strings.EqualFold(f.Cmdlet, cmdlet) })
+	if !ok {
+		return response{}, false
 	}
-	return response{}, false
+	return f.response(s), true
 }
 
-func (f *fault) response(s *Server) response {
+func (f Fault) response(s *Server) response {
 	if f.NoOp {
 		return ok200(s)
 	}

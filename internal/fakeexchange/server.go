@@ -49,6 +49,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/revokebot/revokebot/internal/fakefault"
 )
 
 // InvokePathFormat is the path of InvokeCommand below the base URL; %s is
@@ -102,7 +104,7 @@ type Server struct {
 	role      string
 	mailboxes []*mailbox // in the order added: Get-Mailbox lists in that order
 	nextRule  uint64
-	faults    []*fault
+	faults    fakefault.Queue[Fault]
 	log       []*Request
 	throttle  *throttle
 	latency   time.Duration // SetLatency

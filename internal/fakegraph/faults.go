@@ -19,57 +19,25 @@ type Fault struct {
 	Times      int    // how many requests it answers; <=0 means forever
 }
 
-// fault is an injected Fault plus how many answers it has left, kept apart
-// from the caller's value so Inject copies cannot alias the counter.
-type fault struct {
-	Fault
-	left    int
-	forever bool
-}
-
 // Inject adds f after the faults already injected.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &fault{Fault: f, left: f.Times, forever: f.Times <= 0})
-}
+func (s *Server) Inject(f Fault) { s.faults.Add(f, f.Times) }
 
 // ClearFaults removes every injected fault, spent or not.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // takeFault consumes one answer from the first live fault matching the
-// request. Matching and consuming happen under one lock so that concurrent
-// requests never share the last use of a Times-limited fault.
+// request.
 func (s *Server) takeFault(method, path string) (response, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if !f.forever && f.left <= 0 {
-			continue
-		}
-		if f.Method != "" && !strings.EqualFold(f.Method, method) {
-			continue
-		}
-		if f.PathSuffix != "" && !hasSuffixFold(path, f.PathSuffix) {
-			continue
-		}
-		if !f.forever {
-			f.left--
-			if f.left == 0 {
-				// Drop spent faults so a long benchmark does not scan them forever.
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		return f.response(), true
+	f, ok := s.faults.Take(func(f Fault) bool {
+		return (f.Method == "" || strings.EqualFold(f.Method, method)) && (f.PathSuffix == "" || hasSuffixFold(path, f.PathSuffix))
+	})
+	if !ok {
+		return response{}, false
 	}
-	return response{}, false
+	return f.response(), true
 }
 
-func (f *fault) response() response {
+func (f Fault) response() response {
 	status := f.Status
 	if status == 0 {
 		status = http.StatusInternalServerError

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/revokebot/revokebot/internal/fakefault"
 )
 
 // apiVersion is the only Graph version the fake serves.
@@ -102,7 +104,7 @@ type Server struct {
 	byKey       map[string]int // lower-cased id and userPrincipalName -> index in users
 	revocations map[string]int // lower-cased user id -> successful revokeSignInSessions calls
 	totalRevoke int
-	faults      []*fault
+	faults      fakefault.Queue[Fault]
 	throttle    *writeThrottle  // nil when Options leave writes unlimited
 	compromised map[string]bool // lower-cased user id -> confirmed compromised
 	riskLimit   *writeThrottle  // Identity Protection's 1 request/s; nil when disabled

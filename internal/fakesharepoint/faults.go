@@ -18,47 +18,22 @@ type Fault struct {
 	Message string
 }
 
-type fault struct {
-	Fault
-	left    int
-	forever bool
-}
-
 // Inject adds f after the faults already injected.
-func (s *Server) Inject(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &fault{Fault: f, left: f.Times, forever: f.Times <= 0})
-}
+func (s *Server) Inject(f Fault) { s.faults.Add(f, f.Times) }
 
 // ClearFaults removes every injected fault, spent or not.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
-// takeFault consumes one answer of the first live fault, under one lock so
-// concurrent requests never share the last use of a Times-limited fault.
+// takeFault consumes one answer of the first live fault.
 func (s *Server) takeFault(f format) (response, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, flt := range s.faults {
-		if !flt.forever {
-			if flt.left <= 0 {
-				continue
-			}
-			flt.left--
-			if flt.left == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		return flt.response(f), true
+	flt, ok := s.faults.Take(nil)
+	if !ok {
+		return response{}, false
 	}
-	return response{}, false
+	return flt.response(f), true
 }
 
-func (flt *fault) response(f format) response {
+func (flt Fault) response(f format) response {
 	status := flt.Status
 	if status == 0 {
 		status = http.StatusInternalServerError

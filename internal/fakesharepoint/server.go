@@ -34,13 +34,14 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
-
-	"github.com/revokebot/revokebot/internal/faketoken"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/revokebot/revokebot/internal/fakefault"
+	"github.com/revokebot/revokebot/internal/faketoken"
 )
 
 // FullControl is the SharePoint application permission RevokeAllUserSessions
@@ -85,7 +86,7 @@ type Server struct {
 	states   map[string]int  // lower-cased user name -> state set with SetState
 	disabled bool
 	revoked  map[string]int // lower-cased user name -> answers with State 3 or 4
-	faults   []*fault
+	faults   fakefault.Queue[Fault]
 	log      []*Request
 }
 
