@@ -21,6 +21,18 @@ func DefaultRetry() Retry {
 	return Retry{Attempts: 5, MaxWait: 30 * time.Second, Backoff: time.Second, Sleep: SleepContext}
 }
 
+// OrDefault is r as a client uses it: DefaultRetry when r is zero, and
+// SleepContext when r says no way to sleep.
+func (r Retry) OrDefault() Retry {
+	if r.Attempts == 0 {
+		r = DefaultRetry()
+	}
+	if r.Sleep == nil {
+		r.Sleep = SleepContext
+	}
+	return r
+}
+
 // SleepContext waits for d or until ctx ends.
 func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

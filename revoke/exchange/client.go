@@ -106,13 +106,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Observe != nil {
 		hc.Transport = revoke.Observed(hc.Transport, cfg.Observe)
 	}
-	retry := cfg.Retry
-	if retry.Attempts == 0 {
-		retry = revoke.DefaultRetry()
-	}
-	if retry.Sleep == nil {
-		retry.Sleep = revoke.SleepContext
-	}
+	retry := cfg.Retry.OrDefault()
 	now := cfg.Now
 	if now == nil {
 		now = time.Now

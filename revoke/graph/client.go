@@ -141,10 +141,7 @@ func New(cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	retry := cfg.Retry
-	if retry.Attempts == 0 {
-		retry = revoke.DefaultRetry()
-	}
+	retry := cfg.Retry.OrDefault()
 	pace := newPacer(interval, now)
 	return &Client{token: src, adapter: adapter, retry: retry, now: now, base: baseURL,
 		confirms: &riskBatch{pace: pace}, dismissals: &riskBatch{pace: pace}}, nil

@@ -87,13 +87,7 @@ func New(cfg Config) (*Client, error) {
 	if transport == nil {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	retry := cfg.Retry
-	if retry.Attempts == 0 {
-		retry = revoke.DefaultRetry()
-	}
-	if retry.Sleep == nil {
-		retry.Sleep = revoke.SleepContext
-	}
+	retry := cfg.Retry.OrDefault()
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
