@@ -33,6 +33,29 @@ func (r Retry) OrDefault() Retry {
 	return r
 }
 
+// DoTry runs try under r and returns its value, or the last *Error with
+// the number of tries in its Attempts. An error is tried again when
+// Retryable says so and ctx has not ended.
+func DoTry[T any](ctx context.Context, r Retry, try func() (T, *Error)) (T, *Error) {
+	var v T
+	var last *Error
+	n, err := r.Do(ctx, func() Attempt {
+		got, e := try()
+		if e == nil {
+			v = got
+			return Attempt{}
+		}
+		last = e
+		return Attempt{Err: e, Retryable: Retryable(e) && ctx.Err() == nil, RetryAfter: e.RetryAfter}
+	})
+	if err != nil {
+		last.Attempts = n
+		var zero T
+		return zero, last
+	}
+	return v, nil
+}
+
 // SleepContext waits for d or until ctx ends.
 func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -46,20 +46,9 @@ func (c *Client) invoke(ctx context.Context, k call) ([]json.RawMessage, error) 
 	var out []json.RawMessage
 	target := c.endpoint.String()
 	for range maxPages {
-		var page pageBody
-		var last *revoke.Error
-		n, err := c.retry.Do(ctx, func() revoke.Attempt {
-			p, e := c.try(ctx, k, target, body)
-			if e == nil {
-				page = p
-				return revoke.Attempt{}
-			}
-			last = e
-			return revoke.Attempt{Err: e, Retryable: revoke.Retryable(e) && ctx.Err() == nil, RetryAfter: e.RetryAfter}
-		})
-		if err != nil {
-			last.Attempts = n
-			return nil, last
+		page, e := revoke.DoTry(ctx, c.retry, func() (pageBody, *revoke.Error) { return c.try(ctx, k, target, body) })
+		if e != nil {
+			return nil, e
 		}
 		out = append(out, page.Value...)
 		if page.Next == "" {

@@ -125,20 +125,9 @@ func (c *Client) RevokeUserSessions(ctx context.Context, upn string) (revoke.Sha
 	if err != nil {
 		return 0, &revoke.Error{Kind: revoke.KindBadRequest, Op: op, Permission: permission, Err: err}
 	}
-	var state revoke.SharePointState
-	var last *revoke.Error
-	n, err := c.retry.Do(ctx, func() revoke.Attempt {
-		s, e := c.try(ctx, body)
-		if e == nil {
-			state = s
-			return revoke.Attempt{}
-		}
-		last = e
-		return revoke.Attempt{Err: e, Retryable: revoke.Retryable(e) && ctx.Err() == nil, RetryAfter: e.RetryAfter}
-	})
-	if err != nil {
-		last.Attempts = n
-		return 0, last
+	state, e := revoke.DoTry(ctx, c.retry, func() (revoke.SharePointState, *revoke.Error) { return c.try(ctx, body) })
+	if e != nil {
+		return 0, e
 	}
 	return state, nil
 }
