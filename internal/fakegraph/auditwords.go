@@ -18,24 +18,13 @@ func auditWords(src string) ([]filterWord, error) {
 			words = append(words, filterWord{text: string(c), pos: i})
 			i++
 		case c == '\'':
-			var b strings.Builder
 			start := i
-			for i++; ; i++ {
-				if i >= len(src) {
-					return nil, syntaxError("unterminated string literal at position %d in '%s'.", start, src)
-				}
-				if src[i] == '\'' {
-					if i+1 < len(src) && src[i+1] == '\'' {
-						b.WriteByte('\'')
-						i++
-						continue
-					}
-					i++
-					break
-				}
-				b.WriteByte(src[i])
+			text, end, err := quotedLiteral(src, i)
+			if err != nil {
+				return nil, err
 			}
-			words = append(words, filterWord{text: b.String(), quoted: true, pos: start})
+			i = end
+			words = append(words, filterWord{text: text, quoted: true, pos: start})
 		default:
 			start := i
 			for i < len(src) && !strings.ContainsRune(" ()',", rune(src[i])) {

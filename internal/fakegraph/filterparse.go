@@ -34,24 +34,13 @@ func tokenize(src string) ([]token, error) {
 			toks = append(toks, token{tokPunct, string(c), i})
 			i++
 		case c == '\'':
-			var b strings.Builder
 			start := i
-			for i++; ; i++ {
-				if i >= len(src) {
-					return nil, syntaxError("unterminated string literal at position %d in '%s'.", start, src)
-				}
-				if src[i] == '\'' {
-					if i+1 < len(src) && src[i+1] == '\'' {
-						b.WriteByte('\'')
-						i++
-						continue
-					}
-					i++
-					break
-				}
-				b.WriteByte(src[i])
+			text, end, err := quotedLiteral(src, i)
+			if err != nil {
+				return nil, err
 			}
-			toks = append(toks, token{tokString, b.String(), start})
+			i = end
+			toks = append(toks, token{tokString, text, start})
 		case isIdentStart(c):
 			start := i
 			for i < len(src) && (isIdentStart(src[i]) || isDigit(src[i]) || src[i] == '.') {
@@ -286,4 +275,24 @@ func (p *parser) parseLiteral(r ref, op string) (literal, error) {
 		return l, syntaxError("A binary operator with incompatible types was detected. Found operand types '%s' and '%s' for operator kind '%s'.", r.typ, l.typ, op)
 	}
 	return l, nil
+}
+
+// quotedLiteral reads the OData string literal whose opening quote is at
+// src[start]: its text with each doubled quote undone, and the index just
+// past its closing quote. An unterminated literal is Graph's syntax error.
+func quotedLiteral(src string, start int) (string, int, error) {
+	var b strings.Builder
+	for i := start + 1; i < len(src); i++ {
+		if src[i] != '\'' {
+			b.WriteByte(src[i])
+			continue
+		}
+		if i+1 < len(src) && src[i+1] == '\'' {
+			b.WriteByte('\'')
+			i++
+			continue
+		}
+		return b.String(), i + 1, nil
+	}
+	return "", 0, syntaxError("unterminated string literal at position %d in '%s'.", start, src)
 }
