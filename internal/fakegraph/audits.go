@@ -2,10 +2,8 @@ package fakegraph
 
 import (
 	"cmp"
-	"encoding/base64"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -141,8 +139,7 @@ func (s *Server) listDirectoryAudits(c *call) response {
 	if len(matches) > top {
 		matches = matches[:top]
 		last := matches[top-1]
-		tok := auditsPrefix + strconv.FormatInt(last.ActivityDateTime.UnixNano(), 10) + ":" + strconv.FormatInt(last.seq, 10)
-		body["@odata.nextLink"] = s.pageLink("/auditLogs/directoryAudits", c.query, base64.RawURLEncoding.EncodeToString([]byte(tok)))
+		body["@odata.nextLink"] = s.pageLink("/auditLogs/directoryAudits", c.query, logPosition{last.ActivityDateTime, last.seq}.token(auditsPrefix))
 	}
 	page := make([]map[string]any, len(matches))
 	for i, r := range matches {
@@ -178,18 +175,11 @@ func auditOrder(v string) (func(a, b *auditRecord) int, error) {
 }
 
 func decodeAuditToken(tok string) (*auditRecord, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	rest, ok := strings.CutPrefix(string(raw), auditsPrefix)
-	if err != nil || !ok {
+	p, ok := decodeLogPosition(auditsPrefix, tok)
+	if !ok {
 		return nil, false
 	}
-	at, seq, ok := strings.Cut(rest, ":")
-	nanos, err1 := strconv.ParseInt(at, 10, 64)
-	n, err2 := strconv.ParseInt(seq, 10, 64)
-	if !ok || err1 != nil || err2 != nil {
-		return nil, false
-	}
-	return &auditRecord{DirectoryAudit: DirectoryAudit{ActivityDateTime: time.Unix(0, nanos)}, seq: n}, true
+	return &auditRecord{DirectoryAudit: DirectoryAudit{ActivityDateTime: p.at}, seq: p.seq}, true
 }
 
 // auditJSON renders an entry as Graph does: every property present, null

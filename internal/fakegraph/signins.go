@@ -2,11 +2,8 @@ package fakegraph
 
 import (
 	"cmp"
-	"encoding/base64"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -113,23 +110,15 @@ func newerFirst(a, b *signInRecord) int {
 
 // signInsNextLink is the link to the page after last.
 func (s *Server) signInsNextLink(c *call, last *signInRecord) string {
-	tok := signInsPrefix + strconv.FormatInt(last.CreatedDateTime.UnixNano(), 10) + ":" + strconv.FormatInt(last.seq, 10)
-	return s.pageLink("/auditLogs/signIns", c.query, base64.RawURLEncoding.EncodeToString([]byte(tok)))
+	return s.pageLink("/auditLogs/signIns", c.query, logPosition{last.CreatedDateTime, last.seq}.token(signInsPrefix))
 }
 
 func decodeSignInToken(tok string) (*signInRecord, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	rest, ok := strings.CutPrefix(string(raw), signInsPrefix)
-	if err != nil || !ok {
+	p, ok := decodeLogPosition(signInsPrefix, tok)
+	if !ok {
 		return nil, false
 	}
-	at, seq, ok := strings.Cut(rest, ":")
-	nanos, err1 := strconv.ParseInt(at, 10, 64)
-	n, err2 := strconv.ParseInt(seq, 10, 64)
-	if !ok || err1 != nil || err2 != nil {
-		return nil, false
-	}
-	return &signInRecord{SignIn: SignIn{CreatedDateTime: time.Unix(0, nanos)}, seq: n}, true
+	return &signInRecord{SignIn: SignIn{CreatedDateTime: p.at}, seq: p.seq}, true
 }
 
 // signInJSON renders a sign-in with the properties the fake models; Graph
