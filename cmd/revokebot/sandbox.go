@@ -119,7 +119,9 @@ func (s *sandbox) Start(logs io.Writer, tune func(*bot.Config)) (stop func() err
 		return nil, err
 	}
 	cfg.graphLimits = s.limits
-	want := s.Slack.OpenConnections() + 1 // this bot's own connection
+	// This bot's own connection is the first accepted from now on; a
+	// connection of a bot that just died may still count as open.
+	opened := s.Slack.ConnectionsOpened()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -128,7 +130,7 @@ func (s *sandbox) Start(logs io.Writer, tune func(*bot.Config)) (stop func() err
 
 	wait, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancelWait()
-	if err := s.Slack.WaitConnections(wait, want); err != nil {
+	if err := s.Slack.WaitConnectionAfter(wait, opened); err != nil {
 		cancel()
 		return nil, fmt.Errorf("revokebot did not connect to the fake Slack: %w (%v)", err, firstErr(done))
 	}

@@ -173,16 +173,39 @@ func (s *Server) ConnectionsOpened() int {
 // WaitConnections waits until at least n connections are open and have been
 // sent hello.
 func (s *Server) WaitConnections(ctx context.Context, n int) error {
+	return s.waitUntil(ctx, func() bool { return s.OpenConnections() >= n },
+		func() string { return fmt.Sprintf("%d of %d Socket Mode connections open", s.OpenConnections(), n) })
+}
+
+// WaitConnectionAfter waits until a connection accepted after the first
+// `opened` ones (see ConnectionsOpened) is open and has been sent hello. A
+// client's new connection is told apart this way from one that is closing
+// but not yet seen closed, which counting open connections would mistake
+// for it.
+func (s *Server) WaitConnectionAfter(ctx context.Context, opened int) error {
+	newer := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for c := range s.live {
+			if c.id > opened {
+				return true
+			}
+		}
+		return false
+	}
+	return s.waitUntil(ctx, newer, func() string { return fmt.Sprintf("no Socket Mode connection after the first %d open", opened) })
+}
+
+func (s *Server) waitUntil(ctx context.Context, done func() bool, state func() string) error {
 	t := time.NewTicker(5 * time.Millisecond)
 	defer t.Stop()
 	for {
-		if s.OpenConnections() >= n {
+		if done() {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("fakeslack: %d of %d Socket Mode connections open (%d ever opened): %w",
-				s.OpenConnections(), n, s.ConnectionsOpened(), ctx.Err())
+			return fmt.Errorf("fakeslack: %s (%d ever opened): %w", state(), s.ConnectionsOpened(), ctx.Err())
 		case <-s.done:
 			return errors.New("fakeslack: server closed")
 		case <-t.C:

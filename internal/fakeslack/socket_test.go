@@ -304,3 +304,22 @@ func TestOnEventTranscript(t *testing.T) {
 		t.Errorf("events = %s", got)
 	}
 }
+
+func TestWaitConnectionAfter(t *testing.T) {
+	s := newServer(t, Options{})
+	startClient(t, s)
+	ctx := testCtx(t, 10*time.Second)
+	if err := s.WaitConnectionAfter(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	// The open connection is not a newer one.
+	short := testCtx(t, 50*time.Millisecond)
+	if err := s.WaitConnectionAfter(short, s.ConnectionsOpened()); err == nil {
+		t.Fatal("the connection already open counted as a new one")
+	}
+	opened := s.ConnectionsOpened()
+	s.Disconnect("refresh_requested")
+	if err := s.WaitConnectionAfter(ctx, opened); err != nil {
+		t.Fatal(err)
+	}
+}
