@@ -207,17 +207,28 @@ func verifyChannel(ctx context.Context, st store.Store, a anchorSettings, stdout
 	return 0
 }
 
-// auditExport writes the audit log as JSON Lines on stdout, oldest first.
-func auditExport(ctx context.Context, getenv func(string) string, since time.Time, stdout, stderr io.Writer) int {
+// openExistingStore opens the store REVOKEBOT_STORE names for a command
+// that reads it; on failure it says why on stderr and returns the exit code:
+// 2 for a setting, 1 for a store that cannot be opened.
+func openExistingStore(ctx context.Context, getenv func(string) string, stderr io.Writer) (store.Store, int) {
 	url, err := loadStoreURL(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "revokebot:", err)
-		return 2
+		return nil, 2
 	}
 	st, err := store.OpenExisting(ctx, url)
 	if err != nil {
 		fmt.Fprintln(stderr, "revokebot: open store:", err)
-		return 1
+		return nil, 1
+	}
+	return st, 0
+}
+
+// auditExport writes the audit log as JSON Lines on stdout, oldest first.
+func auditExport(ctx context.Context, getenv func(string) string, since time.Time, stdout, stderr io.Writer) int {
+	st, code := openExistingStore(ctx, getenv, stderr)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	n, err := store.WriteJSONL(ctx, st, since, stdout)

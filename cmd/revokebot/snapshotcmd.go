@@ -17,15 +17,9 @@ import (
 // record sealed: exit 0 when they match, 1 when they do not (or the store
 // cannot be read), 2 when the request has no snapshot.
 func auditSnapshot(ctx context.Context, getenv func(string) string, id string, stdout, stderr io.Writer) int {
-	url, err := loadStoreURL(getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "revokebot:", err)
-		return 2
-	}
-	st, err := store.OpenExisting(ctx, url)
-	if err != nil {
-		fmt.Fprintln(stderr, "revokebot: open store:", err)
-		return 1
+	st, code := openExistingStore(ctx, getenv, stderr)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	task, err := st.Task(ctx, request.SnapshotID(id))
