@@ -72,6 +72,11 @@ type Proof struct {
 	// SessionsValidFrom is signInSessionsValidFromDateTime: tokens issued
 	// before it are refused. Zero when Graph returned null.
 	SessionsValidFrom time.Time
+	// PasswordChanged is lastPasswordChangeDateTime; zero when Graph
+	// returned null. Synced is onPremisesSyncEnabled: the account is
+	// mastered on premises, where its password and enablement live.
+	PasswordChanged time.Time
+	Synced          bool
 }
 
 // SignIn is one entry of a user's sign-in log (auditLogs/signIns).

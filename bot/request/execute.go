@@ -54,6 +54,7 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 	log.Info("sessions revoked")
 	b.readBack(ctx, req, outs)
 	b.watch.watch(req, outs)
+	b.completeSnapshot(req)
 }
 
 // finish records the end of a running request: its state, its card and
@@ -125,6 +126,7 @@ func (b *executor) tendRunning(ctx context.Context) {
 	b.recoverRunning(ctx, running)
 	b.bulk.resumeBulk(ctx, running)
 	b.watch.resumeWatches(ctx)
+	b.resumeSnapshots(ctx)
 }
 
 // recoverRunning ends requests whose worker died (a crash, a killed

@@ -57,6 +57,10 @@ type userListing struct {
 	RiskState      string `json:"risk_state,omitempty"`
 	RiskError      string `json:"risk_error,omitempty"`
 	NeverContained bool   `json:"never_contained,omitempty"`
+	// The account's sign-in state when the card was listed, for the
+	// evidence snapshot (listing_state.go): nil when not read.
+	State      *revoke.Proof `json:"state,omitempty"`
+	StateError string        `json:"state_error,omitempty"`
 	// Pending marks a listing still being read when the card was posted:
 	// the card fills it in as it arrives (fillIn).
 	Pending bool `json:"pending,omitempty"`
@@ -93,6 +97,9 @@ func (b *executor) listBeforeCard(ctx context.Context, users []revoke.User, acti
 	var lists []func(context.Context, revoke.User) func(*userListing)
 	if b.cfg.Changes != nil {
 		lists = append(lists, b.listChanges)
+	}
+	if b.cfg.Prover != nil {
+		lists = append(lists, b.listState)
 	}
 	for _, a := range actions {
 		if act := actionOf(a); act != nil && act.list != nil && act.missing(b.cfg) == "" {

@@ -92,6 +92,9 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 	b.readBack(ctx, req, outs)
 	// A release revokes nothing, so the watch has nobody to watch.
 	b.watch.watch(req, outs)
+	if !t.Release {
+		b.completeSnapshot(req)
+	}
 }
 
 // containUser runs the actions on one user, in order.

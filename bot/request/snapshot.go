@@ -16,16 +16,19 @@ import (
 
 // The evidence snapshot: what each user's account looked like before the
 // actions changed anything, one JSON document a request, kept in the store
-// and sealed by a `snapshot` audit record carrying its SHA-256, so that
+// and sealed by `snapshot` audit records carrying its SHA-256, so that
 // `revokebot audit snapshot` can show it and tell whether it was changed.
 //
-// This first version is made, at the click, of what the card read before
-// it was posted (nothing is read again, so the actions wait for nothing):
-// the profile, authentication methods, consents, inbox rules (hidden ones
-// too), mailbox forwarding and protocols, the Slack account and the recent
-// security changes, as far as the request's actions listed them; a part
-// not read says why. The sign-ins and directory events read after the
-// actions, under Graph's budget, are to come.
+// It is made in two parts. At the click, before the first change, from
+// what the card read (nothing is read again, so the actions wait for
+// nothing): the sign-in state, authentication methods, consents, inbox
+// rules (hidden ones too), mailbox forwarding and protocols, the Slack
+// account and the recent security changes, as far as the request's
+// actions listed them; that part is sealed at once. After the actions, as
+// Graph's reports budget allows, the log part (snapshot_logs.go) adds the
+// sign-ins of the day and the directory events of the week before the
+// click, and the directory roles held, and seals the whole again. A part
+// not read says why.
 
 // SnapshotSchema versions the document; docs/audit.md describes it.
 const SnapshotSchema = "revokebot-snapshot/1"
@@ -37,11 +40,22 @@ const snapshotKind = "snapshot"
 func SnapshotID(requestID string) string { return "snapshot:" + requestID }
 
 type snapshot struct {
-	Schema    string         `json:"schema"`
-	RequestID string         `json:"request_id"`
-	TakenAt   time.Time      `json:"taken_at"`
-	Users     []userSnapshot `json:"users"`
+	Schema    string    `json:"schema"`
+	RequestID string    `json:"request_id"`
+	TakenAt   time.Time `json:"taken_at"`
+	// Logs says whether the log part is in: logsPending until it is read
+	// after the actions, logsRead once it is, logsNone when this
+	// deployment reads no logs.
+	Logs  string         `json:"logs"`
+	Users []userSnapshot `json:"users"`
 }
+
+// The states of a snapshot's log part.
+const (
+	logsPending = "pending"
+	logsRead    = "read"
+	logsNone    = "none"
+)
 
 type userSnapshot struct {
 	ID             string                  `json:"id"`
@@ -49,6 +63,7 @@ type userSnapshot struct {
 	DisplayName    string                  `json:"display_name"`
 	UserType       string                  `json:"user_type"`
 	AccountEnabled bool                    `json:"account_enabled"`
+	SignInState    *revoke.Proof           `json:"sign_in_state,omitempty"` // as read for the card
 	Methods        []revoke.Method         `json:"methods,omitempty"` // phone numbers masked, as on the card
 	Grants         []revoke.Grant          `json:"consents,omitempty"`
 	Rules          []revoke.Rule           `json:"inbox_rules,omitempty"` // those that forward, redirect or delete
@@ -57,6 +72,12 @@ type userSnapshot struct {
 	ProtocolsOn    []revoke.Protocol       `json:"protocols_on,omitempty"`
 	SlackAccount   string                  `json:"slack_account,omitempty"`
 	RecentChanges  []revoke.DirectoryEvent `json:"recent_changes,omitempty"`
+	// The log part: the sign-ins of the 24 hours and the directory
+	// events of the 7 days before the click, newest first, and the
+	// directory roles the user holds (which no action changes).
+	SignIns         []revoke.SignIn         `json:"sign_ins_24h,omitempty"`
+	DirectoryEvents []revoke.DirectoryEvent `json:"directory_events_7d,omitempty"`
+	Roles           []revoke.RoleHold       `json:"directory_roles,omitempty"`
 	// NotRead names each part the snapshot lacks, and why.
 	NotRead map[string]string `json:"not_read,omitempty"`
 	// Left counts, per part, the entries past snapshotMost left out.
@@ -76,23 +97,24 @@ func bounded[T any](xs []T, part string, left map[string]int) []T {
 	return xs[:snapshotMost]
 }
 
-// takeSnapshot makes the snapshot of request req from what its card read.
-func takeSnapshot(req store.Request, t requestTarget, at time.Time) snapshot {
-	s := snapshot{Schema: SnapshotSchema, RequestID: req.ID, TakenAt: at.UTC()}
+// takeSnapshot makes the first part of request req's snapshot from what
+// its card read; logs is its log part's state.
+func takeSnapshot(req store.Request, t requestTarget, at time.Time, logs string) snapshot {
+	s := snapshot{Schema: SnapshotSchema, RequestID: req.ID, TakenAt: at.UTC(), Logs: logs}
 	for _, u := range t.Users {
 		l := t.Listed[u.ID]
 		left := map[string]int{}
 		us := userSnapshot{ID: u.ID, UPN: u.UPN, DisplayName: u.DisplayName, UserType: u.UserType, AccountEnabled: u.AccountEnabled,
 			Methods: bounded(l.Methods, "methods", left), Grants: bounded(l.Grants, "consents", left),
 			Rules: bounded(l.Rules, "inbox_rules", left), HiddenRules: bounded(l.Hidden, "hidden_inbox_rules", left),
-			Forwarding: l.Forwarding, ProtocolsOn: l.ProtocolsOn, SlackAccount: l.ChatUser, RecentChanges: l.Changes,
+			Forwarding: l.Forwarding, ProtocolsOn: l.ProtocolsOn, SlackAccount: l.ChatUser, RecentChanges: l.Changes, SignInState: l.State,
 			NotRead: map[string]string{}}
 		if len(left) > 0 {
 			us.Left = left
 		}
 		for part, why := range map[string]string{"methods": l.MethodsError, "consents": l.GrantsError, "inbox_rules": l.RulesError,
 			"hidden_inbox_rules": l.HiddenError, "forwarding": l.ForwardingError, "protocols": l.ProtocolsError,
-			"slack_account": l.ChatError, "recent_changes": l.ChangesError} {
+			"slack_account": l.ChatError, "recent_changes": l.ChangesError, "sign_in_state": l.StateError} {
 			if why != "" {
 				us.NotRead[part] = why
 			}
@@ -108,33 +130,45 @@ func takeSnapshot(req store.Request, t requestTarget, at time.Time) snapshot {
 	return s
 }
 
-// sealSnapshot keeps the snapshot of req and seals it with a `snapshot`
-// audit record carrying its SHA-256, then attaches it to the thread. A
+// sealSnapshot keeps the first part of req's snapshot and seals it with a
+// `snapshot` audit record carrying its SHA-256, before the actions run. A
 // snapshot that cannot be kept is said in the thread; the actions go on.
+// One without a log part to come is complete, and is attached at once.
 func (b *executor) sealSnapshot(ctx context.Context, req store.Request, t requestTarget) {
-	raw, err := json.MarshalIndent(takeSnapshot(req, t, b.now()), "", "  ")
+	logs := logsNone
+	if b.readsLogs() {
+		logs = logsPending
+	}
+	s := takeSnapshot(req, t, b.now(), logs)
+	raw, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return
 	}
-	sum := sha256.Sum256(raw)
-	digest := hex.EncodeToString(sum[:])
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
-	if err := b.store.CreateTask(rctx, store.Task{ID: SnapshotID(req.ID), Kind: snapshotKind, RequestID: req.ID, State: raw, Done: true, CreatedAt: b.now()}); err != nil {
+	if err := b.store.CreateTask(rctx, store.Task{ID: SnapshotID(req.ID), Kind: snapshotKind, RequestID: req.ID, State: raw, Done: logs == logsNone, CreatedAt: b.now()}); err != nil {
 		b.log.Error("could not keep the evidence snapshot", "request_id", req.ID, "error", err)
 		b.tell.auditOrSay(ctx, req, EvSnapshot, systemActor, "The evidence snapshot could not be kept: "+describe(err))
 		return
 	}
-	if _, err := b.tell.audit(ctx, req, EvSnapshot, systemActor, fmt.Sprintf(
-		"Evidence snapshot of %s before the actions sealed: sha256 `%s` (`revokebot audit snapshot %s` prints it).",
-		plural(len(t.Users), "user"), digest, Escape(req.ID))); err != nil {
+	words := fmt.Sprintf("Evidence snapshot of %s before the actions sealed: sha256 `%s` (`revokebot audit snapshot %s` prints it).",
+		plural(len(t.Users), "user"), digestOf(raw), Escape(req.ID))
+	if logs == logsPending {
+		words += " Their sign-ins of the 24 hours and directory events of the 7 days before are read after the actions, as Graph allows, and sealed with it."
+	}
+	if _, err := b.tell.audit(ctx, req, EvSnapshot, systemActor, words); err != nil || logs == logsPending {
 		return
 	}
+	b.attachLater(req, raw)
+}
+
+// attachLater attaches a sealed snapshot to the thread beside the work,
+// not before it: Slack's upload takes seconds, and the seal is what the
+// evidence rests on.
+func (b *env) attachLater(req store.Request, raw []byte) {
 	if req.RootTS == "" {
 		return
 	}
-	// The file goes beside the actions, not before them: Slack's upload
-	// takes seconds, and the seal above is what the evidence rests on.
 	attach := func(ctx context.Context) {
 		ctx, cancel := recordContext(ctx)
 		defer cancel()
@@ -143,9 +177,15 @@ func (b *executor) sealSnapshot(ctx context.Context, req store.Request, t reques
 			b.log.Warn("could not attach the evidence snapshot", "request_id", req.ID, "error", err)
 		}
 	}
-	if !b.runs.start("snapshot:"+req.ID, attach) {
-		attach(ctx) // no background work here (tests): attach in line
+	if !b.runs.start("attach:"+req.ID, attach) {
+		attach(context.Background()) // no background work here (tests): attach in line
 	}
+}
+
+// digestOf is the hex SHA-256 a `snapshot` record seals.
+func digestOf(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // SnapshotDigest reads the SHA-256 a `snapshot` record's detail seals; ""

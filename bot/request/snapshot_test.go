@@ -23,7 +23,7 @@ func TestSnapshotBoundedAndClean(t *testing.T) {
 		alice.ID: {Rules: rules, MethodsError: "Graph is throttling revokebot (429)"},
 		carol.ID: {Pending: true},
 	}}
-	s := takeSnapshot(store.Request{ID: "rb-x"}, tgt, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	s := takeSnapshot(store.Request{ID: "rb-x"}, tgt, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), logsNone)
 	a, c := s.Users[0], s.Users[1]
 	if len(a.Rules) != snapshotMost || a.Left["inbox_rules"] != 10_000-snapshotMost {
 		t.Errorf("rules kept %d, left %v", len(a.Rules), a.Left)

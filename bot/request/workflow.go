@@ -80,7 +80,8 @@ type Config struct {
 	QueueSize  int           // acknowledged jobs waiting for a worker, everyone's; default 1024 (16 a person)
 	SweepEvery time.Duration // how often expiry is checked; default 5s
 	// ReadBackWait is how long to wait before reading a user back again when
-	// Graph does not show an action yet (directory replication); default 2s.
+	// Graph does not show an action yet (directory replication), and a log
+	// for the evidence snapshot that Graph throttled; default 2s.
 	ReadBackWait time.Duration
 	// OutboxLease is how long a replica holds the messages it is
 	// delivering: another delivers them once it passed; default 20s, over

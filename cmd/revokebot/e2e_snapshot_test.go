@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakeslack"
@@ -12,32 +13,37 @@ import (
 
 // TestEvidenceSnapshot: at the click the bot seals what alice's account
 // looked like: the authenticator the action then removes is in the
-// snapshot; `audit snapshot` prints it and matches its seal, and exits 1
-// once the stored document is changed, 2 for a request without one.
+// snapshot; after the actions it adds her sign-ins of the day before and
+// seals the whole again, which is attached; `audit snapshot` prints it and
+// matches its seal, and exits 1 once the stored document is changed, 2
+// for a request without one.
 func TestEvidenceSnapshot(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t, withGraphLimits(quickBudget, quickBudget))
 	e.sb.Graph.AddAuthMethods(aliceID, fakegraph.AuthMethod{ID: "authr-evil", Type: "microsoftAuthenticator", DisplayName: "attacker's Pixel"})
+	e.sb.Graph.AddSignIn(fakegraph.SignIn{UserID: aliceID, CreatedDateTime: time.Now().Add(-3 * time.Hour), IPAddress: "198.51.100.23", AppDisplayName: "Office 365 Exchange Online"})
 	card := e.request(uRequester, "alice --mfa --disable")
 	e.waitFor("the card's listing", func(*fakeslack.Server) bool { return strings.Contains(blocksOf(e.current(card)), "attacker's Pixel") })
 	id := e.requestID(card)
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(id, "succeeded")
-	e.waitAudit(id, "snapshot")
+	e.waitThread(card, "completed with their sign-ins")
 	if len(e.sb.Graph.AuthMethods(aliceID)) != 1 {
 		t.Fatal("the attacker's authenticator was not removed")
 	}
 	code, out := e.audit("snapshot", id)
-	if code != 0 || !strings.Contains(out, "attacker's Pixel") || !strings.Contains(out, `"schema": "revokebot-snapshot/1"`) || !strings.Contains(out, "matches its seal") {
+	if code != 0 || !strings.Contains(out, "attacker's Pixel") || !strings.Contains(out, `"schema": "revokebot-snapshot/1"`) || !strings.Contains(out, "matches its seal") ||
+		!strings.Contains(out, `"logs": "read"`) || !strings.Contains(out, "198.51.100.23") {
 		t.Fatalf("audit snapshot: exit %d:\n%s", code, out)
 	}
-	attached := false
-	for _, f := range e.sb.Slack.Files() {
-		attached = attached || f.Name == "snapshot-"+id+".json"
-	}
-	if !attached {
-		t.Error("the snapshot was not attached to the thread")
-	}
+	e.waitFor("the complete snapshot attached", func(s *fakeslack.Server) bool {
+		for _, f := range s.Files() {
+			if f.Name == "snapshot-"+id+".json" && strings.Contains(string(f.Content), "198.51.100.23") {
+				return true
+			}
+		}
+		return false
+	})
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}

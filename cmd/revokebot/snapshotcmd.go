@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/revokebot/revokebot/bot/request"
 	"github.com/revokebot/revokebot/store"
@@ -14,8 +15,10 @@ import (
 
 // auditSnapshot runs `audit snapshot <request-id>`: it prints the request's
 // evidence snapshot and holds it against the SHA-256 its `snapshot` audit
-// record sealed: exit 0 when they match, 1 when they do not (or the store
-// cannot be read), 2 when the request has no snapshot.
+// records sealed: exit 0 when it matches, 1 when it does not (or the store
+// cannot be read), 2 when the request has no snapshot. A complete
+// snapshot must match the last seal; one whose log part is still being
+// read, the seal of its first part.
 func auditSnapshot(ctx context.Context, getenv func(string) string, id string, stdout, stderr io.Writer) int {
 	st, code := openExistingStore(ctx, getenv, stderr)
 	if st == nil {
@@ -36,10 +39,10 @@ func auditSnapshot(ctx context.Context, getenv func(string) string, id string, s
 		fmt.Fprintln(stderr, "revokebot: read the audit trail:", err)
 		return 1
 	}
-	sealed := ""
+	var seals []string
 	for _, r := range trail {
-		if r.Event.Event == string(request.EvSnapshot) {
-			sealed = request.SnapshotDigest(r.Detail)
+		if d := request.SnapshotDigest(r.Detail); r.Event.Event == string(request.EvSnapshot) && d != "" {
+			seals = append(seals, d)
 		}
 	}
 	stdout.Write(task.State)
@@ -47,11 +50,14 @@ func auditSnapshot(ctx context.Context, getenv func(string) string, id string, s
 	sum := sha256.Sum256(task.State)
 	got := hex.EncodeToString(sum[:])
 	switch {
-	case sealed == "":
+	case len(seals) == 0:
 		fmt.Fprintf(stderr, "revokebot: no snapshot record seals it: the snapshot of %s cannot be trusted\n", id)
 		return 1
-	case sealed != got:
-		fmt.Fprintf(stderr, "revokebot: the snapshot of %s was CHANGED: its sha256 is %s, the audit record sealed %s\n", id, got, sealed)
+	case got == seals[len(seals)-1]:
+	case !task.Done && slices.Contains(seals, got):
+		fmt.Fprintf(stderr, "revokebot: its sign-ins and directory events are still being read; this is the part sealed before the actions\n")
+	default:
+		fmt.Fprintf(stderr, "revokebot: the snapshot of %s was CHANGED: its sha256 is %s, the audit record sealed %s\n", id, got, seals[len(seals)-1])
 		return 1
 	}
 	fmt.Fprintf(stderr, "revokebot: the snapshot of %s matches its seal (sha256 %s); `revokebot audit verify` checks the record's signature\n", id, got)

@@ -159,6 +159,7 @@ func (s *Server) recordPasswordChange(u *User, pc *passwordChange) {
 		return
 	}
 	s.cs.resets[id]++
+	u.LastPasswordChange = s.opts.Now().UTC()
 	if s.cs.onPassword != nil {
 		s.cs.onPassword(u.ID, *pc.password)
 	}

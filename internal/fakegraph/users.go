@@ -30,6 +30,9 @@ type User struct {
 	// SignInSessionsValidFrom is served with second precision; the zero time
 	// is served as null.
 	SignInSessionsValidFrom time.Time
+	// LastPasswordChange is served as lastPasswordChangeDateTime, with
+	// second precision (null when zero); an accepted password sets it.
+	LastPasswordChange time.Time
 }
 
 func (u User) clone() User {
@@ -226,6 +229,11 @@ func propertyJSON(u *User, name string) any {
 			return nil
 		}
 		return u.SignInSessionsValidFrom.UTC().Format("2006-01-02T15:04:05Z")
+	case "lastPasswordChangeDateTime":
+		if u.LastPasswordChange.IsZero() {
+			return nil
+		}
+		return u.LastPasswordChange.UTC().Format("2006-01-02T15:04:05Z")
 	case "businessPhones":
 		return []string{}
 	}

@@ -28,8 +28,9 @@ func (c *Client) DisableUser(ctx context.Context, userID string) (revoke.Result,
 	return revoke.Result{At: c.now().UTC()}, nil
 }
 
-// proofFields are the two properties that show containment took hold.
-var proofFields = []string{"accountEnabled", "signInSessionsValidFromDateTime"}
+// proofFields are the properties that show containment took hold, and the
+// account's sign-in state the evidence snapshot keeps.
+var proofFields = []string{"accountEnabled", "signInSessionsValidFromDateTime", "lastPasswordChangeDateTime", "onPremisesSyncEnabled"}
 
 // ReadBack reads what Graph now says about the user's sign-in and sessions.
 // An accountEnabled Graph leaves out counts as enabled, so a proof never
@@ -51,5 +52,9 @@ func (c *Client) ReadBack(ctx context.Context, userID string) (revoke.Proof, err
 	if t := got.GetSignInSessionsValidFromDateTime(); t != nil {
 		p.SessionsValidFrom = t.UTC()
 	}
+	if t := got.GetLastPasswordChangeDateTime(); t != nil {
+		p.PasswordChanged = t.UTC()
+	}
+	p.Synced = got.GetOnPremisesSyncEnabled() != nil && *got.GetOnPremisesSyncEnabled()
 	return p, nil
 }

@@ -134,7 +134,7 @@ func TestReadBack(t *testing.T) {
 	if err != nil || p.AccountEnabled || !p.SessionsValidFrom.Equal(clock) {
 		t.Fatalf("after: %+v %v", p, err)
 	}
-	if q := g.Requests()[len(g.Requests())-1].Query.Get("$select"); q != "accountEnabled,signInSessionsValidFromDateTime" {
+	if q := g.Requests()[len(g.Requests())-1].Query.Get("$select"); q != "accountEnabled,signInSessionsValidFromDateTime,lastPasswordChangeDateTime,onPremisesSyncEnabled" {
 		t.Errorf("$select %q", q)
 	}
 
