@@ -64,7 +64,7 @@ type userSnapshot struct {
 	UserType       string                  `json:"user_type"`
 	AccountEnabled bool                    `json:"account_enabled"`
 	SignInState    *revoke.Proof           `json:"sign_in_state,omitempty"` // as read for the card
-	Methods        []revoke.Method         `json:"methods,omitempty"` // phone numbers masked, as on the card
+	Methods        []revoke.Method         `json:"methods,omitempty"`       // phone numbers masked, as on the card
 	Grants         []revoke.Grant          `json:"consents,omitempty"`
 	Rules          []revoke.Rule           `json:"inbox_rules,omitempty"` // those that forward, redirect or delete
 	HiddenRules    []revoke.Rule           `json:"hidden_inbox_rules,omitempty"`
