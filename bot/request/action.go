@@ -35,6 +35,10 @@ type action struct {
 	// shownBy reports whether a user read back from Graph shows the
 	// action done; nil when the read-back cannot tell.
 	shownBy func(p revoke.Proof) bool
+	// left says, after the actions, what of the action's target is left
+	// against what the card listed (residual.go): its line of the report
+	// of what access is left. nil: the action leaves no access to check.
+	left func(c leftCheck) residual
 }
 
 // containActions are the containment actions, in the order they run for

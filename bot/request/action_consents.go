@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/revokebot/revokebot/revoke"
 )
@@ -27,6 +28,16 @@ var consentsAction = action{
 	lines: grantLines,
 	run: func(b *executor, ctx context.Context, u revoke.User, shown userListing, _ *userOutcome) (string, error) {
 		return b.removeGrants(ctx, u.ID, shown)
+	},
+	left: func(c leftCheck) residual {
+		switch {
+		case c.After.GrantsError != "":
+			return unchecked("the consents could not be listed again (" + c.After.GrantsError + ").")
+		case len(c.After.Grants) > 0:
+			return stillThere(fmt.Sprintf("%s still granted: %s.", plural(len(c.After.Grants), "consent"),
+				leftNames(c.After.Grants, func(g revoke.Grant) string { return cleanName(orDash(g.ClientName)) }, func(g revoke.Grant) string { return g.ID }, c.Before.Grants)))
+		}
+		return gone(fmt.Sprintf("no consent is granted (%d listed before).", len(c.Before.Grants)))
 	},
 }
 

@@ -24,6 +24,16 @@ var disableAction = action{
 	},
 	failed:  func(err error) string { return enablingFailed(revoke.ActionDisable, "disabling", err) },
 	shownBy: func(p revoke.Proof) bool { return !p.AccountEnabled },
+	left: func(c leftCheck) residual {
+		p, why, ok := c.account()
+		switch {
+		case !ok:
+			return why
+		case p.AccountEnabled:
+			return stillThere("sign-in is still allowed (`accountEnabled` true).")
+		}
+		return gone("sign-in is blocked (`accountEnabled` false).")
+	},
 }
 
 // missingIf is why when a client is not configured, else "".

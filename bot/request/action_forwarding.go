@@ -55,6 +55,17 @@ var forwardingAction = action{
 		return words, nil
 	},
 	failed: exchangeFailed,
+	left: func(c leftCheck) residual {
+		switch {
+		case c.After.ForwardingError != "":
+			return unchecked("the mailbox's forwarding could not be read again (" + c.After.ForwardingError + ").")
+		case c.After.Forwarding == nil:
+			return unchecked("the mailbox's forwarding was not read again.")
+		case c.After.Forwarding.Forwards():
+			return stillThere("the mailbox still " + forwardingWords(*c.After.Forwarding) + ".")
+		}
+		return gone("the mailbox forwards nothing.")
+	},
 }
 
 // forwardingWords says where a mailbox forwards, its addresses cleaned.

@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/revokebot/revokebot/revoke"
 )
@@ -44,6 +45,21 @@ var mailboxAction = action{
 		}
 		hidden, herr := b.disableHiddenRules(ctx, u.UPN, shown)
 		return withHidden(words, err, hidden, herr)
+	},
+	left: func(c leftCheck) residual {
+		rules := append(append([]revoke.Rule{}, c.After.Rules...), c.After.Hidden...)
+		before := append(append([]revoke.Rule{}, c.Before.Rules...), c.Before.Hidden...)
+		name := func(r revoke.Rule) string { return "“" + cleanName(r.Name) + "”" }
+		id := func(r revoke.Rule) string { return r.ID }
+		switch {
+		case len(rules) > 0:
+			return stillThere(fmt.Sprintf("%s still enabled: %s.", plural(len(rules), "rule that forwards, redirects or deletes mail"), leftNames(rules, name, id, before)))
+		case c.After.RulesError != "":
+			return unchecked("the inbox rules could not be listed again (" + c.After.RulesError + ").")
+		case c.After.HiddenError != "":
+			return unchecked("the hidden inbox rules could not be listed again (" + c.After.HiddenError + ").")
+		}
+		return gone(fmt.Sprintf("no enabled rule forwards, redirects or deletes mail (%d listed before).", len(before)))
 	},
 }
 

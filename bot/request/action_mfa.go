@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/revokebot/revokebot/revoke"
 )
@@ -27,6 +28,16 @@ var mfaAction = action{
 	lines: methodLines,
 	run: func(b *executor, ctx context.Context, u revoke.User, shown userListing, _ *userOutcome) (string, error) {
 		return b.removeMethods(ctx, u.ID, shown)
+	},
+	left: func(c leftCheck) residual {
+		switch {
+		case c.After.MethodsError != "":
+			return unchecked("the methods could not be listed again (" + c.After.MethodsError + ").")
+		case len(c.After.Methods) > 0:
+			return stillThere(fmt.Sprintf("%s registered: %s.", plural(len(c.After.Methods), "method"),
+				leftNames(c.After.Methods, func(m revoke.Method) string { return cleanName(m.Type + " " + m.Label) }, func(m revoke.Method) string { return m.ID }, c.Before.Methods)))
+		}
+		return gone(fmt.Sprintf("no method but the password is registered (%d listed before).", len(c.Before.Methods)))
 	},
 }
 

@@ -24,6 +24,22 @@ var resetPasswordAction = action{
 			"; it must be changed at next sign-in. The user gets back in through self-service password reset or the help desk.", nil
 	},
 	failed: passwordFailed,
+	left: func(c leftCheck) residual {
+		p, why, ok := c.account()
+		switch {
+		case !ok:
+			return why
+		case p.Synced:
+			return unchecked("the account is synced from on premises, where its password lives.")
+		case p.PasswordChanged.IsZero():
+			return unchecked("Graph does not say when the password last changed.")
+		case c.Before.State == nil:
+			return unchecked("the password's last change was not read for the card, so there is nothing to hold it against (last changed " + clock(p.PasswordChanged) + ").")
+		case !p.PasswordChanged.After(c.Before.State.PasswordChanged):
+			return stillThere("the password is the one from before (last changed " + clock(p.PasswordChanged) + ").")
+		}
+		return gone("the password was changed at " + clock(p.PasswordChanged) + ": the one from before no longer works.")
+	},
 }
 
 // resetPassword sets a fresh random password. It lives only in this call:

@@ -63,6 +63,17 @@ var protocolsAction = action{
 		return words, nil
 	},
 	failed: exchangeFailed,
+	left: func(c leftCheck) residual {
+		switch {
+		case c.After.ProtocolsError != "":
+			return unchecked("the mailbox's protocols could not be read again (" + c.After.ProtocolsError + ").")
+		case !c.After.ProtocolsRead:
+			return unchecked("the mailbox's protocols were not read again.")
+		case len(c.After.ProtocolsOn) > 0:
+			return stillThere(protocolWords(c.After.ProtocolsOn) + " still on.")
+		}
+		return gone("POP, IMAP, EWS, ActiveSync and SMTP AUTH are off.")
+	},
 }
 
 // notShown are the protocols of were that the card did not list as on,

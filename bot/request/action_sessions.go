@@ -27,4 +27,18 @@ var sessionsAction = action{
 		}
 		return words, nil
 	},
+	left: func(c leftCheck) residual {
+		p, why, ok := c.account()
+		if !ok {
+			return why
+		}
+		valid := "not set"
+		if !p.SessionsValidFrom.IsZero() {
+			valid = clock(p.SessionsValidFrom)
+		}
+		if c.Out.RevokedAt.IsZero() || p.SessionsValidFrom.Before(c.Out.RevokedAt.Add(-clockSlack)) {
+			return stillThere("sessions are valid from " + valid + ", before the revocation: tokens issued before it may still work.")
+		}
+		return gone("sessions are valid from " + valid + ": every token issued before is refused.")
+	},
 }

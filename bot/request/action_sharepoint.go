@@ -36,6 +36,9 @@ var sharePointAction = action{
 		}
 		return ""
 	},
+	left: func(leftCheck) residual {
+		return unchecked("SharePoint Online has no read of a user's sessions; its answer above is all there is.")
+	},
 }
 
 // SharePointRevoker ends a user's SharePoint Online and OneDrive sessions.

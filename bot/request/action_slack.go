@@ -64,6 +64,9 @@ var slackAction = action{
 		return words, nil
 	},
 	failed: chatFailed,
+	left: func(leftCheck) residual {
+		return unchecked("Slack's API does not list a user's sessions; its answer above is all there is.")
+	},
 }
 
 // chatEmails are the addresses the user's Slack account may carry: their

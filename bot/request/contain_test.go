@@ -159,7 +159,8 @@ func TestProofsWaitForReplication(t *testing.T) {
 	}{{1, 1, false}, {2, 2, false}, {3, 3, false}, {4, readBackTries, true}} {
 		lag := &replicaLag{n: tc.n, at: at}
 		b := &executor{&env{cfg: Config{Prover: lag, ReadBackWait: time.Millisecond}}}
-		got := b.proofs(context.Background(), []userOutcome{out})[0]
+		words, _, _ := b.proofs(context.Background(), []userOutcome{out})
+		got := words[0]
 		if lag.reads != tc.reads || strings.Contains(got, "replicate") != tc.warned {
 			t.Errorf("visible from read %d: %d reads, words %q", tc.n, lag.reads, got)
 		}

@@ -92,21 +92,30 @@ func (b *executor) fail(ctx context.Context, req store.Request, detail string) {
 const readBackFor = 2 * time.Minute
 
 // readBack is the step after an outcome is recorded: each user read back
-// from Graph, as evidence, recorded as its own audit event. Its deadline is
-// its own, so a slow or lagging directory delays only this evidence.
+// from Graph, as evidence, and what access is left of what the card
+// listed, action by action, recorded as its own audit event; a line saying
+// something is still there flags the record. Its deadline is its own, so a
+// slow or lagging directory delays only this evidence. Without a Prover
+// there is no read-back.
 func (b *executor) readBack(ctx context.Context, req store.Request, outs []userOutcome) {
 	if b.cfg.Prover == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackFor)
 	defer cancel()
-	words := b.proofs(ctx, outs)
-	if len(outs) > 1 {
-		for i, o := range outs {
+	words, read, whys := b.proofs(ctx, outs)
+	left, still := b.accessLeft(ctx, outs, targetsOf(req).Listed, read, whys)
+	for i, o := range outs {
+		words[i] += leftWords(left[i])
+		if len(outs) > 1 {
 			words[i] = fmt.Sprintf("*%s*: %s", clean(o.User.UPN, upnMost), words[i])
 		}
 	}
-	_, _ = b.tell.audit(ctx, req, EvReadBack, systemActor, strings.Join(words, "\n"))
+	detail := strings.Join(words, "\n")
+	if still > 0 {
+		detail = fmt.Sprintf(":x: *Access is left after the actions:* %s still there (marked :x: below); check by hand, or run `/revoke` again.\n", plural(still, "thing")) + detail
+	}
+	_, _ = b.tell.audit(ctx, req, EvReadBack, systemActor, detail)
 }
 
 // orphanAfter is how long a request may stay running before it is taken for

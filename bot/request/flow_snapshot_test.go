@@ -111,6 +111,19 @@ func TestFlowSnapshotLogs(t *testing.T) {
 	if len(uploads) != 1 || uploads[0].Size != len(raw) || uploads[0].Name != "snapshot-"+r.ID+".json" {
 		t.Fatalf("uploads %+v", uploads)
 	}
+
+	// The watch's alarms hold an IP against the sign-ins before the click,
+	// as far as the snapshot is the one sealed.
+	if got := f.w.seenBefore(f.ctx, r.ID, alice.ID, "198.51.100.7"); !strings.Contains(got, "not new: 1 sign-in") {
+		t.Errorf("a known IP: %q", got)
+	}
+	if got := f.w.seenBefore(f.ctx, r.ID, alice.ID, "192.0.2.99"); !strings.Contains(got, "A *new* IP") {
+		t.Errorf("a new IP: %q", got)
+	}
+	f.attack(`UPDATE tasks SET state = CAST(replace(CAST(state AS TEXT), '198.51.100.7', '192.0.2.99') AS BLOB) WHERE id = 'snapshot:` + r.ID + `'`)
+	if got := f.w.seenBefore(f.ctx, r.ID, alice.ID, "192.0.2.99"); got != "" {
+		t.Errorf("a changed snapshot is believed: %q", got)
+	}
 }
 
 // TestFlowSnapshotRestart: a replica that stops while it reads the logs

@@ -159,15 +159,16 @@ func describeAction(a revoke.Action, err error) string {
 const readBackTries = 3
 
 // proofs reads each user back once the actions are done: the words, per
-// user, of what Graph now says ("" without a Prover). Entra ID replicates
+// user, of what Graph now says, and what it said
+// (nil where it could not be read, whys saying why). Entra ID replicates
 // writes with a delay, so users whose read does not show an action yet are
 // read again a little later, all in one round, before the thread says so;
 // users are read a few at a time, so ten lagging users cost a round's wait,
 // not ten.
-func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
-	words := make([]string, len(outs))
+func (b *executor) proofs(ctx context.Context, outs []userOutcome) (words []string, read []*revoke.Proof, whys []string) {
+	words, read, whys = make([]string, len(outs)), make([]*revoke.Proof, len(outs)), make([]string, len(outs))
 	if b.cfg.Prover == nil {
-		return words
+		return words, read, whys
 	}
 	proofs := make([]revoke.Proof, len(outs))
 	errs := make([]error, len(outs))
@@ -200,9 +201,11 @@ func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
 	for i, o := range outs {
 		p, err := proofs[i], errs[i]
 		if err != nil {
+			whys[i] = "the user could not be read back (" + describe(err) + ")"
 			words[i] = ":grey_question: Could not read the user back: " + describe(err)
 			continue
 		}
+		read[i] = &p
 		account := "sign-in *blocked*"
 		if p.AccountEnabled {
 			account = "sign-in *allowed*"
@@ -217,7 +220,7 @@ func (b *executor) proofs(ctx context.Context, outs []userOutcome) []string {
 			words[i] += " :warning: Graph does not show every action yet: directory changes can take a few minutes to replicate. `/revoke status` and the user's page in the Entra admin center show it later."
 		}
 	}
-	return words
+	return words, read, whys
 }
 
 // shows reports whether a read-back reflects the actions that succeeded.

@@ -240,7 +240,7 @@ func unreadParts(s snapshot) string {
 
 // seals are the digests revokebot's own `snapshot` records sealed for
 // request id, oldest first; records it did not sign are not counted.
-func (b *executor) seals(ctx context.Context, id string) ([]string, error) {
+func (b *env) seals(ctx context.Context, id string) ([]string, error) {
 	trail, err := b.store.AuditTrail(ctx, id)
 	if err != nil {
 		return nil, err

@@ -252,8 +252,8 @@ func (b *watcher) look(ctx context.Context, id string, req store.Request, st *wa
 			seen[in.ID] = true
 			st.Seen = append(st.Seen, in.ID)
 			st.Alarms++
-			b.tell.auditOrSay(ctx, req, EvAlarm, systemActor, fmt.Sprintf("*Successful sign-in after the revocation:* %s signed in at %s from IP `%s` with %s. Sessions were revoked at %s.",
-				clean(u.UPN, upnMost), clock(in.At), orDash(Escape(in.IP)), orDash(cleanName(in.App)), clock(u.RevokedAt)))
+			b.tell.auditOrSay(ctx, req, EvAlarm, systemActor, fmt.Sprintf("*Successful sign-in after the revocation:* %s signed in at %s from IP `%s` with %s. Sessions were revoked at %s.%s",
+				clean(u.UPN, upnMost), clock(in.At), orDash(Escape(in.IP)), orDash(cleanName(in.App)), clock(u.RevokedAt), b.seenBefore(ctx, req.ID, u.ID, in.IP)))
 		}
 	}
 	return true

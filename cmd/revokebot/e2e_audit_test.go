@@ -18,6 +18,7 @@ func TestAuditVerifySubcommand(t *testing.T) {
 	card := e.request(uRequester, "alice")
 	e.click(uRequester, card, "revoke_confirm")
 	e.waitAudit(e.requestID(card), "readback")
+	e.waitThread(card, "Evidence snapshot of 1 user completed")
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +27,8 @@ func TestAuditVerifySubcommand(t *testing.T) {
 		code := run(context.Background(), []string{"audit", "verify"}, e.sb.getenv, &out, &errs)
 		return code, out.String() + errs.String()
 	}
-	// Seven records: the key's announcement, then the request's six.
-	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 7 records") || !strings.Contains(out, "head #7 ") ||
+	// Eight records: the key's announcement, then the request's seven.
+	if code, out := verify(); code != 0 || !strings.Contains(out, "audit log intact: 8 records") || !strings.Contains(out, "head #8 ") ||
 		!strings.Contains(out, "every record signed by key") {
 		t.Fatalf("intact log: exit %d, %q", code, out)
 	}

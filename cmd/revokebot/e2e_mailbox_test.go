@@ -10,7 +10,9 @@ import (
 // TestDisableInboxRules: --mailbox lists the rules that forward, redirect
 // or delete mail on the card, counts the others, disables (never deletes)
 // the suspicious ones when confirmed, leaves the others alone, reports a
-// read-only rule in plain words, and says what Graph cannot see.
+// read-only rule in plain words, and says what Graph cannot see; the
+// read-back after the actions flags the rule it could not disable as
+// access still there.
 func TestDisableInboxRules(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t)
@@ -36,6 +38,8 @@ func TestDisableInboxRules(t *testing.T) {
 			t.Errorf("thread lacks %q:\n%s", want, th)
 		}
 	}
+	e.waitThread(card, ":x: *Access is left after the actions:* 1 thing still there",
+		":x: *Still there* (disable suspicious inbox rules): 1 rule that forwards, redirects or deletes mail still enabled: “legacy”.")
 	state := map[string]bool{}
 	for _, r := range e.sb.Graph.InboxRules(aliceID) {
 		state[r.ID] = r.IsEnabled

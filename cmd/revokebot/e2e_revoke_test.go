@@ -46,7 +46,8 @@ func TestRevokeConfirmed(t *testing.T) {
 		c := e.current(card)
 		return len(e.sb.Slack.Buttons(c)) == 0 && strings.Contains(blocksOf(c), "revoked")
 	})
-	e.waitThread(card, "<@"+uRequester+"> confirmed", "Revoking the sign-in sessions of alice@contoso.com", "Graph accepted it at", "Read back from Graph")
+	e.waitThread(card, "<@"+uRequester+"> confirmed", "Revoking the sign-in sessions of alice@contoso.com", "Graph accepted it at", "Read back from Graph",
+		":white_check_mark: Gone (revoke sessions)", "Evidence snapshot of 1 user completed")
 	for _, ev := range []string{"requested", "confirmed", "started", "readback"} {
 		e.waitAudit(id, ev)
 	}
@@ -63,7 +64,7 @@ func TestRevokeConfirmed(t *testing.T) {
 			t.Errorf("incomplete audit record %+v", r)
 		}
 	}
-	if got := strings.Join(events, ","); got != "requested,confirmed,started,snapshot,succeeded,readback" {
+	if got := strings.Join(events, ","); got != "requested,confirmed,started,snapshot,succeeded,readback,snapshot" {
 		t.Errorf("audit trail %s", got)
 	}
 	if n, err := st.VerifyAudit(context.Background(), nil); err != nil || n.Records < 4 {
