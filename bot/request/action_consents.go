@@ -37,7 +37,7 @@ var consentsAction = action{
 			return stillThere(fmt.Sprintf("%s still granted: %s.", plural(len(c.After.Grants), "consent"),
 				leftNames(c.After.Grants, func(g revoke.Grant) string { return cleanName(orDash(g.ClientName)) }, func(g revoke.Grant) string { return g.ID }, c.Before.Grants)))
 		}
-		return gone(fmt.Sprintf("no consent is granted (%d listed before).", len(c.Before.Grants)))
+		return gone(fmt.Sprintf("no consent is granted (%s).", c.listedBefore(len(c.Before.Grants))))
 	},
 }
 

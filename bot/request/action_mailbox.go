@@ -59,7 +59,7 @@ var mailboxAction = action{
 		case c.After.HiddenError != "":
 			return unchecked("the hidden inbox rules could not be listed again (" + c.After.HiddenError + ").")
 		}
-		return gone(fmt.Sprintf("no enabled rule forwards, redirects or deletes mail (%d listed before).", len(before)))
+		return gone(fmt.Sprintf("no enabled rule forwards, redirects or deletes mail (%s).", c.listedBefore(len(before))))
 	},
 }
 

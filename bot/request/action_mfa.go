@@ -37,7 +37,7 @@ var mfaAction = action{
 			return stillThere(fmt.Sprintf("%s registered: %s.", plural(len(c.After.Methods), "method"),
 				leftNames(c.After.Methods, func(m revoke.Method) string { return cleanName(m.Type + " " + m.Label) }, func(m revoke.Method) string { return m.ID }, c.Before.Methods)))
 		}
-		return gone(fmt.Sprintf("no method but the password is registered (%d listed before).", len(c.Before.Methods)))
+		return gone(fmt.Sprintf("no method but the password is registered (%s).", c.listedBefore(len(c.Before.Methods))))
 	},
 }
 

@@ -34,7 +34,7 @@ var resetPasswordAction = action{
 		case p.PasswordChanged.IsZero():
 			return unchecked("Graph does not say when the password last changed.")
 		case c.Before.State == nil:
-			return unchecked("the password's last change was not read for the card, so there is nothing to hold it against (last changed " + clock(p.PasswordChanged) + ").")
+			return unchecked("the password's last change was not read before the actions, so there is nothing to hold it against (last changed " + clock(p.PasswordChanged) + ").")
 		case !p.PasswordChanged.After(c.Before.State.PasswordChanged):
 			return stillThere("the password is the one from before (last changed " + clock(p.PasswordChanged) + ").")
 		}

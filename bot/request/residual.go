@@ -114,6 +114,15 @@ func leftWords(lines string) string {
 	return "\n*What access is left*, against what the card listed before the actions:\n" + lines
 }
 
+// listedBefore words, in a line of the report, how much the card listed;
+// what was still being listed at the click was not.
+func (c leftCheck) listedBefore(n int) string {
+	if c.Before.Pending {
+		return "the card was still listing at the click"
+	}
+	return fmt.Sprintf("%d listed before", n)
+}
+
 // leftNames words what is still there for the report, marking what the
 // card did not list before as new.
 func leftNames[T any](xs []T, name func(T) string, key func(T) string, before []T) string {

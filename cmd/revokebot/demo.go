@@ -181,13 +181,23 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 
 // demoEvict is the demo's last step: Alice's attacker-added authenticator,
 // forwarding rule, mailbox forwarding, IMAP and Slack session shown, ended,
-// and Alice released by Lee.
+// nothing of them left, the evidence sealed and attached, and Alice
+// released by Lee.
 func demoEvict(ctx context.Context, sb *sandbox) error {
 	sb.Graph.AddAuthMethods(demoAlice, fakegraph.AuthMethod{Type: "phone", PhoneType: "mobile", PhoneNumber: "+1 4255550199", Default: true},
 		fakegraph.AuthMethod{Type: "microsoftAuthenticator", DisplayName: "Galaxy S24 (attacker)", Created: time.Now().UTC().Add(-3 * time.Hour)})
 	sb.Graph.AddInboxRules(demoAlice, fakegraph.InboxRule{DisplayName: "..", IsEnabled: true, ForwardTo: []string{"invoices@contoso-billing.example"}, MarkAsRead: true},
 		fakegraph.InboxRule{DisplayName: "Newsletters", IsEnabled: true, MoveToFolder: "news"})
 	sb.Graph.SetRisk(demoAlice, "high")
+	// What the attacker left in the logs: the sign-in from their IP and the
+	// authenticator registered from it, which the card and the evidence
+	// snapshot show.
+	now := time.Now().UTC()
+	sb.Graph.AddSignIns(fakegraph.SignIn{UserID: demoAlice, UserPrincipalName: "alice@contoso.com", CreatedDateTime: now.Add(-10 * time.Hour), IPAddress: "10.20.30.40", AppDisplayName: "Microsoft Teams"},
+		fakegraph.SignIn{UserID: demoAlice, UserPrincipalName: "alice@contoso.com", CreatedDateTime: now.Add(-3 * time.Hour), IPAddress: "203.0.113.66", AppDisplayName: "OfficeHome"})
+	sb.Graph.AddDirectoryAudits(fakegraph.DirectoryAudit{ActivityDisplayName: "User registered security info", Category: "UserManagement", ActivityDateTime: now.Add(-3 * time.Hour),
+		InitiatedBy:     fakegraph.AuditInitiator{User: &fakegraph.AuditUser{UserPrincipalName: "alice@contoso.com", IPAddress: "203.0.113.66"}},
+		TargetResources: []fakegraph.AuditTarget{{ID: demoAlice, Type: "User", UserPrincipalName: "alice@contoso.com"}}})
 	sb.Exchange.SetForwarding("alice@contoso.com", fakeexchange.Forwarding{SmtpAddress: "archive@contoso-billing.example", DeliverToMailboxAndForward: true})
 	smtpOff := true // an administrator turned SMTP AUTH off long ago: it stays off
 	sb.Exchange.SetCAS("alice@contoso.com", fakeexchange.CAS{ImapEnabled: true, EwsEnabled: true, ActiveSyncEnabled: true, SmtpClientAuthenticationDisabled: &smtpOff})
@@ -195,8 +205,23 @@ func demoEvict(ctx context.Context, sb *sandbox) error {
 	if err != nil {
 		return err
 	}
+	// Riley reads the card to its end before confirming: it fills in
+	// as Graph's reports budget lets revokebot list.
+	if err := sb.Slack.WaitFor(ctx, func(s *fakeslack.Server) bool {
+		m, ok := s.Message(card.Channel, card.TS)
+		return ok && strings.Contains(string(m.Blocks), "Galaxy S24 (attacker)") && !strings.Contains(string(m.Blocks), "Still listing")
+	}); err != nil {
+		return fmt.Errorf("the card never listed what it will remove: %w", err)
+	}
+	card, _ = sb.Slack.Message(card.Channel, card.TS)
 	if err := demoClick(ctx, sb, card, demoResponder, "revoke_confirm", "succeeded"); err != nil {
 		return err
+	}
+	// The evidence is complete, and attached, before the release.
+	if err := sb.Slack.WaitFor(ctx, func(s *fakeslack.Server) bool {
+		return slices.ContainsFunc(s.Files(), func(f fakeslack.File) bool { return f.ThreadTS == card.TS && strings.Contains(string(f.Content), `"logs": "read"`) })
+	}); err != nil {
+		return fmt.Errorf("the evidence snapshot was not attached: %w", err)
 	}
 	card, err = demoCommand(ctx, sb, `release alice --reason "INC-4711: Alice re-verified by the help desk"`)
 	if err != nil {
