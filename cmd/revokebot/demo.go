@@ -219,7 +219,9 @@ func demoEvict(ctx context.Context, sb *sandbox) error {
 	}
 	// The evidence is complete, and attached, before the release.
 	if err := sb.Slack.WaitFor(ctx, func(s *fakeslack.Server) bool {
-		return slices.ContainsFunc(s.Files(), func(f fakeslack.File) bool { return f.ThreadTS == card.TS && strings.Contains(string(f.Content), `"logs": "read"`) })
+		return slices.ContainsFunc(s.Files(), func(f fakeslack.File) bool {
+			return f.ThreadTS == card.TS && strings.Contains(string(f.Content), `"logs": "read"`)
+		})
 	}); err != nil {
 		return fmt.Errorf("the evidence snapshot was not attached: %w", err)
 	}
