@@ -33,8 +33,10 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was revoked.")
 		return
 	}
-	b.sealSnapshot(ctx, req, t)
+	sealed := make(chan struct{})
+	go func() { defer close(sealed); b.sealSnapshot(ctx, req, t) }()
 	res, err := b.cfg.Revoker.RevokeSessions(ctx, user.ID)
+	<-sealed
 	if err != nil {
 		b.m.Revocation("failed")
 		log.Warn("revocation failed", "error", err)

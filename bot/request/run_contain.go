@@ -54,8 +54,11 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 		b.fail(ctx, req, "revokebot could not write its audit log, so nothing was done.")
 		return
 	}
-	if !t.Release {
-		b.sealSnapshot(ctx, req, t)
+	sealed := make(chan struct{})
+	if t.Release {
+		close(sealed)
+	} else {
+		go func() { defer close(sealed); b.sealSnapshot(ctx, req, t) }()
 	}
 	outs := make([]userOutcome, len(t.Users))
 	sem := make(chan struct{}, containParallel)
@@ -65,6 +68,7 @@ func (b *executor) contain(ctx context.Context, req store.Request, t requestTarg
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			outs[i] = b.containUser(ctx, req.ID, u, t.Actions, t.Listed[u.ID])
+			<-sealed // the snapshot's seal comes before any outcome in the log
 			// Recorded as soon as known, and told in the thread as it
 			// comes: a crash before the end still leaves each finished
 			// user's outcome in the audit log, and the end need not

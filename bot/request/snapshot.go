@@ -131,8 +131,11 @@ func takeSnapshot(req store.Request, t requestTarget, at time.Time, logs string)
 }
 
 // sealSnapshot keeps the first part of req's snapshot and seals it with a
-// `snapshot` audit record carrying its SHA-256, before the actions run. A
-// snapshot that cannot be kept is said in the thread; the actions go on.
+// `snapshot` audit record carrying its SHA-256. Its content is the card's,
+// read before the click, so it is sealed beside the first actions, not
+// before them (the store's writes would delay Graph's first by as much),
+// and before any outcome is recorded. A snapshot that cannot be kept is
+// said in the thread; the actions go on.
 // One without a log part to come is complete, and is attached at once.
 func (b *executor) sealSnapshot(ctx context.Context, req store.Request, t requestTarget) {
 	logs := logsNone
