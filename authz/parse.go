@@ -86,6 +86,7 @@ func ParsePolicy(data []byte) (Policy, error) {
 		"approvals_required": func(n *yaml.Node, key string) error {
 			return count(n, key, &p.ApprovalsRequired, 1, MaxApprovals)
 		},
+		"alerts": func(n *yaml.Node, key string) error { return alerts(n, key, &p.Alerts) },
 		"verify": func(n *yaml.Node, key string) error {
 			return walkMap(n, key, map[string]func(*yaml.Node, string) error{
 				"for": func(n *yaml.Node, key string) error { return duration(n, key, &p.Verify.For, false) },
@@ -106,6 +107,9 @@ func ParsePolicy(data []byte) (Policy, error) {
 	}
 	if !approversSet {
 		p.Approvers = p.Requesters
+	}
+	if err := checkAlerts(p); err != nil {
+		return Policy{}, err
 	}
 	if p.Requesters.Empty() {
 		return Policy{}, errors.New("requesters: name at least one user or group, or nobody can use /revoke")

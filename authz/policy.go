@@ -65,6 +65,8 @@ type Policy struct {
 	// requester, must approve a request that needs approval; 1 is the
 	// two-person rule.
 	ApprovalsRequired int
+	// Alerts opens cards from Microsoft's detections; nil: off.
+	Alerts *Alerts
 }
 
 // MaxApprovals bounds approvals_required.
