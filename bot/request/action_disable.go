@@ -29,6 +29,8 @@ var disableAction = action{
 		switch {
 		case !ok:
 			return why
+		case p.AccountEnabled && c.Done:
+			return notShownYet()
 		case p.AccountEnabled:
 			return stillThere("sign-in is still allowed (`accountEnabled` true).")
 		}

@@ -59,6 +59,9 @@ var mailboxAction = action{
 		case c.After.HiddenError != "":
 			return unchecked("the hidden inbox rules could not be listed again (" + c.After.HiddenError + ").")
 		}
+		if !c.After.HiddenRead {
+			return gone(fmt.Sprintf("no enabled rule Graph shows forwards, redirects or deletes mail (%s); hidden rules were not checked, as this revokebot has no Exchange.", c.listedBefore(len(before))))
+		}
 		return gone(fmt.Sprintf("no enabled rule forwards, redirects or deletes mail (%s).", c.listedBefore(len(before))))
 	},
 }

@@ -37,6 +37,9 @@ var sessionsAction = action{
 			valid = clock(p.SessionsValidFrom)
 		}
 		if c.Out.RevokedAt.IsZero() || p.SessionsValidFrom.Before(c.Out.RevokedAt.Add(-clockSlack)) {
+			if c.Done && !c.Out.RevokedAt.IsZero() {
+				return notShownYet()
+			}
 			return stillThere("sessions are valid from " + valid + ", before the revocation: tokens issued before it may still work.")
 		}
 		return gone("sessions are valid from " + valid + ": every token issued before is refused.")

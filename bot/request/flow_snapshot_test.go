@@ -114,7 +114,7 @@ func TestFlowSnapshotLogs(t *testing.T) {
 
 	// The watch's alarms hold an IP against the sign-ins before the click,
 	// as far as the snapshot is the one sealed.
-	if got := f.w.seenBefore(f.ctx, r.ID, alice.ID, "198.51.100.7"); !strings.Contains(got, "not new: 1 sign-in") {
+	if got := f.w.seenBefore(f.ctx, r.ID, alice.ID, "198.51.100.7"); !strings.Contains(got, "not new: 1 successful sign-in") {
 		t.Errorf("a known IP: %q", got)
 	}
 	if got := f.w.seenBefore(f.ctx, r.ID, alice.ID, "192.0.2.99"); !strings.Contains(got, "A *new* IP") {

@@ -44,6 +44,14 @@ type leftCheck struct {
 	Proof         *revoke.Proof
 	ProofWhy      string
 	Out           userOutcome
+	Done          bool // this action succeeded
+}
+
+// notShownYet is the line of an action that succeeded but that the user
+// read back does not show yet: Entra ID replicates with a delay, and the
+// read-back's own words say so. It is not access left.
+func notShownYet() residual {
+	return unchecked("Graph does not show it yet: directory changes can take a few minutes to replicate (`/revoke status` shows it later).")
 }
 
 // account is the user read back, or the line saying why it is not there.
@@ -89,11 +97,17 @@ func (b *executor) userLeft(ctx context.Context, c leftCheck) (string, int) {
 			continue
 		}
 		cc := c
-		cc.After = userListing{}
-		if act.list != nil && act.missing(b.cfg) == "" {
-			act.list(b, ctx, c.Out.User)(&cc.After)
+		cc.After, cc.Done = userListing{}, a.OK
+		var r residual
+		switch why := act.missing(b.cfg); {
+		case why != "":
+			r = unchecked("this revokebot cannot: " + why)
+		default:
+			if act.list != nil {
+				act.list(b, ctx, c.Out.User)(&cc.After)
+			}
+			r = act.left(cc)
 		}
-		r := act.left(cc)
 		icon := ":white_check_mark: Gone"
 		switch r.state {
 		case leftStill:

@@ -48,13 +48,10 @@ func (b *executor) completeSnapshot(req store.Request) {
 }
 
 // resumeSnapshots carries on the log parts nobody reads: after a restart,
-// or when the replica reading one died. It runs at start and with every
-// sweep. A request whose actions still run is left to its worker, which
+// or when the replica reading one died (a replica without log readers
+// seals them saying so). It runs at start and with every sweep. A request whose actions still run is left to its worker, which
 // starts its log part when they end.
 func (b *executor) resumeSnapshots(ctx context.Context) {
-	if !b.readsLogs() {
-		return
-	}
 	tasks, err := b.store.OpenTasks(ctx, snapshotKind)
 	if err != nil {
 		b.log.Warn("could not list evidence snapshots", "error", err)
@@ -97,6 +94,13 @@ func (b *executor) readLogs(ctx context.Context, id string, req store.Request) {
 		return
 	}
 	var s snapshot
+	if len(sealed) == 0 {
+		// Its record could not be written when it was kept: that was said
+		// then, and nothing is built on a part nobody sealed.
+		b.tell.auditOrSay(ctx, req, EvSnapshot, systemActor, "The evidence snapshot's first part was never sealed (its audit record could not be written), so its sign-ins and directory events were not added.")
+		b.saveSnapshot(ctx, id, nil)
+		return
+	}
 	if !slices.Contains(sealed, digestOf(t.State)) || json.Unmarshal(t.State, &s) != nil || s.Logs != logsPending {
 		b.tell.auditOrSay(ctx, req, EvTampered, systemActor, "The stored evidence snapshot is not the one revokebot sealed before the actions, so its sign-ins and directory events were not added: whoever can write revokebot's database changed it. The sealed part is the one the `snapshot` record above names; check the database's access and `revokebot audit verify`.")
 		b.saveSnapshot(ctx, id, nil)
@@ -124,6 +128,14 @@ func (b *executor) readLogs(ctx context.Context, id string, req store.Request) {
 	s.Logs = logsRead
 	raw, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
+		return
+	}
+	// The lease is renewed right before the seal, so that no other
+	// replica, which would read and seal too, can hold it meanwhile.
+	if _, ok := claim(); !ok {
+		if ctx.Err() != nil {
+			release()
+		}
 		return
 	}
 	// The seal is recorded before the document is kept: a stop between

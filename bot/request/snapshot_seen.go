@@ -37,14 +37,19 @@ func (b *env) seenBefore(ctx context.Context, requestID, userID, ip string) stri
 		}
 		n := 0
 		for _, in := range u.SignIns {
-			if in.IP == ip {
+			if in.IP == ip && in.Success {
 				n++
 			}
 		}
-		if n == 0 {
-			return " :rotating_light: A *new* IP: none of their sign-ins in the 24 hours before the click came from it (evidence snapshot)."
+		switch {
+		case n == 0 && u.Left["sign_ins_24h"] > 0:
+			// The snapshot keeps the newest sign-ins only: the address may
+			// be among those it left out.
+			return ""
+		case n == 0:
+			return " :rotating_light: A *new* IP: none of their successful sign-ins in the 24 hours before the click came from it (evidence snapshot)."
 		}
-		return fmt.Sprintf(" This IP is not new: %s in the 24 hours before the click came from it (evidence snapshot).", plural(n, "sign-in"))
+		return fmt.Sprintf(" This IP is not new: %s in the 24 hours before the click came from it (evidence snapshot).", plural(n, "successful sign-in"))
 	}
 	return ""
 }
