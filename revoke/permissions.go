@@ -40,6 +40,10 @@ var (
 	PermRoleEligibilitiesRead = Permission{"RoleEligibilitySchedule.Read.Directory", "ff278e11-4a33-4d0c-83d2-d01dc58929a5", GraphAppID}
 	PermGroupMembersRead      = Permission{"GroupMember.Read.All", "98830695-27a2-44f7-8c18-0c3ebc9698f6", GraphAppID}
 	PermSharePointFullControl = Permission{"Sites.FullControl.All", "678536fe-1083-478a-9c59-b99265e6b0d3", SharePointAppID}
+	// Alert cards read Defender XDR incidents; writing their outcome back
+	// as a comment takes the write permission, which also reads.
+	PermIncidentsRead  = Permission{"SecurityIncident.Read.All", "45cc0394-e837-488b-a098-1918f48d186c", GraphAppID}
+	PermIncidentsWrite = Permission{"SecurityIncident.ReadWrite.All", "34bf0e97-1971-4929-b999-9e2442d941d7", GraphAppID}
 )
 
 // The directory roles some actions need on the app's service principal.

@@ -12,7 +12,14 @@ import (
 // service limits", request type "Any").
 const ReportsLimit = 5
 
-// admitBudgets applies the two per-service budgets Microsoft publishes
+// SecurityLimit is how many requests a minute an app may make per tenant
+// to /security ("Security detections and incidents service limits":
+// "The following limits apply to any request on /security"; 150 a minute
+// is the row for alerts, the highest the page gives, and no row names
+// incidents).
+const SecurityLimit = 150
+
+// admitBudgets applies the per-service budgets Microsoft publishes
 // besides the write throttle, before the route is looked at, as Graph
 // throttles before it handles a request:
 //   - Identity Protection (riskyUser and the actions on it): 1 request per
@@ -27,14 +34,17 @@ const ReportsLimit = 5
 // The fake serves one app in one tenant, so each budget is the server's.
 // A refused request does not use the budget up.
 func (s *Server) admitBudgets(c *call) (response, bool) {
-	risk, report := isIdentityProtection(c.segs), isReport(c.segs)
-	if !risk && !report {
+	risk, report, security := isIdentityProtection(c.segs), isReport(c.segs), len(c.segs) > 0 && strings.EqualFold(c.segs[0], "security")
+	if !risk && !report && !security {
 		return response{}, true // most requests: no lock taken
 	}
 	s.mu.Lock()
 	budget := s.reports
-	if risk {
+	switch {
+	case risk:
 		budget = s.riskLimit
+	case security:
+		budget = s.security
 	}
 	s.mu.Unlock()
 	if budget == nil {

@@ -36,6 +36,14 @@ var routePermissions = map[string][]string{
 	"POST identityProtection/riskyUsers/confirmCompromised": {"IdentityRiskyUser.ReadWrite.All"},
 	"POST identityProtection/riskyUsers/dismiss":            {"IdentityRiskyUser.ReadWrite.All"},
 	"GET identityProtection/riskyUsers/{id}":                {"IdentityRiskyUser.Read.All"},
+	"GET identityProtection/riskyUsers":                     {"IdentityRiskyUser.Read.All"},
+
+	// Defender XDR incidents: reading takes SecurityIncident.Read.All
+	// (least) or SecurityIncident.ReadWrite.All; a comment only the
+	// latter (permissions.json, "/security/incidents" and
+	// "/security/incidents/{id}/comments").
+	"GET security/incidents":                {"SecurityIncident.Read.All", "SecurityIncident.ReadWrite.All"},
+	"POST security/incidents/{id}/comments": {"SecurityIncident.ReadWrite.All"},
 
 	// The audit logs: AuditLog.Read.All is the least, and the only one,
 	// for application use. permissions.json also lists Directory.Read.All

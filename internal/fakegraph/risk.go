@@ -2,6 +2,8 @@ package fakegraph
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -87,8 +89,13 @@ func (s *Server) getRiskyUser(c *call) response {
 	if r == nil {
 		return notFound(id)
 	}
-	return jsonResponse(http.StatusOK, map[string]any{
-		"@odata.context":          metadataBase + "#identityProtection/riskyUsers/$entity",
+	body := riskyUserJSON(u, r)
+	body["@odata.context"] = metadataBase + "#identityProtection/riskyUsers/$entity"
+	return jsonResponse(http.StatusOK, body)
+}
+
+func riskyUserJSON(u *User, r *riskRecord) map[string]any {
+	return map[string]any{
 		"id":                      u.ID,
 		"isDeleted":               false,
 		"isProcessing":            false,
@@ -98,5 +105,84 @@ func (s *Server) getRiskyUser(c *call) response {
 		"riskDetail":              r.detail,
 		"userDisplayName":         nullable(u.DisplayName),
 		"userPrincipalName":       nullable(u.UserPrincipalName),
+	}
+}
+
+// riskyEntry is a risky user as a listing filters it.
+type riskyEntry struct {
+	u *User
+	r *riskRecord
+}
+
+// riskyProps are what a riskyUsers filter compares here. The v1.0 page
+// names no filterable properties; these are the ones clients are seen to
+// filter on (riskLevel, riskState, riskLastUpdatedDateTime).
+var riskyProps = andProps[riskyEntry]{
+	what: "riskyUsers", typeName: "microsoft.graph.riskyUser", ne: true,
+	strings: map[string]func(*riskyEntry) string{
+		"risklevel":         func(e *riskyEntry) string { return e.r.level },
+		"riskstate":         func(e *riskyEntry) string { return e.r.state },
+		"userprincipalname": func(e *riskyEntry) string { return e.u.UserPrincipalName },
+	},
+	times: map[string]func(*riskyEntry) time.Time{
+		"risklastupdateddatetime": func(e *riskyEntry) time.Time { return e.r.updated },
+	},
+}
+
+// maxRiskyTop is the largest page of riskyUsers ("The maximum page size
+// with $top is 500 objects", the v1.0 List riskyUsers page).
+const maxRiskyTop = 500
+
+// listRiskyUsers serves GET /identityProtection/riskyUsers: every user
+// Identity Protection has a risk record for, the latest change first,
+// under the Identity Protection budget (limits.go).
+func (s *Server) listRiskyUsers(c *call) response {
+	if s.opts.NoP2 {
+		return graphError(http.StatusForbidden, "Forbidden", msgNotLicensed)
+	}
+	top, bad, ok := s.pageTop(c, maxRiskyTop)
+	if !ok {
+		return bad
+	}
+	var filter andFilter[riskyEntry]
+	if v := c.queryOption("$filter"); len(v) > 0 {
+		var err error
+		if filter, err = parseAndFilter(v[0], riskyProps); err != nil {
+			return badRequest("%s", err.Error())
+		}
+	}
+	skip := 0
+	if v := c.queryOption("$skiptoken"); len(v) > 0 {
+		n, err := strconv.Atoi(strings.TrimPrefix(v[0], "risky-"))
+		if err != nil || n < 0 || !strings.HasPrefix(v[0], "risky-") {
+			return badRequest("Invalid skip token '%s'.", v[0])
+		}
+		skip = n
+	}
+	s.mu.Lock()
+	var matches []riskyEntry
+	for id, r := range s.cs.risk {
+		if u := s.userByID(id); u != nil && filter.match(&riskyEntry{u, r}) {
+			matches = append(matches, riskyEntry{u, r})
+		}
+	}
+	slices.SortFunc(matches, func(a, b riskyEntry) int {
+		if c := b.r.updated.Compare(a.r.updated); c != 0 {
+			return c
+		}
+		return strings.Compare(a.u.ID, b.u.ID)
 	})
+	matches = matches[min(skip, len(matches)):]
+	body := map[string]any{"@odata.context": metadataBase + "#identityProtection/riskyUsers"}
+	if len(matches) > top {
+		matches = matches[:top]
+		body["@odata.nextLink"] = s.pageLink("/identityProtection/riskyUsers", c.query, "risky-"+strconv.Itoa(skip+top))
+	}
+	page := make([]map[string]any, len(matches))
+	for i, e := range matches {
+		page[i] = riskyUserJSON(e.u, e.r)
+	}
+	s.mu.Unlock()
+	body["value"] = page
+	return jsonResponse(http.StatusOK, body)
 }

@@ -43,6 +43,11 @@ func init() {
 		{http.MethodGet, "groups/{id}/transitiveMembers/microsoft.graph.user", memberOptions, (*Server).listTransitiveUsers},
 		{http.MethodGet, "groups/{id}/transitiveMembers/graph.user", memberOptions, (*Server).listTransitiveUsers},
 		{http.MethodPost, "$batch", nil, (*Server).batch},
+		// Defender XDR incidents (incidents.go) and Identity Protection's
+		// risky users (risk.go), which alert cards poll.
+		{http.MethodGet, "security/incidents", []string{"$count", "$filter", "$skip", "$top", "$expand"}, (*Server).listIncidents},
+		{http.MethodPost, "security/incidents/{id}/comments", nil, (*Server).commentIncident},
+		{http.MethodGet, "identityProtection/riskyUsers", []string{"$filter", "$select", "$top", "$skiptoken"}, (*Server).listRiskyUsers},
 	}
 	// Authentication methods, inbox rules, grants and risk (contain.go).
 	routes = append(routes, containRoutes()...)

@@ -109,6 +109,8 @@ type Server struct {
 	compromised map[string]bool // lower-cased user id -> confirmed compromised
 	riskLimit   *writeThrottle  // Identity Protection's 1 request/s; nil when disabled
 	reports     *writeThrottle  // the reports limit, 5 per 10 s; nil when disabled
+	security    *writeThrottle  // /security's 150 requests a minute
+	incidents   []*incidentRecord
 	signIns     []*signInRecord // in insertion order; served newest first
 	nextSignIn  int64
 	// The directory audit log (audits.go), kept like the sign-ins.
@@ -160,6 +162,7 @@ func New(opts Options) *Server {
 		compromised: make(map[string]bool),
 		riskLimit:   newWriteThrottle(1, opts.RiskWindow),
 		reports:     newWriteThrottle(ReportsLimit, opts.ReportsWindow),
+		security:    newWriteThrottle(SecurityLimit, time.Minute),
 		lags:        make(map[string]*userLag),
 		closing:     make(chan struct{}),
 	}

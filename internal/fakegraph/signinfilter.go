@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// The $filter forms GET /auditLogs/signIns accepts here: comparisons joined
+// The $filter forms GET /auditLogs/signIns (and /security/incidents,
+// /identityProtection/riskyUsers) accept here: comparisons joined
 // by "and", which is what a client looking up one user's recent sign-ins
 // sends, e.g.
 //
@@ -19,23 +20,44 @@ import (
 // than half-understood.
 
 // signInFilter is a conjunction of tests; the zero value matches everything.
-type signInFilter []func(*SignIn) bool
+type signInFilter = andFilter[SignIn]
 
-func (f signInFilter) match(in *SignIn) bool {
+// signInProps are the properties a sign-in filter can compare.
+var signInProps = andProps[SignIn]{
+	what: "sign-ins", typeName: "microsoft.graph.signIn",
+	strings: map[string]func(*SignIn) string{
+		"userid":            func(in *SignIn) string { return in.UserID },
+		"userprincipalname": func(in *SignIn) string { return in.UserPrincipalName },
+		"appdisplayname":    func(in *SignIn) string { return in.AppDisplayName },
+		"ipaddress":         func(in *SignIn) string { return in.IPAddress },
+	},
+	times: map[string]func(*SignIn) time.Time{"createddatetime": func(in *SignIn) time.Time { return in.CreatedDateTime }},
+}
+
+func parseSignInFilter(src string) (signInFilter, error) { return parseAndFilter(src, signInProps) }
+
+// andFilter is a conjunction of tests on a T; the zero value matches
+// everything.
+type andFilter[T any] []func(*T) bool
+
+func (f andFilter[T]) match(x *T) bool {
 	for _, test := range f {
-		if !test(in) {
+		if !test(x) {
 			return false
 		}
 	}
 	return true
 }
 
-// signInStrings are the string properties a sign-in filter can compare.
-var signInStrings = map[string]func(*SignIn) string{
-	"userid":            func(in *SignIn) string { return in.UserID },
-	"userprincipalname": func(in *SignIn) string { return in.UserPrincipalName },
-	"appdisplayname":    func(in *SignIn) string { return in.AppDisplayName },
-	"ipaddress":         func(in *SignIn) string { return in.IPAddress },
+// andProps are the properties of a T a filter of comparisons joined by
+// "and" can test: strings take eq (ne too where ne is set) with a quoted
+// literal, compared without case; times take eq, ne, gt, ge, lt or le with
+// an unquoted DateTimeOffset literal, as OData writes it.
+type andProps[T any] struct {
+	what, typeName string // "sign-ins", "microsoft.graph.signIn"
+	strings        map[string]func(*T) string
+	times          map[string]func(*T) time.Time
+	ne             bool // strings take ne too
 }
 
 // odataOperatorKinds names comparison operators as Graph's type errors do.
@@ -50,17 +72,17 @@ type filterWord struct {
 	pos    int
 }
 
-func parseSignInFilter(src string) (signInFilter, error) {
-	words, err := splitFilterWords(src)
+func parseAndFilter[T any](src string, props andProps[T]) (andFilter[T], error) {
+	words, err := splitFilterWords(src, props.what)
 	if err != nil {
 		return nil, err
 	}
-	var f signInFilter
+	var f andFilter[T]
 	for i := 0; ; i += 4 {
 		if len(words) < i+3 {
 			return nil, syntaxError("expected a comparison at position %d in '%s'.", len(src), src)
 		}
-		test, err := signInComparison(src, words[i], words[i+1], words[i+2])
+		test, err := comparison(src, props, words[i], words[i+1], words[i+2])
 		if err != nil {
 			return nil, err
 		}
@@ -69,12 +91,12 @@ func parseSignInFilter(src string) (signInFilter, error) {
 			return f, nil
 		}
 		if w := words[i+3]; w.quoted || !strings.EqualFold(w.text, "and") {
-			return nil, syntaxError("'%s' at position %d in '%s' is not supported by fakegraph for sign-ins: only comparisons joined by 'and' are.", w.text, w.pos, src)
+			return nil, syntaxError("'%s' at position %d in '%s' is not supported by fakegraph for %s: only comparisons joined by 'and' are.", w.text, w.pos, src, props.what)
 		}
 	}
 }
 
-func signInComparison(src string, prop, op, lit filterWord) (func(*SignIn) bool, error) {
+func comparison[T any](src string, props andProps[T], prop, op, lit filterWord) (func(*T) bool, error) {
 	if prop.quoted {
 		return nil, syntaxError("expected a property at position %d but found a literal in '%s'.", prop.pos, src)
 	}
@@ -83,20 +105,21 @@ func signInComparison(src string, prop, op, lit filterWord) (func(*SignIn) bool,
 		return nil, syntaxError("expected a comparison operator after '%s' at position %d but found '%s' in '%s'.", prop.text, op.pos, op.text, src)
 	}
 	name := strings.ToLower(prop.text)
-	if get, ok := signInStrings[name]; ok {
+	if get, ok := props.strings[name]; ok {
 		if !lit.quoted {
 			return nil, incompatible("Edm.String", literalType(lit), kind)
 		}
-		if kind != "Equal" {
+		if kind != "Equal" && !(kind == "NotEqual" && props.ne) {
 			// Valid OData, but nothing a client of the fake needs.
-			return nil, syntaxError("'%s %s' is not supported by fakegraph for sign-ins; use eq.", prop.text, op.text)
+			return nil, syntaxError("'%s %s' is not supported by fakegraph for %s; use eq.", prop.text, op.text, props.what)
 		}
 		// Case-insensitive, like the directory's ids and names.
-		want := lit.text
-		return func(in *SignIn) bool { return strings.EqualFold(get(in), want) }, nil
+		want, equal := lit.text, kind == "Equal"
+		return func(x *T) bool { return strings.EqualFold(get(x), want) == equal }, nil
 	}
-	if name != "createddatetime" {
-		return nil, &filterError{fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.signIn'.", prop.text)}
+	get, ok := props.times[name]
+	if !ok {
+		return nil, &filterError{fmt.Sprintf("Could not find a property named '%s' on type '%s'.", prop.text, props.typeName)}
 	}
 	if lit.quoted {
 		return nil, incompatible("Edm.DateTimeOffset", "Edm.String", kind)
@@ -113,7 +136,7 @@ func signInComparison(src string, prop, op, lit filterWord) (func(*SignIn) bool,
 		"LessThan":           func(t time.Time) bool { return t.Before(at) },
 		"LessThanOrEqual":    func(t time.Time) bool { return !t.After(at) },
 	}[kind]
-	return func(in *SignIn) bool { return cmp(in.CreatedDateTime) }, nil
+	return func(x *T) bool { return cmp(get(x)) }, nil
 }
 
 func literalType(w filterWord) string {
@@ -129,8 +152,8 @@ func incompatible(left, right, kind string) error {
 
 // splitFilterWords splits on spaces outside quoted literals, undoing the
 // doubled quote. Parentheses and functions are refused: the forms above
-// need none.
-func splitFilterWords(src string) ([]filterWord, error) {
+// need none; what names the collection in the refusal.
+func splitFilterWords(src, what string) ([]filterWord, error) {
 	var words []filterWord
 	for i := 0; i < len(src); {
 		switch c := src[i]; {
@@ -151,7 +174,7 @@ func splitFilterWords(src string) ([]filterWord, error) {
 			}
 			w := src[start:i]
 			if strings.ContainsAny(w, "()") {
-				return nil, syntaxError("'%s' at position %d in '%s' is not supported by fakegraph for sign-ins: only comparisons joined by 'and' are.", w, start, src)
+				return nil, syntaxError("'%s' at position %d in '%s' is not supported by fakegraph for %s: only comparisons joined by 'and' are.", w, start, src, what)
 			}
 			words = append(words, filterWord{text: w, pos: start})
 		}

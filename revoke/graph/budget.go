@@ -81,6 +81,7 @@ func (b *budget) release() {
 // The reports budget (revoke.ReportsLimit per revoke.ReportsWindow); tests
 // shrink the window through Config.
 const (
+	securityLimit        = 150
 	reportsLimit         = revoke.ReportsLimit
 	defaultReportsWindow = revoke.ReportsWindow
 )
@@ -89,11 +90,14 @@ const (
 // that budget, below the SDK so that every caller in the process (the
 // watch, card listings, the actions, retries) shares one. A request to
 // Identity Protection waits for the one before it to end and a further
-// interval: 1 request per second per tenant, reads included.
+// interval: 1 request per second per tenant, reads included. /security
+// keeps to its 150 requests a minute ("Security detections and incidents
+// service limits").
 type budgeted struct {
-	next    http.RoundTripper
-	reports *budget
-	risk    *budget
+	next     http.RoundTripper
+	reports  *budget
+	risk     *budget
+	security *budget // /security: 150 requests a minute per app and tenant
 }
 
 func (t budgeted) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -103,6 +107,8 @@ func (t budgeted) RoundTrip(r *http.Request) (*http.Response, error) {
 		b = t.risk
 	case strings.Contains(path, "/auditlogs/"), isMethodsPath(path):
 		b = t.reports
+	case strings.Contains(path, "/security/"):
+		b = t.security
 	}
 	if b == nil {
 		return t.next.RoundTrip(r)

@@ -114,7 +114,8 @@ func New(cfg Config) (*Client, error) {
 		window = defaultReportsWindow
 	}
 	// Outside observed, so that waiting one's turn is not timed as Graph's.
-	transport = budgeted{next: transport, reports: newBudget(reportsLimit, window), risk: newBudget(1, interval)}
+	transport = budgeted{next: transport, reports: newBudget(reportsLimit, window), risk: newBudget(1, interval),
+		security: newBudget(securityLimit, time.Minute)}
 	opts := msgraphgocore.GraphClientOptions{GraphServiceVersion: "v1.0", GraphServiceLibraryVersion: "revokebot"}
 	// No retry handler: revoke.Retry owns retries, so waits are bounded and
 	// counted in one place. No compression handler: bodies stay plain, which
