@@ -49,25 +49,15 @@ func (b *executor) completeSnapshot(req store.Request) {
 
 // resumeSnapshots carries on the log parts nobody reads: after a restart,
 // or when the replica reading one died (a replica without log readers
-// seals them saying so). It runs at start and with every sweep. A request whose actions still run is left to its worker, which
-// starts its log part when they end.
+// seals them saying so). It runs at start and with every sweep. A request
+// whose actions still run is left to its worker, which starts its log
+// part when they end.
 func (b *executor) resumeSnapshots(ctx context.Context) {
-	tasks, err := b.store.OpenTasks(ctx, snapshotKind)
-	if err != nil {
-		b.log.Warn("could not list evidence snapshots", "error", err)
-		return
-	}
-	now := time.Now()
-	for _, t := range tasks {
-		if t.Owner != "" && t.Owner != b.cfg.Replica && t.LeaseUntil.After(now) {
-			continue
+	b.unheld(ctx, snapshotKind, func(req store.Request) {
+		if req.State != store.StatePending && req.State != store.StateRunning {
+			b.completeSnapshot(req)
 		}
-		req, err := b.store.Request(ctx, t.RequestID)
-		if err != nil || req.State == store.StatePending || req.State == store.StateRunning {
-			continue
-		}
-		b.completeSnapshot(req)
-	}
+	})
 }
 
 // readLogs reads every user's logs into the snapshot, then seals the whole

@@ -81,9 +81,16 @@ func (b *watcher) resumeWatches(ctx context.Context) {
 	if b.cfg.SignIns == nil {
 		return
 	}
-	tasks, err := b.store.OpenTasks(ctx, watchKind)
+	b.unheld(ctx, watchKind, func(req store.Request) { b.resume("watch:"+req.ID, req) })
+}
+
+// unheld hands each open task of kind that no live replica holds to
+// carry, with its request: the watches and snapshots a stopped or dead
+// replica left.
+func (b *env) unheld(ctx context.Context, kind string, carry func(store.Request)) {
+	tasks, err := b.store.OpenTasks(ctx, kind)
 	if err != nil {
-		b.log.Warn("could not list sign-in watches", "error", err)
+		b.log.Warn("could not list open tasks", "kind", kind, "error", err)
 		return
 	}
 	now := time.Now()
@@ -91,11 +98,9 @@ func (b *watcher) resumeWatches(ctx context.Context) {
 		if t.Owner != "" && t.Owner != b.cfg.Replica && t.LeaseUntil.After(now) {
 			continue
 		}
-		req, err := b.store.Request(ctx, t.RequestID)
-		if err != nil {
-			continue
+		if req, err := b.store.Request(ctx, t.RequestID); err == nil {
+			carry(req)
 		}
-		b.resume(t.ID, req)
 	}
 }
 
