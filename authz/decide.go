@@ -45,14 +45,25 @@ func (p Policy) MayRequest(a Actor, channel string) (reason string, ok bool) {
 type Pending struct {
 	Requester     string
 	NeedsApproval bool
+	// Alert marks a card revokebot opened from a detection: nobody asked
+	// for it, so any requester may confirm it (and becomes its requester
+	// in the record) and any requester or approver may dismiss it.
+	Alert bool
 }
 
-// MayConfirm decides whether actor may confirm a request: only its requester,
-// still a requester now (someone removed from the responders loses the
-// click too), and only when no approver's decision is needed.
+// MayConfirm decides whether actor may confirm a request: only its requester
+// (any requester, for an alert card), still a requester now (someone
+// removed from the responders loses the click too), and only when no
+// approver's decision is needed.
 func (p Policy) MayConfirm(r Pending, a Actor) (string, bool) {
 	if r.NeedsApproval {
 		return "this request needs an approver's decision, not a confirmation.", false
+	}
+	if r.Alert {
+		if !p.IsRequester(a) {
+			return "only revokebot's requesters can confirm an alert card.", false
+		}
+		return "", true
 	}
 	if a.UserID != r.Requester {
 		return "only the person who asked for it can confirm this request.", false
@@ -89,10 +100,14 @@ func (p Policy) MayDeny(r Pending, a Actor) (string, bool) {
 	return "", true
 }
 
-// MayCancel decides whether actor may cancel: the requester or any approver.
+// MayCancel decides whether actor may cancel: the requester or any
+// approver; an alert card, any requester or approver (Dismiss).
 func (p Policy) MayCancel(r Pending, a Actor) (string, bool) {
-	if a.UserID == r.Requester || p.IsApprover(a) {
+	if a.UserID == r.Requester || p.IsApprover(a) || r.Alert && p.IsRequester(a) {
 		return "", true
+	}
+	if r.Alert {
+		return "only revokebot's requesters and approvers can dismiss an alert card.", false
 	}
 	return "only the person who asked for it or an approver can cancel this request.", false
 }

@@ -15,6 +15,8 @@ func TestDecisions(t *testing.T) {
 	nobody := Actor{UserID: "UNOBODY"}
 	single := Pending{Requester: "UREQ1"}
 	protected := Pending{Requester: "UREQ1", NeedsApproval: true}
+	alert := Pending{Requester: "revokebot", Alert: true}
+	alertProtected := Pending{Requester: "revokebot", Alert: true, NeedsApproval: true}
 
 	for _, tc := range []struct {
 		name string
@@ -31,6 +33,16 @@ func TestDecisions(t *testing.T) {
 		{"group requester confirms", true, func() (string, bool) { return p.MayConfirm(Pending{Requester: "UGRP"}, grp) }},
 		{"other requester cannot confirm", false, func() (string, bool) { return p.MayConfirm(single, other) }},
 		{"confirm on approval request", false, func() (string, bool) { return p.MayConfirm(protected, req) }},
+		{"any requester confirms an alert card", true, func() (string, bool) { return p.MayConfirm(alert, other) }},
+		{"a group requester confirms an alert card", true, func() (string, bool) { return p.MayConfirm(alert, grp) }},
+		{"a stranger cannot confirm an alert card", false, func() (string, bool) { return p.MayConfirm(alert, nobody) }},
+		{"an approver only cannot confirm an alert card", false, func() (string, bool) { return p.MayConfirm(alert, app) }},
+		{"an alert card for a protected user needs approval", false, func() (string, bool) { return p.MayConfirm(alertProtected, req) }},
+		{"an approver approves an alert card", true, func() (string, bool) { return p.MayApprove(alertProtected, app) }},
+		{"a requester dismisses an alert card", true, func() (string, bool) { return p.MayCancel(alert, other) }},
+		{"an approver dismisses an alert card", true, func() (string, bool) { return p.MayCancel(alert, app) }},
+		{"a stranger cannot dismiss an alert card", false, func() (string, bool) { return p.MayCancel(alert, nobody) }},
+		{"another requester cannot cancel a person's request", false, func() (string, bool) { return p.MayCancel(single, other) }},
 		{"self approval", false, func() (string, bool) { return p.MayApprove(protected, req) }},
 		{"approver approves", true, func() (string, bool) { return p.MayApprove(protected, app) }},
 		{"non-approver approves", false, func() (string, bool) { return p.MayApprove(protected, other) }},
