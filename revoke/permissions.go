@@ -85,6 +85,11 @@ const (
 	FeatureWatch      = "sign-in watch"    // policy verify
 	FeaturePrivileged = "privileged first" // /revoke all takes role holders first
 	FeatureRelease    = "release"          // /revoke release: re-enable, dismiss risk
+	// Alert cards (policy alerts): each source read, and the outcome
+	// written back to a Defender incident.
+	FeatureAlertsDefender  = "alerts from Defender incidents"
+	FeatureAlertsRisky     = "alerts from risky users"
+	FeatureAlertsWriteBack = "outcomes written back to incidents"
 )
 
 // Needs lists every feature with its permissions, in the order the
@@ -118,6 +123,9 @@ var Needs = []Need{
 	{Feature: FeatureRelease, Permissions: []Permission{PermEnableDisable, PermRiskyUserWrite, PermRiskyUserRead},
 		Roles: []RoleNeed{{RolePrivilegedAuthAdmin, "users who hold an admin role"}}},
 	{Feature: FeaturePrivileged, Permissions: []Permission{PermRoleAssignmentsRead, PermRoleEligibilitiesRead, PermGroupMembersRead}},
+	{Feature: FeatureAlertsDefender, Permissions: []Permission{PermIncidentsRead}},
+	{Feature: FeatureAlertsRisky, Permissions: []Permission{PermRiskyUserRead}},
+	{Feature: FeatureAlertsWriteBack, Permissions: []Permission{PermIncidentsWrite}},
 }
 
 // NeedOf returns the table's row for a feature.

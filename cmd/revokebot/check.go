@@ -105,6 +105,9 @@ func checkGraph(ctx context.Context, cfg config) []bot.CheckResult {
 		out[0].Detail = "token roles include " + strings.Join(graph.RequiredRoles, " and ")
 	}
 	out = append(out, checkActions(cfg.Policy, roles))
+	if r, ok := checkAlerts(cfg.Policy, roles); ok {
+		out = append(out, r)
+	}
 	if err := gc.CheckRead(ctx); err != nil {
 		out = append(out, bot.CheckResult{Name: "graph read", Detail: err.Error(), Fix: fix})
 	} else {

@@ -189,3 +189,35 @@ func TestCheckProtected(t *testing.T) {
 		t.Errorf("only the protected accounts should fail:\n%s", out)
 	}
 }
+
+// TestCheckAlerts: with alerts in the policy, check says which sources
+// the token may read and whether outcomes can be written back; a source
+// it cannot read fails, naming the permission with its ID.
+func TestCheckAlerts(t *testing.T) {
+	t.Parallel()
+	policy := testPolicy + "alerts:\n  channel: C0INCIDENT\n  defender:\n  risky_users:\n    min_level: medium\n"
+	sb, err := newSandbox(t.TempDir(), policy, fakeslack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	sb.Graph.AddUsers(tenant()...)
+	code, out := runCheck(t, sb.Env)
+	if code != 0 || !strings.Contains(out, "ok    alert sources: can: alerts from Defender incidents, alerts from risky users, outcomes written back to incidents; cannot: nothing") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	env := map[string]string{}
+	for k, v := range sb.Env {
+		env[k] = v
+	}
+	env["GRAPH_ACCESS_TOKEN"] = fakegraph.AppToken("User.Read.All", "User.RevokeSessions.All", "IdentityRiskyUser.Read.All", "SecurityIncident.Read.All")
+	code, out = runCheck(t, env)
+	if !strings.Contains(out, "ok    alert sources: can: alerts from Defender incidents, alerts from risky users; cannot: outcomes written back to incidents (needs SecurityIncident.ReadWrite.All (34bf0e97-1971-4929-b999-9e2442d941d7)): each request's outcome stays in Slack and the audit log only") {
+		t.Errorf("without the write-back: exit %d:\n%s", code, out)
+	}
+	env["GRAPH_ACCESS_TOKEN"] = fakegraph.AppToken("User.Read.All", "User.RevokeSessions.All")
+	code, out = runCheck(t, env)
+	if code != 1 || !strings.Contains(out, "FAIL  alert sources: can: nothing; cannot: alerts from Defender incidents (needs SecurityIncident.Read.All (45cc0394-e837-488b-a098-1918f48d186c)), alerts from risky users (needs IdentityRiskyUser.Read.All (dc5007c0-2d7d-4c42-879c-2dab87571379))") {
+		t.Errorf("without either source: exit %d:\n%s", code, out)
+	}
+}

@@ -90,6 +90,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	}
 	defer waitHealth()
 	log.Info("revokebot starting", "version", version, "store", storeKind(cfg.StoreURL))
+	if cfg.Policy.Alerts != nil {
+		// Said where the deployer looks, so that nobody waits for cards.
+		log.Warn("the policy's alerts section is checked, but this version does not open alert cards yet: respond to detections with /revoke")
+	}
 	err = b.Run(ctx)
 	stopHealth()
 	return err

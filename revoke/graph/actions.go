@@ -38,6 +38,7 @@ var impliedBy = map[string][]string{
 	"User.Read.All":                 {"User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
 	"User.EnableDisableAccount.All": {"User.ReadWrite.All", "Directory.ReadWrite.All"},
 	"User.RevokeSessions.All":       {"User.ReadWrite.All", "Directory.ReadWrite.All"},
+	"SecurityIncident.Read.All":     {"SecurityIncident.ReadWrite.All"},
 }
 
 // CanDo reports, for each action Graph carries out, whether a token with
