@@ -125,6 +125,7 @@ func (b *teller) decide(ctx context.Context, req store.Request, to store.State, 
 	}
 	if err == nil {
 		b.kick()
+		b.startWriteBack(out)
 	}
 	return out, err
 }

@@ -227,6 +227,11 @@ func (b *decider) groupsFor(action string, req store.Request, actor string) []au
 		return []authz.Principals{b.policy.Requesters, b.policy.Approvers}
 	case action == ActionStop:
 		return []authz.Principals{b.policy.Approvers}
+	case isAlert(req) && action == ActionConfirm:
+		// An alert card: any requester may confirm it.
+		return []authz.Principals{b.policy.Requesters}
+	case isAlert(req) && action == ActionCancel:
+		return []authz.Principals{b.policy.Requesters, b.policy.Approvers}
 	case action == ActionConfirm && actor == req.Requester:
 		return []authz.Principals{b.policy.Requesters}
 	case action == ActionApprove && actor != req.Requester, action == ActionDeny,

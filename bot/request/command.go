@@ -81,7 +81,11 @@ func (b *intake) open(ctx context.Context, cmd CommandEvent, t requestTarget, ne
 		return
 	}
 	log = log.With("request_id", req.ID, "target", users[0].ID, "targets", len(users))
-	if _, err := b.tell.audit(ctx, req, EvRequested, cmd.User, requestedWords(cmd.User, targetsOf(req), needsApproval)); err != nil {
+	event, words := EvRequested, requestedWords(cmd.User, targetsOf(req), needsApproval)
+	if t.Alert != nil {
+		event, words = EvAlerted, alertedWords(targetsOf(req), needsApproval)
+	}
+	if _, err := b.tell.audit(ctx, req, event, cmd.User, words); err != nil {
 		reply("revokebot could not write its audit log, so it did nothing. Try again in a moment.")
 		return
 	}

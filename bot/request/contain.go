@@ -22,6 +22,9 @@ type requestTarget struct {
 	Listed map[string]userListing `json:"listed,omitempty"`
 	// Release marks a /revoke release: Actions are revoke.ReleaseOrder's.
 	Release bool `json:"release,omitempty"`
+	// Alert is the detection an alert card was opened from; nil for a
+	// person's request.
+	Alert *alertOrigin `json:"alert,omitempty"`
 }
 
 func targetsOf(r store.Request) requestTarget {

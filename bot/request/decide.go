@@ -93,7 +93,7 @@ func Decide(p authz.Policy, c Click) Decision {
 	if !r.ExpiresAt.IsZero() && !c.Now.Before(r.ExpiresAt) {
 		return Decision{Verdict: Expire, Reason: "This request expired before your click. Nothing changed; run `/revoke` again if it is still needed."}
 	}
-	pending := authz.Pending{Requester: r.Requester, NeedsApproval: r.NeedsApproval}
+	pending := authz.Pending{Requester: r.Requester, NeedsApproval: r.NeedsApproval, Alert: isAlert(r)}
 	var reason string
 	ok := false
 	switch c.Action {
@@ -107,7 +107,7 @@ func Decide(p authz.Policy, c Click) Decision {
 		}
 	case ActionApprove:
 		reason, ok = p.MayApprove(pending, c.Actor)
-		if ok && !p.IsRequester(c.Requester) {
+		if ok && !pending.Alert && !p.IsRequester(c.Requester) {
 			reason, ok = "the person who asked for it is no longer on revokebot's list of requesters, so it cannot be approved; it can still be denied or cancelled.", false
 		}
 		if ok && targetsOf(r).Release {

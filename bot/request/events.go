@@ -36,8 +36,17 @@ var eventIcons = map[Event]string{
 	EvFailed: ":x:", EvStopped: ":octagonal_sign:", EvStopping: ":octagonal_sign:", EvResumed: ":arrows_counterclockwise:",
 	EvWatching: ":eyes:", EvAlarm: ":rotating_light:", EvVerified: ":shield:", EvUnverified: ":grey_question:",
 	EvOutcome: ":heavy_check_mark:", EvReadBack: ":mag:", EvPrivileged: ":crown:", EvUndelivered: ":warning:",
-	EvTampered: ":rotating_light:", EvKey: ":key:", EvSnapshot: ":camera:",
+	EvTampered: ":rotating_light:", EvKey: ":key:", EvSnapshot: ":camera:", EvAlerted: ":rotating_light:",
+	EvWrittenBack: ":outbox_tray:",
 }
+
+// Events of alert cards (alerts.go): a card the bot opened from a
+// detection, or a later alert told in its thread; the outcome written
+// back to the incident.
+const (
+	EvAlerted     Event = "alerted"
+	EvWrittenBack Event = "writtenback"
+)
 
 // Events of the bot's signatures: a request refused because its record is
 // not what the bot signed, and a signing key first used.

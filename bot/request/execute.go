@@ -138,6 +138,7 @@ func (b *executor) tendRunning(ctx context.Context) {
 	b.bulk.resumeBulk(ctx, running)
 	b.watch.resumeWatches(ctx)
 	b.resumeSnapshots(ctx)
+	b.resumeWriteBacks(ctx)
 }
 
 // recoverRunning ends requests whose worker died (a crash, a killed

@@ -69,7 +69,7 @@ func renderCard(c card) (string, []Block) {
 	if c.Target.Release {
 		return renderReleaseCard(c)
 	}
-	if len(c.Target.Users) > 0 && !c.Target.plainRevoke() {
+	if len(c.Target.Users) > 0 && (!c.Target.plainRevoke() || c.Target.Alert != nil) {
 		return renderContainCard(c)
 	}
 	u := c.User

@@ -17,12 +17,19 @@ func renderContainCard(c card) (string, []Block) {
 		who = cleanName(t.Users[0].DisplayName) + " (" + clean(t.Users[0].UPN, upnMost) + ")"
 	}
 	fallback := fmt.Sprintf("Contain %s? Request %s by <@%s>.", who, c.RequestID, c.Requester)
-	blocks := []Block{
-		header((fmt.Sprintf("Contain %s", plural(len(t.Users), "user")))),
-		section((fmt.Sprintf("<@%s> asks to contain these accounts:", c.Requester))),
+	title, lead := fmt.Sprintf("Contain %s", plural(len(t.Users), "user")), fmt.Sprintf("<@%s> asks to contain these accounts:", c.Requester)
+	if a := t.Alert; a != nil {
+		fallback = fmt.Sprintf("%s names %s: contain? Request %s.", a.sourceName(), who, c.RequestID)
+		title, lead = "Alert: contain "+plural(len(t.Users), "user"), a.lead()
 	}
+	blocks := []Block{header(title), section(clipSection(lead))}
 	for _, u := range t.Users {
 		blocks = append(blocks, section(clipSection(userLine(u)+listingLines(t.Listed[u.ID], t.Actions))))
+		if t.Alert != nil {
+			if words := t.Alert.alreadyDisabled(u.AccountEnabled); words != "" {
+				blocks = append(blocks, note("disabled_note", words))
+			}
+		}
 	}
 	var acts strings.Builder
 	acts.WriteString("*Actions, in this order, for each user*")
@@ -65,7 +72,11 @@ func nonEmpty(ss ...string) []string {
 
 func containButtons(c card) []Button {
 	if c.NeedsApproval {
-		return buttons(c)
+		bs := buttons(c)
+		if c.Target.Alert != nil {
+			bs[len(bs)-1].Label = "Dismiss"
+		}
+		return bs
 	}
 	label := "Contain " + plural(len(c.Target.Users), "user")
 	confirm := Button{ActionID: ActionConfirm, Value: c.RequestID, Label: label, Style: StyleDanger,
@@ -74,6 +85,9 @@ func containButtons(c card) []Button {
 			Text: clipRunes(fmt.Sprintf("%s for %s, now.", actionList(c.Target.Actions), plural(len(c.Target.Users), "user")), 290),
 			OK:   "Contain", Back: "Go back", Style: StyleDanger}}
 	cancel := Button{ActionID: ActionCancel, Value: c.RequestID, Label: "Cancel"}
+	if c.Target.Alert != nil {
+		cancel.Label = "Dismiss"
+	}
 	return []Button{confirm, cancel}
 }
 

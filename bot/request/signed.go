@@ -35,9 +35,15 @@ func statement(r store.Request) []byte {
 	for i, a := range t.Actions {
 		actions[i] = string(a)
 	}
-	return signing.Digest("revokebot-request-v2", r.ID, string(r.Kind), r.Requester, r.Channel,
+	fields := []string{r.ID, string(r.Kind), r.Requester, r.Channel,
 		flag(r.NeedsApproval), flag(t.Release), flag(t.All != nil), strings.Join(ids, ","), strings.Join(actions, ","),
-		stamp(r.ExpiresAt))
+		stamp(r.ExpiresAt)}
+	if a := t.Alert; a != nil {
+		// An alert card's detection: who may confirm it, and the
+		// incident its outcome is written back to, rest on it.
+		fields = append(fields, "alert", a.Key, a.Source, a.ID)
+	}
+	return signing.Digest("revokebot-request-v2", fields...)
 }
 
 func flag(b bool) string { return map[bool]string{true: "1", false: "0"}[b] }

@@ -64,6 +64,11 @@ type Config struct {
 	// refused, without Risk a release only lets sign-in again.
 	Enabler Enabler
 	Risk    RiskDismisser
+	// AlertSources are read for alert cards (policy alerts; nil: none);
+	// IncidentComments writes an alert card's outcome back to its
+	// Defender incident (nil: not written back).
+	AlertSources     AlertSources
+	IncidentComments IncidentCommenter
 	// Prover reads users back after their actions; SignIns serves the
 	// sign-in watch (policy verify). Either may be nil: no read-back, no watch.
 	Prover  Prover
@@ -210,6 +215,7 @@ func (w *Workflow) Start(ctx context.Context) {
 	w.tell.announceKey(workCtx)
 	w.exec.tendRunning(workCtx)
 	w.loops.Go(func() { w.sweep(ctx) })
+	w.loops.Go(func() { w.exec.alertLoop(ctx) })
 	w.loops.Go(func() { w.tell.foldLoop(ctx) })
 }
 

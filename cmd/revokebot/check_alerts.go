@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/revokebot/revokebot/authz"
 	"github.com/revokebot/revokebot/bot"
 	"github.com/revokebot/revokebot/revoke"
@@ -40,11 +38,9 @@ func checkAlerts(p authz.Policy, roles []string) (bot.CheckResult, bool) {
 	if p.Alerts.Defender != nil && !add(revoke.FeatureAlertsWriteBack) {
 		cannot[len(cannot)-1] += ": each request's outcome stays in Slack and the audit log only"
 	}
-	r := bot.CheckResult{Name: "alert sources", OK: ok, Detail: "can: " + orNone(can) + "; cannot: " + orNone(cannot) +
-		"; this version checks the alerts section but does not open alert cards yet"}
+	r := bot.CheckResult{Name: "alert sources", OK: ok, Detail: "can: " + orNone(can) + "; cannot: " + orNone(cannot)}
 	if !ok {
 		r.Fix = "grant the missing application permissions with admin consent, or take the source out of the policy's alerts"
 	}
-	r.Detail = strings.TrimSpace(r.Detail)
 	return r, true
 }

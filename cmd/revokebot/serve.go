@@ -59,7 +59,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 		Policy: cfg.Policy, Store: st, Directory: gc, Revoker: gc, Log: log, Metrics: m,
 		Lister: gc, BulkRevoker: gc.Once(), Counter: gc, RoleHolders: gc,
 		Disabler: gc, Passwords: gc, Methods: gc, Grants: gc, Rules: gc, Compromiser: gc, Prover: gc, SignIns: gc,
-		Enabler: gc, Risk: gc, Changes: gc, Key: key,
+		Enabler: gc, Risk: gc, Changes: gc, AlertSources: gc, IncidentComments: gc, Key: key,
 	}}
 	if cfg.ExchangeTenant != "" {
 		xc, err := newExchange(cfg, m.ExchangeRequest)
@@ -90,10 +90,6 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, botOpts func(*bot.
 	}
 	defer waitHealth()
 	log.Info("revokebot starting", "version", version, "store", storeKind(cfg.StoreURL))
-	if cfg.Policy.Alerts != nil {
-		// Said where the deployer looks, so that nobody waits for cards.
-		log.Warn("the policy's alerts section is checked, but this version does not open alert cards yet: respond to detections with /revoke")
-	}
 	err = b.Run(ctx)
 	stopHealth()
 	return err

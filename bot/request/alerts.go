@@ -1,0 +1,280 @@
+package request
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// Alert cards: every alerts.every, one replica (the holder of a lease on
+// the task alertsTask) looks at Defender XDR incidents and Entra ID
+// Protection's risky users changed since its watermark, less an overlap,
+// and opens a card for each (detection, user) it has not carded: a
+// request whose requester is revokebot and whose TriggerID is the card's
+// key, which the store keeps unique, so that no replica or restart opens
+// one twice. Nothing runs until a requester confirms. A later alert for a
+// user whose card is open is told in that card's thread; a user whose
+// card was decided within alerts.quiet gets none.
+
+// AlertSources reads Microsoft's detections.
+type AlertSources interface {
+	Incidents(ctx context.Context, since time.Time, severities []string) ([]revoke.Incident, error)
+	RiskyUsers(ctx context.Context, since time.Time, levels []string) ([]revoke.RiskyUser, error)
+}
+
+const (
+	alertsKind = "alerts"
+	alertsTask = "alerts:look"
+	// alertOverlap is how far before its watermark a look reads again: an
+	// incident Graph indexes late is still found, and one seen twice is
+	// carded once.
+	alertOverlap = 5 * time.Minute
+	// cardPostGrace is how long an alert card may stay recorded and not
+	// posted before a look posts it: longer than posting takes.
+	cardPostGrace = time.Minute
+)
+
+// alertsState is the looker's checkpoint: how far each source was read.
+type alertsState struct {
+	Defender time.Time `json:"defender"`
+	Risky    time.Time `json:"risky"`
+}
+
+// alertLoop looks every alerts.every until ctx ends; it runs on every
+// replica, and the lease lets one look at a time.
+func (b *executor) alertLoop(ctx context.Context) {
+	a := b.policy.Alerts
+	if a == nil || b.cfg.AlertSources == nil {
+		return
+	}
+	t := time.NewTicker(a.Every)
+	defer t.Stop()
+	for {
+		b.lookAlerts(ctx)
+		select {
+		case <-ctx.Done():
+			rctx, cancel := recordContext(ctx)
+			_ = b.store.ReleaseTask(rctx, alertsTask, b.cfg.Replica)
+			cancel()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// lookAlerts is one look, when this replica holds the lease (or takes it
+// from one that stopped renewing it).
+func (b *executor) lookAlerts(ctx context.Context) {
+	a := b.policy.Alerts
+	now := b.now()
+	rctx, cancel := recordContext(ctx)
+	err := b.store.CreateTask(rctx, store.Task{ID: alertsTask, Kind: alertsKind})
+	cancel()
+	if err != nil && !errors.Is(err, store.ErrDuplicate) {
+		b.log.Warn("could not keep the alert looker's task", "error", err)
+		return
+	}
+	task, err := b.store.ClaimTask(ctx, alertsTask, b.cfg.Replica, time.Now(), time.Now().Add(3*a.Every))
+	if err != nil {
+		return // another replica looks
+	}
+	var st alertsState
+	if len(task.State) > 0 {
+		_ = json.Unmarshal(task.State, &st)
+	}
+	start := now.Add(-a.Every) // the first look: what changed since one look ago
+	if a.Defender != nil {
+		st.Defender = b.lookIncidents(ctx, orTime(st.Defender, start))
+	}
+	if a.RiskyUsers != nil {
+		st.Risky = b.lookRisky(ctx, orTime(st.Risky, start))
+	}
+	raw, _ := json.Marshal(st)
+	rctx, cancel = recordContext(ctx)
+	defer cancel()
+	if err := b.store.SaveTask(rctx, alertsTask, b.cfg.Replica, raw, false); err != nil {
+		b.log.Warn("could not save the alert watermark", "error", err)
+	}
+}
+
+func orTime(t, or time.Time) time.Time {
+	if t.IsZero() {
+		return or
+	}
+	return t
+}
+
+// atLeast are the levels at or above min, as Graph spells them.
+func atLeast(min authz.Level) []string {
+	var out []string
+	for l := min; l <= authz.LevelHigh; l++ {
+		out = append(out, l.String())
+	}
+	return out
+}
+
+// lookIncidents cards the users of the incidents updated since mark, less
+// the overlap, and returns the new mark: the latest update carded, or mark
+// when any incident could not be carded (it is read again next time).
+func (b *executor) lookIncidents(ctx context.Context, mark time.Time) time.Time {
+	incs, err := b.cfg.AlertSources.Incidents(ctx, mark.Add(-alertOverlap), atLeast(b.policy.Alerts.Defender.Min))
+	if err != nil {
+		b.log.Warn("could not read Defender incidents", "error", err)
+		return mark
+	}
+	next, whole := mark, true
+	for _, inc := range incs {
+		if !b.cardIncident(ctx, inc) {
+			whole = false
+		}
+		if inc.Updated.After(next) {
+			next = inc.Updated
+		}
+	}
+	if !whole {
+		return mark
+	}
+	return next
+}
+
+// cardIncident cards each user the incident's alerts name; false when one
+// could not be looked up or carded for a reason another look may cure.
+func (b *executor) cardIncident(ctx context.Context, inc revoke.Incident) bool {
+	seen := map[string]bool{}
+	whole := true
+	for _, al := range inc.Alerts {
+		for _, ev := range al.Users {
+			l := revoke.Lookup{Kind: revoke.ByObjectID, Value: ev.ObjectID}
+			if ev.ObjectID == "" {
+				l = revoke.Lookup{Kind: revoke.ByAddress, Value: ev.UPN}
+			}
+			if l.Value == "" || seen[strings.ToLower(l.Value)] {
+				continue // an on-premises account only, or named twice
+			}
+			seen[strings.ToLower(l.Value)] = true
+			origin := alertOrigin{Source: alertDefender, ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Link: inc.WebURL,
+				At: inc.Updated, Disruption: inc.Disruption()}
+			whole = b.cardAlert(ctx, l, origin, "defender:"+inc.ID) && whole
+		}
+	}
+	return whole
+}
+
+// lookRisky cards the users whose risk changed since mark, less the
+// overlap, at or above the policy's level.
+func (b *executor) lookRisky(ctx context.Context, mark time.Time) time.Time {
+	users, err := b.cfg.AlertSources.RiskyUsers(ctx, mark.Add(-alertOverlap), atLeast(b.policy.Alerts.RiskyUsers.Min))
+	if err != nil {
+		b.log.Warn("could not read risky users", "error", err)
+		return mark
+	}
+	next, whole := mark, true
+	for _, u := range users {
+		origin := alertOrigin{Source: alertRisky, ID: u.ID, Title: "riskState " + u.State + ", " + u.Detail, Severity: u.Level, At: u.Updated}
+		key := fmt.Sprintf("risk:%s:%d", u.ID, u.Updated.UnixMilli())
+		whole = b.cardAlert(ctx, revoke.Lookup{Kind: revoke.ByObjectID, Value: u.ID}, origin, key) && whole
+		if u.Updated.After(next) {
+			next = u.Updated
+		}
+	}
+	if !whole {
+		return mark
+	}
+	return next
+}
+
+// cardAlert opens the card of one detection for the user l names, unless
+// the user's card for it exists (an update: told in its thread once), the
+// user has another card open (told in that one's thread), or a card of
+// theirs was decided within alerts.quiet. False when the user could not be
+// looked up or the card not kept, for a reason another look may cure.
+func (b *executor) cardAlert(ctx context.Context, l revoke.Lookup, origin alertOrigin, detection string) bool {
+	users, err := b.cfg.Directory.Resolve(ctx, l)
+	if err != nil {
+		b.log.Warn("could not look up a user an alert names", "detection", detection, "error", err)
+		return !revoke.Retryable(err)
+	}
+	if len(users) != 1 {
+		b.log.Info("an alert names no single Entra ID user; no card", "detection", detection, "found", len(users))
+		return true
+	}
+	u := users[0]
+	origin.Key = "alert:" + detection + ":" + strings.ToLower(u.ID)
+	past, err := b.store.RequestsAbout(ctx, u.ID, 20)
+	if err != nil {
+		b.log.Warn("could not read a user's requests", "error", err)
+		return false
+	}
+	for _, r := range past {
+		if !isAlert(r) {
+			continue
+		}
+		a := targetsOf(r).Alert
+		switch {
+		case a.Key == origin.Key && r.State == store.StatePending && r.RootTS == "" && b.now().Sub(r.CreatedAt) > cardPostGrace:
+			// Recorded, and not posted: the replica that opened it
+			// stopped in between. Its card is posted now.
+			return b.intake.showCard(ctx, b.log.With("request_id", r.ID), r, func(string) {})
+		case a.Key == origin.Key || r.State == store.StatePending:
+			// The same detection updated, or another while a card is
+			// open: a line in the open card's thread, once for each
+			// change, or nothing once it is decided.
+			if r.State == store.StatePending {
+				b.tellAlert(ctx, r, origin)
+			}
+			return true
+		case b.now().Sub(r.UpdatedAt) < b.policy.Alerts.Quiet:
+			b.log.Info("an alert for a user carded recently; no card", "detection", detection, "request_id", r.ID)
+			return true
+		}
+	}
+	return b.openAlertCard(ctx, u, origin)
+}
+
+// openAlertCard records and posts the card: the request, as a person's
+// would be, but asked by revokebot, with the detection it rests on.
+func (b *executor) openAlertCard(ctx context.Context, u revoke.User, origin alertOrigin) bool {
+	a := b.policy.Alerts
+	actions := actionsFor(a.Actions, Command{})
+	for _, act := range actions {
+		if why := b.unavailable(act); why != "" {
+			b.log.Warn("an alert card's action is not available here; no card", "action", string(act), "reason", why)
+			return true
+		}
+	}
+	listing := b.listBeforeCard(ctx, []revoke.User{u}, actions)
+	t := requestTarget{User: u, Users: []revoke.User{u}, Actions: actions, Listed: listing.first, Alert: &origin}
+	cmd := CommandEvent{User: systemActor, Channel: a.Channel, TriggerID: origin.Key}
+	kept := true
+	b.intake.open(ctx, cmd, t, b.policy.IsProtected(u.UPN, u.Mail, u.ID), func(text string) {
+		kept = false
+		b.log.Warn("an alert card could not be opened", "key", origin.Key, "reason", text)
+	}, listing)
+	return kept
+}
+
+// tellAlert says in an open card's thread that another detection names
+// its user, once for each (the task named after it is the mark).
+func (b *executor) tellAlert(ctx context.Context, r store.Request, origin alertOrigin) {
+	if own := targetsOf(r).Alert; origin.Key == own.Key && !origin.At.After(own.At) {
+		return // the detection the card was opened from, read again
+	}
+	mark := fmt.Sprintf("%s:%d", origin.Key, origin.At.UnixMilli())
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	if err := b.store.CreateTask(rctx, store.Task{ID: mark, Kind: "alertseen", RequestID: r.ID, Done: true}); err != nil {
+		return // told already, or not to be told twice if it cannot be marked
+	}
+	words := fmt.Sprintf("Another alert names this user: %s.", strings.TrimSuffix(origin.lead(), " Contain it?"))
+	if origin.Key == targetsOf(r).Alert.Key {
+		words = fmt.Sprintf("The incident was updated at %s: %s.", clock(origin.At), strings.TrimSuffix(origin.lead(), " Contain it?"))
+	}
+	b.tell.auditOrSay(ctx, r, EvAlerted, systemActor, words)
+}

@@ -1,0 +1,235 @@
+package request
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/authz"
+	"github.com/revokebot/revokebot/revoke"
+	"github.com/revokebot/revokebot/store"
+)
+
+// detections is Microsoft's detections as the fakes of the workflow's
+// tests hold them: incidents and risky users, read as Graph filters them.
+type detections struct {
+	mu        sync.Mutex
+	incidents []revoke.Incident
+	risky     []revoke.RiskyUser
+	reads     int
+}
+
+func (d *detections) Incidents(_ context.Context, since time.Time, sevs []string) ([]revoke.Incident, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.reads++
+	var out []revoke.Incident
+	for _, inc := range d.incidents {
+		if !inc.Updated.Before(since) && slices.Contains(sevs, inc.Severity) {
+			out = append(out, inc)
+		}
+	}
+	return out, nil
+}
+
+func (d *detections) RiskyUsers(_ context.Context, since time.Time, levels []string) ([]revoke.RiskyUser, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []revoke.RiskyUser
+	for _, u := range d.risky {
+		if !u.Updated.Before(since) && slices.Contains(levels, u.Level) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (d *detections) add(inc revoke.Incident) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.incidents {
+		if d.incidents[i].ID == inc.ID {
+			d.incidents[i] = inc
+			return
+		}
+	}
+	d.incidents = append(d.incidents, inc)
+}
+
+// comments is the Defender incidents' comments.
+type comments struct {
+	mu   sync.Mutex
+	by   map[string][]string
+	fail error
+}
+
+func (c *comments) CommentIncident(_ context.Context, id, text string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail != nil {
+		return c.fail
+	}
+	c.by[id] = append(c.by[id], text)
+	return nil
+}
+
+func (c *comments) of(id string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.by[id])
+}
+
+func alertsFlow(t *testing.T) (*flow, *detections, *comments) {
+	d, cs := &detections{}, &comments{by: map[string][]string{}}
+	f := newFlow(t, func(c *Config) {
+		c.AlertSources, c.IncidentComments = d, cs
+		c.Policy.Alerts = &authz.Alerts{Channel: chInc, Every: time.Minute, Quiet: 24 * time.Hour, Actions: []string{"sessions"},
+			Defender: &authz.AlertSource{Min: authz.LevelHigh}, RiskyUsers: &authz.AlertSource{Min: authz.LevelHigh}}
+	})
+	return f, d, cs
+}
+
+// incidentNaming is a Defender incident whose one alert names user.
+func incidentNaming(id, severity, title string, at time.Time, user revoke.User) revoke.Incident {
+	return revoke.Incident{ID: id, Title: title, Severity: severity, Status: "active", Updated: at,
+		WebURL: "https://security.microsoft.com/incidents/" + id,
+		Alerts: []revoke.IncidentAlert{{ID: "a-" + id, Title: "Suspicious inbox forwarding", Severity: severity,
+			Users: []revoke.EvidenceUser{{UPN: user.UPN, ObjectID: user.ID}}}}}
+}
+
+// alertCards are the requests revokebot opened from detections.
+func (f *flow) alertCards() []store.Request {
+	f.t.Helper()
+	var out []store.Request
+	for _, s := range []store.State{store.StatePending, store.StateRunning, store.StateSucceeded, store.StateFailed, store.StateCancelled, store.StateExpired} {
+		rs, err := f.st.InState(f.ctx, s)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, r := range rs {
+			if isAlert(r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// TestFlowAlertCard: a high-severity incident naming alice makes one
+// card, asked by revokebot, recorded as alerted; another look makes none;
+// an update is one line in its thread; a low-severity incident makes none;
+// a stranger's confirm is refused, a requester's runs it, and its outcome
+// is written back to the incident.
+func TestFlowAlertCard(t *testing.T) {
+	t.Parallel()
+	f, d, cs := alertsFlow(t)
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.w.runs.open(ctx)
+	at := f.clock.Now().Add(-time.Minute)
+	d.add(incidentNaming("101", "high", "BEC: forwarding to an outside address", at, alice))
+	d.add(incidentNaming("102", "low", "Unusual sign-in", at, carol))
+	f.w.exec.lookAlerts(f.ctx)
+	f.w.exec.lookAlerts(f.ctx)
+	cards := f.alertCards()
+	if len(cards) != 1 || cards[0].Requester != systemActor || cards[0].Channel != chInc || cards[0].Subjects[0] != alice.ID {
+		t.Fatalf("cards %+v", cards)
+	}
+	r := cards[0]
+	if ev := f.events(r.ID); ev != "alerted" {
+		t.Fatalf("events %s", ev)
+	}
+	f.deliver()
+	card := f.msg.everything()
+	for _, want := range []string{"Alert: contain 1 user", "*Microsoft Defender XDR* incident <https://security.microsoft.com/incidents/101|BEC∶ forwarding to an outside address>", "severity *high*", "Dismiss"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("card lacks %q:\n%s", want, card)
+		}
+	}
+
+	f.clock.Advance(time.Minute)
+	d.add(incidentNaming("101", "high", "BEC: forwarding to an outside address", f.clock.Now(), alice))
+	f.w.exec.lookAlerts(f.ctx)
+	f.w.exec.lookAlerts(f.ctx)
+	if ev := f.events(r.ID); ev != "alerted,alerted" || len(f.alertCards()) != 1 {
+		t.Fatalf("after an update: events %s, %d cards", ev, len(f.alertCards()))
+	}
+
+	f.click(uStr, ActionConfirm, r)
+	if f.revoker.count() != 0 || f.get(r.ID).State != store.StatePending {
+		t.Fatal("a stranger's confirm ran it")
+	}
+	f.click(uGroupie, ActionConfirm, r)
+	f.w.runs.wait()
+	if got := f.get(r.ID); got.State != store.StateSucceeded || got.DecidedBy != uGroupie || f.revoker.count() != 1 {
+		t.Fatalf("after a requester's confirm: %s %q, %d revocations; told %q", got.State, got.DecidedBy, f.revoker.count(), f.msg.private(uGroupie))
+	}
+	c := cs.of("101")
+	if len(c) != 1 || !strings.Contains(c[0], "revokebot request "+r.ID+": alice@contoso.com contained by gus@contoso.com") {
+		t.Fatalf("write-back %q", c)
+	}
+	if ev := f.events(r.ID); !strings.HasSuffix(ev, "writtenback") {
+		t.Errorf("events %s", ev)
+	}
+}
+
+// TestFlowAlertQuietAndOpen: a second incident for a user whose card is
+// open is a line in its thread; once the card is decided, another within
+// alerts.quiet makes none; a risky user at the level makes a card; a
+// restarted replica opens none again.
+func TestFlowAlertQuietAndOpen(t *testing.T) {
+	t.Parallel()
+	f, d, _ := alertsFlow(t)
+	at := f.clock.Now().Add(-time.Minute)
+	d.add(incidentNaming("201", "high", "Password spray", at, alice))
+	f.w.exec.lookAlerts(f.ctx)
+	d.add(incidentNaming("202", "high", "Mass download", at, alice))
+	f.w.exec.lookAlerts(f.ctx)
+	cards := f.alertCards()
+	if len(cards) != 1 || f.events(cards[0].ID) != "alerted,alerted" {
+		t.Fatalf("%d cards, events %s", len(cards), f.events(cards[0].ID))
+	}
+	f.click(uReq, ActionCancel, cards[0])
+	if got := f.get(cards[0].ID).State; got != store.StateCancelled {
+		t.Fatalf("dismissed: %s", got)
+	}
+	f.clock.Advance(time.Hour)
+	d.add(incidentNaming("203", "high", "Token theft", f.clock.Now(), alice))
+	d.mu.Lock()
+	d.risky = append(d.risky, revoke.RiskyUser{ID: carol.ID, UPN: carol.UPN, Level: "high", State: "atRisk", Detail: "none", Updated: f.clock.Now()})
+	d.mu.Unlock()
+	f.w.exec.lookAlerts(f.ctx)
+	cards = f.alertCards()
+	if len(cards) != 2 || cards[0].Subjects[0] != carol.ID || !strings.Contains(string(cards[0].Target), `"source":"risky_users"`) {
+		t.Fatalf("after quiet and a risky user: %+v", cards)
+	}
+
+	cfg := f.w.cfg
+	cfg.Replica = "next-replica"
+	next, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The lease of the first replica has passed.
+	f.w.store.ReleaseTask(f.ctx, alertsTask, f.w.cfg.Replica)
+	next.exec.lookAlerts(f.ctx)
+	if n := len(f.alertCards()); n != 2 {
+		t.Fatalf("a restarted replica: %d cards, want 2", n)
+	}
+}
+
+// TestFlowAlertDisruption: an incident of Defender's attack disruption,
+// with alice disabled, says so on the card.
+func TestFlowAlertDisruption(t *testing.T) {
+	t.Parallel()
+	f, d, _ := alertsFlow(t)
+	d.add(incidentNaming("301", "high", "BEC financial fraud (attack disruption)", f.clock.Now(), alice))
+	f.w.exec.lookAlerts(f.ctx)
+	f.deliver()
+	if card := f.msg.everything(); !strings.Contains(card, "automatic attack disruption") {
+		t.Fatalf("card:\n%s", card)
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakeslack"
+)
+
+const alertsPolicy = testPolicy + "alerts:\n  channel: C0INCIDENT\n  defender:\n    min_severity: high\n  risky_users:\n    min_level: high\n  actions: [sessions, mfa]\n"
+
+// withAlertsEvery looks at the detections every d, under alerts.every's
+// floor of 30 s.
+func withAlertsEvery(d time.Duration) envOption {
+	return withTune(func(c *botConfig) { c.Policy.Alerts.Every = d })
+}
+
+// alertCards are the alert cards posted in the incident channel.
+func (e *env) alertCards() []fakeslack.Message {
+	var out []fakeslack.Message
+	for _, m := range e.roots(chIncident) {
+		if strings.Contains(blocksOf(m), "Alert: contain") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestAlertCardEndToEnd: a high-severity Defender incident of attack
+// disruption naming alice, disabled already, makes one card within two
+// looks, saying so; a low-severity one makes none; a stranger's confirm
+// is refused, a requester's runs it, and the incident gets the outcome as
+// a comment. Further looks make no second card.
+func TestAlertCardEndToEnd(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, withPolicy(alertsPolicy), withAlertsEvery(200*time.Millisecond), withGraphLimits(quickBudget, quickBudget))
+	u, _ := e.sb.Graph.User(aliceID)
+	u.AccountEnabled = false
+	e.sb.Graph.AddUser(u)
+	e.sb.Graph.AddIncidents(
+		fakegraph.Incident{ID: "7001", DisplayName: "BEC financial fraud (attack disruption)", Severity: "high",
+			Alerts: []fakegraph.IncidentAlert{{ID: "da7001", Title: "Suspicious inbox forwarding", Severity: "high",
+				Users: []fakegraph.UserAccount{{UserPrincipalName: "alice@contoso.com", AzureADUserID: aliceID}}}}},
+		fakegraph.Incident{ID: "7002", DisplayName: "Unusual sign-in", Severity: "low",
+			Alerts: []fakegraph.IncidentAlert{{ID: "la7002", Title: "Atypical travel", Severity: "low",
+				Users: []fakegraph.UserAccount{{UserPrincipalName: "bob@contoso.com"}}}}},
+	)
+	e.waitFor("an alert card", func(*fakeslack.Server) bool { return len(e.alertCards()) > 0 })
+	card := e.alertCards()[0]
+	blocks := blocksOf(card)
+	for _, want := range []string{"*Microsoft Defender XDR* incident <https://security.microsoft.com/incidents/7001", "automatic attack disruption", "alice@contoso.com", "Dismiss"} {
+		if !strings.Contains(blocks, want) {
+			t.Errorf("card lacks %q:\n%s", want, blocks)
+		}
+	}
+	id := e.requestID(card)
+	e.waitAudit(id, "alerted")
+
+	e.click(uStranger, card, "revoke_confirm")
+	e.waitFor("the stranger told", func(s *fakeslack.Server) bool { return len(s.Ephemerals(uStranger)) > 0 })
+	e.click(uOther, card, "revoke_confirm")
+	e.waitAudit(id, "succeeded")
+	if n := e.sb.Graph.Revocations(aliceID); n != 1 {
+		t.Fatalf("alice revoked %d times", n)
+	}
+	e.waitFor("the outcome written back", func(*fakeslack.Server) bool {
+		return slices.ContainsFunc(e.sb.Graph.IncidentComments("7001"), func(c fakegraph.IncidentComment) bool {
+			return strings.Contains(c.Comment, id) && strings.Contains(c.Comment, "otto@contoso.com")
+		})
+	})
+	e.waitAudit(id, "writtenback")
+	looks := func() int {
+		n := 0
+		for _, r := range e.sb.Graph.Requests() {
+			if strings.HasSuffix(r.Path, "/security/incidents") {
+				n++
+			}
+		}
+		return n
+	}
+	after := looks()
+	e.waitFor("three more looks", func(*fakeslack.Server) bool { return looks() >= after+3 })
+	if n := len(e.alertCards()); n != 1 {
+		t.Fatalf("%d alert cards, want 1", n)
+	}
+	if n := len(e.sb.Graph.IncidentComments("7001")); n != 1 {
+		t.Fatalf("%d comments, want 1", n)
+	}
+}
