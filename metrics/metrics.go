@@ -23,6 +23,9 @@ type Metrics struct {
 	throttled   prometheus.Counter
 	reconnects  prometheus.Counter
 	bulk        *prometheus.GaugeVec
+	alertLooks  *prometheus.CounterVec
+	alertCards  *prometheus.CounterVec
+	alertLag    *prometheus.GaugeVec
 }
 
 // New registers every metric the SPEC names.
@@ -47,8 +50,15 @@ func New() *Metrics {
 			Name: "revokebot_slack_reconnects_total", Help: "Socket Mode connections opened after the first."}),
 		bulk: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "revokebot_bulk_users", Help: "Users of the running /revoke all job by state."}, []string{"state"}),
+		alertLooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "revokebot_alert_looks_total", Help: "Looks at an alert source by source (defender, risky_users) and outcome (read, failed)."}, []string{"source", "outcome"}),
+		alertCards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "revokebot_alert_cards_total", Help: "Detections by source and what became of them (opened, folded into an open card, quiet)."}, []string{"source", "outcome"}),
+		alertLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "revokebot_alert_watermark_lag_seconds", Help: "How far behind now each alert source's watermark is after a look."}, []string{"source"}),
 	}
 	m.reg.MustRegister(m.commands, m.decisions, m.revocations, m.graph, m.exchange, m.throttled, m.reconnects, m.bulk,
+		m.alertLooks, m.alertCards, m.alertLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Zero until a /revoke all job runs, but present, so dashboards and
 	// alerts can be written before the first incident.
@@ -91,3 +101,14 @@ func (m *Metrics) ExchangeRequest(d time.Duration, status int) {
 
 // BulkUsers sets how many users of the running /revoke all job are in state.
 func (m *Metrics) BulkUsers(state string, n int) { m.bulk.WithLabelValues(state).Set(float64(n)) }
+
+// AlertLook counts a look at an alert source.
+func (m *Metrics) AlertLook(source, outcome string) { m.alertLooks.WithLabelValues(source, outcome).Inc() }
+
+// AlertCard counts what became of one detection of a user.
+func (m *Metrics) AlertCard(source, outcome string) { m.alertCards.WithLabelValues(source, outcome).Inc() }
+
+// AlertLag sets how far behind now a source's watermark is.
+func (m *Metrics) AlertLag(source string, lag time.Duration) {
+	m.alertLag.WithLabelValues(source).Set(lag.Seconds())
+}

@@ -92,9 +92,11 @@ func (b *executor) lookAlerts(ctx context.Context) {
 	start := now.Add(-a.Every) // the first look: what changed since one look ago
 	if a.Defender != nil {
 		st.Defender = b.lookIncidents(ctx, orTime(st.Defender, start))
+		b.m.AlertLag(alertDefender, b.now().Sub(st.Defender))
 	}
 	if a.RiskyUsers != nil {
 		st.Risky = b.lookRisky(ctx, orTime(st.Risky, start))
+		b.m.AlertLag(alertRisky, b.now().Sub(st.Risky))
 	}
 	raw, _ := json.Marshal(st)
 	rctx, cancel = recordContext(ctx)
@@ -126,9 +128,11 @@ func atLeast(min authz.Level) []string {
 func (b *executor) lookIncidents(ctx context.Context, mark time.Time) time.Time {
 	incs, err := b.cfg.AlertSources.Incidents(ctx, mark.Add(-alertOverlap), atLeast(b.policy.Alerts.Defender.Min))
 	if err != nil {
+		b.m.AlertLook(alertDefender, "failed")
 		b.log.Warn("could not read Defender incidents", "error", err)
 		return mark
 	}
+	b.m.AlertLook(alertDefender, "read")
 	next, whole := mark, true
 	for _, inc := range incs {
 		if !b.cardIncident(ctx, inc) {
@@ -172,9 +176,11 @@ func (b *executor) cardIncident(ctx context.Context, inc revoke.Incident) bool {
 func (b *executor) lookRisky(ctx context.Context, mark time.Time) time.Time {
 	users, err := b.cfg.AlertSources.RiskyUsers(ctx, mark.Add(-alertOverlap), atLeast(b.policy.Alerts.RiskyUsers.Min))
 	if err != nil {
+		b.m.AlertLook(alertRisky, "failed")
 		b.log.Warn("could not read risky users", "error", err)
 		return mark
 	}
+	b.m.AlertLook(alertRisky, "read")
 	next, whole := mark, true
 	for _, u := range users {
 		origin := alertOrigin{Source: alertRisky, ID: u.ID, Title: "riskState " + u.State + ", " + u.Detail, Severity: u.Level, At: u.Updated}
@@ -229,9 +235,11 @@ func (b *executor) cardAlert(ctx context.Context, l revoke.Lookup, origin alertO
 			if r.State == store.StatePending {
 				b.tellAlert(ctx, r, origin)
 			}
+			b.m.AlertCard(origin.Source, "folded")
 			return true
 		case b.now().Sub(r.UpdatedAt) < b.policy.Alerts.Quiet:
 			b.log.Info("an alert for a user carded recently; no card", "detection", detection, "request_id", r.ID)
+			b.m.AlertCard(origin.Source, "quiet")
 			return true
 		}
 	}
@@ -257,6 +265,9 @@ func (b *executor) openAlertCard(ctx context.Context, u revoke.User, origin aler
 		kept = false
 		b.log.Warn("an alert card could not be opened", "key", origin.Key, "reason", text)
 	}, listing)
+	if kept {
+		b.m.AlertCard(origin.Source, "opened")
+	}
 	return kept
 }
 

@@ -99,12 +99,20 @@ type Metrics interface {
 	Revocation(outcome string)
 	Reconnect()
 	BulkUsers(state string, n int)
+	// Alert cards: a look at a source (read, failed), what became of a
+	// detection (opened, folded, quiet), how far behind a watermark is.
+	AlertLook(source, outcome string)
+	AlertCard(source, outcome string)
+	AlertLag(source string, lag time.Duration)
 }
 
 type noMetrics struct{}
 
-func (noMetrics) Command(string)          {}
-func (noMetrics) Decision(string, string) {}
-func (noMetrics) Revocation(string)       {}
-func (noMetrics) Reconnect()              {}
-func (noMetrics) BulkUsers(string, int)   {}
+func (noMetrics) Command(string)                 {}
+func (noMetrics) Decision(string, string)        {}
+func (noMetrics) Revocation(string)              {}
+func (noMetrics) Reconnect()                     {}
+func (noMetrics) BulkUsers(string, int)          {}
+func (noMetrics) AlertLook(string, string)       {}
+func (noMetrics) AlertCard(string, string)       {}
+func (noMetrics) AlertLag(string, time.Duration) {}

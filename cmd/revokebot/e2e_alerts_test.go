@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +38,7 @@ func (e *env) alertCards() []fakeslack.Message {
 // a comment. Further looks make no second card.
 func TestAlertCardEndToEnd(t *testing.T) {
 	t.Parallel()
-	e := startEnv(t, withPolicy(alertsPolicy), withAlertsEvery(200*time.Millisecond), withGraphLimits(quickBudget, quickBudget))
+	e := startEnv(t, withPolicy(alertsPolicy), withAlertsEvery(200*time.Millisecond), withGraphLimits(quickBudget, quickBudget), withHealthAddr())
 	u, _ := e.sb.Graph.User(aliceID)
 	u.AccountEnabled = false
 	e.sb.Graph.AddUser(u)
@@ -88,5 +90,18 @@ func TestAlertCardEndToEnd(t *testing.T) {
 	}
 	if n := len(e.sb.Graph.IncidentComments("7001")); n != 1 {
 		t.Fatalf("%d comments, want 1", n)
+	}
+	resp, err := http.Get("http://" + e.sb.Env["REVOKEBOT_LISTEN"] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{`revokebot_alert_looks_total{outcome="read",source="defender"}`, `revokebot_alert_looks_total{outcome="read",source="risky_users"}`,
+		`revokebot_alert_cards_total{outcome="opened",source="defender"} 1`, `revokebot_alert_cards_total{outcome="folded",source="defender"}`,
+		`revokebot_alert_watermark_lag_seconds{source="defender"}`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
