@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -15,9 +16,24 @@ import (
 const alertsPolicy = testPolicy + "alerts:\n  channel: C0INCIDENT\n  defender:\n    min_severity: high\n  risky_users:\n    min_level: high\n  actions: [sessions, mfa]\n"
 
 // withAlertsEvery looks at the detections every d, under alerts.every's
-// floor of 30 s.
-func withAlertsEvery(d time.Duration) envOption {
-	return withTune(func(c *botConfig) { c.Policy.Alerts.Every = d })
+// floor of 30 s, in every bot the env starts.
+func withAlertsEvery(d time.Duration) envOption { return func(o *envOptions) { o.alerts = d } }
+
+// waitLooks waits until Graph has answered n more looks at the incidents:
+// room for a card opened twice to show.
+func (e *env) waitLooks(n int) {
+	e.t.Helper()
+	looks := func() int {
+		k := 0
+		for _, r := range e.sb.Graph.Requests() {
+			if strings.HasSuffix(r.Path, "/security/incidents") {
+				k++
+			}
+		}
+		return k
+	}
+	after := looks()
+	e.waitFor(fmt.Sprintf("%d more looks", n), func(*fakeslack.Server) bool { return looks() >= after+n })
 }
 
 // alertCards are the alert cards posted in the incident channel.
@@ -74,17 +90,7 @@ func TestAlertCardEndToEnd(t *testing.T) {
 		})
 	})
 	e.waitAudit(id, "writtenback")
-	looks := func() int {
-		n := 0
-		for _, r := range e.sb.Graph.Requests() {
-			if strings.HasSuffix(r.Path, "/security/incidents") {
-				n++
-			}
-		}
-		return n
-	}
-	after := looks()
-	e.waitFor("three more looks", func(*fakeslack.Server) bool { return looks() >= after+3 })
+	e.waitLooks(3)
 	if n := len(e.alertCards()); n != 1 {
 		t.Fatalf("%d alert cards, want 1", n)
 	}
@@ -103,5 +109,75 @@ func TestAlertCardEndToEnd(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+}
+
+// TestReplicasOpenOneAlertCardEach: two replicas on PostgreSQL look at the
+// same incidents; each user an incident names gets exactly one card, and
+// when the replica looking stops, the other carries on and loses none.
+func TestReplicasOpenOneAlertCardEach(t *testing.T) {
+	t.Parallel()
+	e, _ := replicas(t, 2, withPolicy(alertsPolicy), withAlertsEvery(100*time.Millisecond), withGraphLimits(quickBudget, quickBudget))
+	users := fakegraph.Tenant(12, 77)
+	e.sb.AddUsers(users...)
+	incident := func(i int, u fakegraph.User) fakegraph.Incident {
+		return fakegraph.Incident{ID: fmt.Sprintf("88%02d", i), DisplayName: "Suspicious mailbox activity", Severity: "high",
+			Alerts: []fakegraph.IncidentAlert{{ID: fmt.Sprintf("a88%02d", i), Title: "Inbox rule to RSS folder", Severity: "high",
+				Users: []fakegraph.UserAccount{{UserPrincipalName: u.UserPrincipalName, AzureADUserID: u.ID}}}}}
+	}
+	for i, u := range users[:6] {
+		e.sb.Graph.AddIncidents(incident(i, u))
+	}
+	e.waitFor("six cards", func(*fakeslack.Server) bool { return len(e.alertCards()) >= 6 })
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range users[6:] {
+		e.sb.Graph.AddIncidents(incident(6+i, u))
+	}
+	e.waitWithin(30*time.Second, "twelve cards", func(*fakeslack.Server) bool { return len(e.alertCards()) >= 12 })
+	e.waitLooks(3)
+	per := map[string]int{}
+	for _, c := range e.alertCards() {
+		for _, u := range users {
+			if strings.Contains(blocksOf(c), u.ID) {
+				per[u.ID]++
+			}
+		}
+	}
+	for _, u := range users {
+		if per[u.ID] != 1 {
+			t.Errorf("%s has %d cards, want 1", u.UserPrincipalName, per[u.ID])
+		}
+	}
+	if n := len(e.alertCards()); n != 12 {
+		t.Errorf("%d cards, want 12", n)
+	}
+}
+
+// TestAlertCardsAcrossRestart: revokebot stopped between looks repeats no
+// card when started again, and cards the incident that came meanwhile.
+func TestAlertCardsAcrossRestart(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, withPolicy(alertsPolicy), withAlertsEvery(100*time.Millisecond), withGraphLimits(quickBudget, quickBudget))
+	naming := func(id, upn, objectID string) fakegraph.Incident {
+		return fakegraph.Incident{ID: id, DisplayName: "Password spray", Severity: "high",
+			Alerts: []fakegraph.IncidentAlert{{ID: "a" + id, Title: "Password spray", Severity: "high",
+				Users: []fakegraph.UserAccount{{UserPrincipalName: upn, AzureADUserID: objectID}}}}}
+	}
+	e.sb.Graph.AddIncidents(naming("9001", "alice@contoso.com", aliceID))
+	e.waitFor("the first card", func(*fakeslack.Server) bool { return len(e.alertCards()) == 1 })
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.sb.Graph.AddIncidents(naming("9002", "ceo@contoso.com", ceoID))
+	e.start(nil)
+	e.waitFor("the card of the incident that came meanwhile", func(*fakeslack.Server) bool { return len(e.alertCards()) == 2 })
+	e.waitLooks(3)
+	if n := len(e.alertCards()); n != 2 {
+		t.Fatalf("%d cards after the restart, want 2", n)
+	}
+	if !strings.Contains(blocksOf(e.alertCards()[1]), "protected") {
+		t.Errorf("the protected user's alert card does not ask for an approver:\n%s", blocksOf(e.alertCards()[1]))
 	}
 }

@@ -117,11 +117,14 @@ type env struct {
 	// watchEvery, when set, replaces the policy's verify.every (whose floor
 	// is 10 s) in every bot this env starts, children included.
 	watchEvery time.Duration
-	sb         *sandbox
-	logs       *syncBuffer
-	clock      *fakeClock
-	stop       func() error
-	ctx        context.Context
+	// alertsEvery, when set, replaces the policy's alerts.every (whose
+	// floor is 30 s) in the same way.
+	alertsEvery time.Duration
+	sb          *sandbox
+	logs        *syncBuffer
+	clock       *fakeClock
+	stop        func() error
+	ctx         context.Context
 }
 
 type envOption func(*envOptions)
@@ -132,6 +135,7 @@ type envOptions struct {
 	dir    string
 	tune   func(*bot.Config)
 	watch  time.Duration
+	alerts time.Duration
 	health bool
 	limits [2]time.Duration // reports, risk: sandbox.SetGraphLimits
 	slack  func(*fakeslack.Options)
@@ -236,7 +240,7 @@ func startEnv(t testing.TB, opts ...envOption) *env {
 	if o.limits != [2]time.Duration{} {
 		sb.SetGraphLimits(o.limits[0], o.limits[1])
 	}
-	e := &env{t: t, sb: sb, logs: &syncBuffer{}, clock: newFakeClock(), watchEvery: o.watch}
+	e := &env{t: t, sb: sb, logs: &syncBuffer{}, clock: newFakeClock(), watchEvery: o.watch, alertsEvery: o.alerts}
 	if o.watch > 0 {
 		sb.Env[childWatchEvery] = o.watch.String()
 	}
@@ -290,6 +294,9 @@ func (e *env) tuned(tune func(*bot.Config)) func(*bot.Config) {
 		c.SweepEvery = 60 * time.Millisecond
 		if e.watchEvery > 0 {
 			c.Policy.Verify.Every = e.watchEvery
+		}
+		if e.alertsEvery > 0 && c.Policy.Alerts != nil {
+			c.Policy.Alerts.Every = e.alertsEvery
 		}
 		if tune != nil {
 			tune(c)
