@@ -53,6 +53,27 @@ func (r *bulkRuns) start(id string, fn func(ctx context.Context)) bool {
 	return true
 }
 
+// busy reports whether this replica runs id now.
+func (r *bulkRuns) busy(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.running[id]
+}
+
+// mark notes id as running on this replica until the returned func is
+// called: work done in line (a request's steps after its actions) that a
+// sweep must not start a second time meanwhile.
+func (r *bulkRuns) mark(id string) func() {
+	r.mu.Lock()
+	r.running[id] = true
+	r.mu.Unlock()
+	return func() {
+		r.mu.Lock()
+		delete(r.running, id)
+		r.mu.Unlock()
+	}
+}
+
 func (r *bulkRuns) shutdown() {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -27,6 +27,7 @@ func (b *executor) execute(ctx context.Context, req store.Request) {
 		b.contain(ctx, req, t)
 		return
 	}
+	defer b.runs.mark("after:" + req.ID)() // as in contain
 	user := t.Users[0]
 	log := b.log.With("request_id", req.ID, "target", user.ID)
 	if _, err := b.tell.audit(ctx, req, EvStarted, systemActor, "Revoking the sign-in sessions of "+clean(user.UPN, upnMost)+"…"); err != nil {

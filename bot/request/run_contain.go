@@ -44,6 +44,9 @@ const containParallel = 4
 // order of revoke.Order so that the attacker cannot sign straight back in.
 // One failing action is reported and does not stop the others.
 func (b *executor) contain(ctx context.Context, req store.Request, t requestTarget) {
+	// Until its log part is started below, a sweep leaves the snapshot to
+	// this worker: the read-back goes first under Graph's reports budget.
+	defer b.runs.mark("after:" + req.ID)()
 	log := b.log.With("request_id", req.ID, "targets", len(t.Users))
 	verb := "Containing"
 	if t.Release {

@@ -54,7 +54,7 @@ func (b *executor) completeSnapshot(req store.Request) {
 // part when they end.
 func (b *executor) resumeSnapshots(ctx context.Context) {
 	b.unheld(ctx, snapshotKind, func(req store.Request) {
-		if req.State != store.StatePending && req.State != store.StateRunning {
+		if req.State != store.StatePending && req.State != store.StateRunning && !b.runs.busy("after:"+req.ID) {
 			b.completeSnapshot(req)
 		}
 	})

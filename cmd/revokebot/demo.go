@@ -24,6 +24,7 @@ const (
 	demoIntern    = "U0INGRID"
 	demoLead      = "U0LEAD"
 	demoAlice     = "6f1c2d3e-8a4b-4c5d-9e6f-0a1b2c3d4e5f"
+	demoDana      = "9d8c7b6a-5f4e-4d3c-8b2a-1a0b9c8d7e6f"
 	// Alice's own Slack account, and the Enterprise Grid org admin's token
 	// that ends its sessions (--slack).
 	demoAliceSlack      = "U0ALICE"
@@ -43,6 +44,12 @@ revoke_all:
   # runs it 50 times faster so that the whole tenant takes seconds.
   writes: 3000
   per: 3s
+alerts:
+  # Cards from Defender XDR's incidents; the demo looks twice a second.
+  channel: C0INCIDENT
+  defender:
+    min_severity: high
+  actions: [sessions, mfa]
 `
 
 var demoNames = map[string]string{
@@ -83,6 +90,8 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 			Mail: "alice@contoso.com", MailNickname: "alice", UserType: "Member", AccountEnabled: true, JobTitle: "Accountant", Department: "Finance"},
 		fakegraph.User{ID: "7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", DisplayName: "Bob Brown", UserPrincipalName: "bob@contoso.com",
 			Mail: "bob@contoso.com", MailNickname: "bob", UserType: "Member", AccountEnabled: true, JobTitle: "Engineer", Department: "R&D"},
+		fakegraph.User{ID: demoDana, DisplayName: "Dana Diaz", UserPrincipalName: "dana@contoso.com",
+			Mail: "dana@contoso.com", MailNickname: "dana", UserType: "Member", AccountEnabled: true, JobTitle: "Payroll", Department: "Finance"},
 	)
 	tenant := fakegraph.Tenant(3000, 42)
 	sb.AddUsers(tenant...)
@@ -169,6 +178,12 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 	}
 	tr.wait()
 
+	step("7. Defender XDR catches a business-email compromise on Dana's account, and its automatic attack disruption disables her. revokebot opens a card from the incident by itself; Riley confirms it, and the outcome goes back to the incident.")
+	if err := demoAlert(ctx, sb, out); err != nil {
+		return err
+	}
+	tr.wait()
+
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "Fake tenant: Alice's sessions revoked %d time(s) (alone, with everyone, when evicted), Bob's %d time(s) (contained and disabled, so skipped by /revoke all); %d revocations in all, %d answered 429.\n",
 		sb.Graph.Revocations(demoAlice), sb.Graph.Revocations("7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"),
@@ -217,7 +232,11 @@ func demoEvict(ctx context.Context, sb *sandbox) error {
 	if err := demoClick(ctx, sb, card, demoResponder, "revoke_confirm", "succeeded"); err != nil {
 		return err
 	}
-	// The evidence is complete, and attached, before the release.
+	// What access is left is read, and the evidence complete and
+	// attached, before the release.
+	if err := waitAudit(ctx, sb.Slack, demoAudit, requestOf(sb, card), "readback"); err != nil {
+		return err
+	}
 	if err := sb.Slack.WaitFor(ctx, func(s *fakeslack.Server) bool {
 		return slices.ContainsFunc(s.Files(), func(f fakeslack.File) bool {
 			return f.ThreadTS == card.TS && strings.Contains(string(f.Content), `"logs": "read"`)
@@ -230,6 +249,46 @@ func demoEvict(ctx context.Context, sb *sandbox) error {
 		return err
 	}
 	return demoClick(ctx, sb, card, demoLead, "revoke_approve", "succeeded")
+}
+
+// demoAlert is the alert-started incident: Defender's incident names Dana,
+// disabled by attack disruption; the card comes without a command, Riley
+// confirms it, and the incident gets the outcome as a comment.
+func demoAlert(ctx context.Context, sb *sandbox, out io.Writer) error {
+	u, _ := sb.Graph.User(demoDana)
+	u.AccountEnabled = false // what attack disruption does
+	sb.Graph.AddUser(u)
+	sb.Graph.AddAuthMethods(demoDana, fakegraph.AuthMethod{Type: "microsoftAuthenticator", DisplayName: "iPhone 15 (attacker)", Created: time.Now().UTC().Add(-40 * time.Minute)})
+	sb.Graph.AddIncidents(fakegraph.Incident{ID: "4711", DisplayName: "BEC financial fraud involving one user (attack disruption)", Severity: "high",
+		Alerts: []fakegraph.IncidentAlert{{ID: "da4711", Title: "Suspicious inbox manipulation rule", Severity: "high",
+			Users: []fakegraph.UserAccount{{UserPrincipalName: "dana@contoso.com", AzureADUserID: demoDana, AccountName: "dana"}}}}})
+	var card fakeslack.Message
+	if err := sb.Slack.WaitFor(ctx, func(s *fakeslack.Server) bool {
+		for _, m := range rootMessages(s) {
+			if strings.Contains(string(m.Blocks), "Alert: contain") && strings.Contains(string(m.Blocks), "iPhone 15") && !strings.Contains(string(m.Blocks), "Still listing") {
+				card = m
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return fmt.Errorf("no alert card: %w", err)
+	}
+	if err := demoClick(ctx, sb, card, demoResponder, "revoke_confirm", "writtenback"); err != nil {
+		return err
+	}
+	for _, c := range sb.Graph.IncidentComments("4711") {
+		fmt.Fprintf(out, "\nDefender incident 4711 now has the comment: %q\n", c.Comment)
+	}
+	return nil
+}
+
+// requestOf is the request ID a card's buttons carry.
+func requestOf(sb *sandbox, card fakeslack.Message) string {
+	for _, b := range sb.Slack.Buttons(card) {
+		return b.Value
+	}
+	return ""
 }
 
 // demoCommand runs /revoke as Riley and returns the card it posts.

@@ -55,6 +55,12 @@ func TestDemo(t *testing.T) {
 		"Gone (clear mailbox forwarding): the mailbox forwards nothing.",
 		"Evidence snapshot of 1 user completed with their sign-ins",
 		"[file: snapshot-rb-",
+		"▌ALERT: CONTAIN 1 USER",
+		"*Microsoft Defender XDR* incident <https://security.microsoft.com/incidents/4711",
+		"Defender's automatic attack disruption acted on this incident",
+		"[Contain 1 user] [Dismiss]",
+		"The outcome was added to Defender incident `4711` as a comment.",
+		`Defender incident 4711 now has the comment: "revokebot request rb-`,
 	} {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("transcript lacks %q", want)

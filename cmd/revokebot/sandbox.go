@@ -177,6 +177,9 @@ func (s *sandbox) AddUsers(users ...fakegraph.User) {
 func quietTune(c *bot.Config) {
 	c.SweepEvery = 200 * time.Millisecond
 	c.Bulk.ProgressEvery = time.Second
+	if c.Policy.Alerts != nil {
+		c.Policy.Alerts.Every = 500 * time.Millisecond
+	}
 }
 
 // freeAddr finds a loopback port for the health endpoints of a sandboxed bot.

@@ -186,7 +186,7 @@ var (
 		":heavy_multiplication_x:", "✖️", ":alarm_clock:", "⏰", ":warning:", "⚠️", ":lock:", "🔒",
 		":no_entry:", "⛔", ":octagonal_sign:", "🛑", ":mag:", "🔍", ":heavy_check_mark:", "✔️",
 		":grey_question:", "❔", ":eyes:", "👀", ":rotating_light:", "🚨", ":shield:", "🛡️",
-		":arrows_counterclockwise:", "🔄", ":pause_button:", "⏸️", ":crown:", "👑", ":camera:", "📷", ":key:", "🔑",
+		":arrows_counterclockwise:", "🔄", ":pause_button:", "⏸️", ":crown:", "👑", ":camera:", "📷", ":key:", "🔑", ":outbox_tray:", "📤",
 		":information_source:", "ℹ️")
 	entities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 )
