@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/revokebot/revokebot/authz"
@@ -40,6 +42,37 @@ const (
 	// posted before a look posts it: longer than posting takes.
 	cardPostGrace = time.Minute
 )
+
+// lookCache keeps, for one look, the users its detections named: a look
+// over a thousand incidents about ten people asks Graph ten times, not a
+// thousand.
+type lookCache struct {
+	mu    sync.Mutex
+	users map[revoke.Lookup][]revoke.User
+}
+
+type lookCacheKey struct{}
+
+// resolveOnce resolves l through the look's cache, when ctx has one.
+func (b *executor) resolveOnce(ctx context.Context, l revoke.Lookup) ([]revoke.User, error) {
+	c, _ := ctx.Value(lookCacheKey{}).(*lookCache)
+	l.Value = strings.ToLower(l.Value)
+	if c != nil {
+		c.mu.Lock()
+		users, ok := c.users[l]
+		c.mu.Unlock()
+		if ok {
+			return users, nil
+		}
+	}
+	users, err := b.cfg.Directory.Resolve(ctx, l)
+	if err == nil && c != nil {
+		c.mu.Lock()
+		c.users[l] = users
+		c.mu.Unlock()
+	}
+	return users, err
+}
 
 // alertsState is the looker's checkpoint: how far each source was read.
 type alertsState struct {
@@ -90,6 +123,8 @@ func (b *executor) lookAlerts(ctx context.Context) {
 		_ = json.Unmarshal(task.State, &st)
 	}
 	start := now.Add(-a.Every) // the first look: what changed since one look ago
+	ctx = context.WithValue(ctx, lookCacheKey{}, &lookCache{users: map[revoke.Lookup][]revoke.User{}})
+	b.alerts.forget(minTime(orTime(st.Defender, start), orTime(st.Risky, start)).Add(-2 * alertOverlap))
 	if a.Defender != nil {
 		st.Defender = b.lookIncidents(ctx, orTime(st.Defender, start))
 		b.m.AlertLag(alertDefender, b.now().Sub(st.Defender))
@@ -104,6 +139,13 @@ func (b *executor) lookAlerts(ctx context.Context) {
 	if err := b.store.SaveTask(rctx, alertsTask, b.cfg.Replica, raw, false); err != nil {
 		b.log.Warn("could not save the alert watermark", "error", err)
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func orTime(t, or time.Time) time.Time {
@@ -122,6 +164,13 @@ func atLeast(min authz.Level) []string {
 	return out
 }
 
+// detection is one user a detection names, to be carded.
+type detection struct {
+	lookup revoke.Lookup
+	origin alertOrigin
+	name   string // "defender:<incident>" or "risk:<user>:<time>": the card's key but the user
+}
+
 // lookIncidents cards the users of the incidents updated since mark, less
 // the overlap, and returns the new mark: the latest update carded, or mark
 // when any incident could not be carded (it is read again next time).
@@ -133,26 +182,25 @@ func (b *executor) lookIncidents(ctx context.Context, mark time.Time) time.Time 
 		return mark
 	}
 	b.m.AlertLook(alertDefender, "read")
-	next, whole := mark, true
+	next := mark
+	var dets []detection
 	for _, inc := range incs {
-		if !b.cardIncident(ctx, inc) {
-			whole = false
-		}
+		dets = append(dets, incidentDetections(inc)...)
 		if inc.Updated.After(next) {
 			next = inc.Updated
 		}
 	}
-	if !whole {
+	if !b.cardAll(ctx, dets) {
 		return mark
 	}
 	return next
 }
 
-// cardIncident cards each user the incident's alerts name; false when one
-// could not be looked up or carded for a reason another look may cure.
-func (b *executor) cardIncident(ctx context.Context, inc revoke.Incident) bool {
+// incidentDetections are the users an incident's alerts name, each once;
+// an on-premises account alone names nobody.
+func incidentDetections(inc revoke.Incident) []detection {
 	seen := map[string]bool{}
-	whole := true
+	var out []detection
 	for _, al := range inc.Alerts {
 		for _, ev := range al.Users {
 			l := revoke.Lookup{Kind: revoke.ByObjectID, Value: ev.ObjectID}
@@ -160,15 +208,14 @@ func (b *executor) cardIncident(ctx context.Context, inc revoke.Incident) bool {
 				l = revoke.Lookup{Kind: revoke.ByAddress, Value: ev.UPN}
 			}
 			if l.Value == "" || seen[strings.ToLower(l.Value)] {
-				continue // an on-premises account only, or named twice
+				continue
 			}
 			seen[strings.ToLower(l.Value)] = true
-			origin := alertOrigin{Source: alertDefender, ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Link: inc.WebURL,
-				At: inc.Updated, Disruption: inc.Disruption()}
-			whole = b.cardAlert(ctx, l, origin, "defender:"+inc.ID) && whole
+			out = append(out, detection{lookup: l, name: "defender:" + inc.ID, origin: alertOrigin{Source: alertDefender, ID: inc.ID,
+				Title: inc.Title, Severity: inc.Severity, Link: inc.WebURL, At: inc.Updated, Disruption: inc.Disruption()}})
 		}
 	}
-	return whole
+	return out
 }
 
 // lookRisky cards the users whose risk changed since mark, less the
@@ -181,37 +228,135 @@ func (b *executor) lookRisky(ctx context.Context, mark time.Time) time.Time {
 		return mark
 	}
 	b.m.AlertLook(alertRisky, "read")
-	next, whole := mark, true
+	next := mark
+	var dets []detection
 	for _, u := range users {
-		origin := alertOrigin{Source: alertRisky, ID: u.ID, Title: "riskState " + u.State + ", " + u.Detail, Severity: u.Level, At: u.Updated}
-		key := fmt.Sprintf("risk:%s:%d", u.ID, u.Updated.UnixMilli())
-		whole = b.cardAlert(ctx, revoke.Lookup{Kind: revoke.ByObjectID, Value: u.ID}, origin, key) && whole
+		dets = append(dets, detection{lookup: revoke.Lookup{Kind: revoke.ByObjectID, Value: u.ID},
+			name:   fmt.Sprintf("risk:%s:%d", u.ID, u.Updated.UnixMilli()),
+			origin: alertOrigin{Source: alertRisky, ID: u.ID, Title: "riskState " + u.State + ", " + u.Detail, Severity: u.Level, At: u.Updated}})
 		if u.Updated.After(next) {
 			next = u.Updated
 		}
 	}
-	if !whole {
+	if !b.cardAll(ctx, dets) {
 		return mark
 	}
 	return next
 }
 
-// cardAlert opens the card of one detection for the user l names, unless
-// the user's card for it exists (an update: told in its thread once), the
-// user has another card open (told in that one's thread), or a card of
-// theirs was decided within alerts.quiet. False when the user could not be
-// looked up or the card not kept, for a reason another look may cure.
-func (b *executor) cardAlert(ctx context.Context, l revoke.Lookup, origin alertOrigin, detection string) bool {
-	users, err := b.cfg.Directory.Resolve(ctx, l)
-	if err != nil {
-		b.log.Warn("could not look up a user an alert names", "detection", detection, "error", err)
-		return !revoke.Retryable(err)
+// alertParallel is how many users a look cards at once: each card waits
+// on Graph (the user, the card's listings) and Slack, and a look over many
+// detections must end within alerts.every.
+const alertParallel = 8
+
+// cardAll cards dets: the users they name are looked up, a few at a time,
+// then each user's detections are carded in order, a few users at a time;
+// one user's are never carded at once, so the first opens their card and
+// the others fold into it. False when any could not be carded for a reason
+// another look may cure.
+func (b *executor) cardAll(ctx context.Context, dets []detection) bool {
+	// What this replica carded at an earlier look, read again through the
+	// overlap, costs nothing more: the store holds it either way.
+	dets = slices.DeleteFunc(slices.Clone(dets), func(d detection) bool { return b.alerts.done(d) })
+	var mu sync.Mutex
+	whole := true
+	fail := func() { mu.Lock(); whole = false; mu.Unlock() }
+	users := make([]*revoke.User, len(dets))
+	each(len(dets), func(i int) {
+		us, err := b.resolveOnce(ctx, dets[i].lookup)
+		switch {
+		case err != nil:
+			b.log.Warn("could not look up a user an alert names", "detection", dets[i].name, "error", err)
+			if revoke.Retryable(err) {
+				fail()
+			}
+		case len(us) != 1:
+			b.log.Info("an alert names no single Entra ID user; no card", "detection", dets[i].name, "found", len(us))
+		default:
+			users[i] = &us[0]
+		}
+	})
+	var order []string
+	byUser := map[string][]int{}
+	for i, u := range users {
+		if u == nil {
+			continue
+		}
+		id := strings.ToLower(u.ID)
+		if _, ok := byUser[id]; !ok {
+			order = append(order, id)
+		}
+		byUser[id] = append(byUser[id], i)
 	}
-	if len(users) != 1 {
-		b.log.Info("an alert names no single Entra ID user; no card", "detection", detection, "found", len(users))
-		return true
+	each(len(order), func(k int) {
+		for _, i := range byUser[order[k]] {
+			if !b.cardAlert(ctx, *users[i], dets[i].origin, dets[i].name) {
+				fail()
+				continue
+			}
+			b.alerts.keep(dets[i])
+		}
+	})
+	return whole
+}
+
+// cardedCache remembers, on one replica, the detections it carded (or
+// folded, or let be) at recent looks, by name, user lookup and time of
+// change: the overlap reads them again at every look.
+type cardedCache struct {
+	mu   sync.Mutex
+	seen map[string]time.Time // name|lookup -> the change carded
+}
+
+func detectionKey(d detection) string { return d.name + "|" + strings.ToLower(d.lookup.Value) }
+
+func (c *cardedCache) done(d detection) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.seen[detectionKey(d)]
+	return ok && !d.origin.At.After(at)
+}
+
+func (c *cardedCache) keep(d detection) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = map[string]time.Time{}
 	}
-	u := users[0]
+	c.seen[detectionKey(d)] = d.origin.At
+}
+
+// forget drops what changed before since: no look reads it again.
+func (c *cardedCache) forget(since time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, at := range c.seen {
+		if at.Before(since) {
+			delete(c.seen, k)
+		}
+	}
+}
+
+// each runs fn(0…n-1), alertParallel at a time, and waits for them.
+func each(n int, fn func(int)) {
+	sem := make(chan struct{}, alertParallel)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
+
+// cardAlert opens the card of one detection for user u, unless the user's
+// card for it exists (an update: told in its thread once), the user has
+// another card open (told in that one's thread), or a card of theirs was
+// decided within alerts.quiet. False when the card could not be kept, for
+// a reason another look may cure.
+func (b *executor) cardAlert(ctx context.Context, u revoke.User, origin alertOrigin, detection string) bool {
 	origin.Key = "alert:" + detection + ":" + strings.ToLower(u.ID)
 	past, err := b.store.RequestsAbout(ctx, u.ID, 20)
 	if err != nil {

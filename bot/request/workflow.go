@@ -122,6 +122,7 @@ type env struct {
 	watch  *watcher
 	outbox *deliverer
 	ring   signing.Keyring // the public half of cfg.Key
+	alerts cardedCache     // the detections this replica carded lately
 }
 
 type (

@@ -77,6 +77,13 @@ func TestAlertCardEndToEnd(t *testing.T) {
 	id := e.requestID(card)
 	e.waitAudit(id, "alerted")
 
+	// Another incident for alice while her card is open: a line in its
+	// thread, no second card.
+	e.sb.Graph.AddIncidents(fakegraph.Incident{ID: "7003", DisplayName: "Mass download", Severity: "high",
+		Alerts: []fakegraph.IncidentAlert{{ID: "ma7003", Title: "Unusual volume of downloads", Severity: "high",
+			Users: []fakegraph.UserAccount{{UserPrincipalName: "alice@contoso.com", AzureADUserID: aliceID}}}}})
+	e.waitThread(card, "Another alert names this user")
+
 	e.click(uStranger, card, "revoke_confirm")
 	e.waitFor("the stranger told", func(s *fakeslack.Server) bool { return len(s.Ephemerals(uStranger)) > 0 })
 	e.click(uOther, card, "revoke_confirm")
@@ -104,7 +111,7 @@ func TestAlertCardEndToEnd(t *testing.T) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	for _, want := range []string{`revokebot_alert_looks_total{outcome="read",source="defender"}`, `revokebot_alert_looks_total{outcome="read",source="risky_users"}`,
-		`revokebot_alert_cards_total{outcome="opened",source="defender"} 1`, `revokebot_alert_cards_total{outcome="folded",source="defender"}`,
+		`revokebot_alert_cards_total{outcome="opened",source="defender"} 1`, `revokebot_alert_cards_total{outcome="folded",source="defender"} 1`,
 		`revokebot_alert_watermark_lag_seconds{source="defender"}`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
