@@ -23,17 +23,19 @@ func withAlertsEvery(d time.Duration) envOption { return func(o *envOptions) { o
 // room for a card opened twice to show.
 func (e *env) waitLooks(n int) {
 	e.t.Helper()
-	looks := func() int {
-		k := 0
-		for _, r := range e.sb.Graph.Requests() {
-			if strings.HasSuffix(r.Path, "/security/incidents") {
-				k++
-			}
+	after := e.incidentLooks()
+	e.waitFor(fmt.Sprintf("%d more looks", n), func(*fakeslack.Server) bool { return e.incidentLooks() >= after+n })
+}
+
+// incidentLooks counts the reads of the incidents Graph answered.
+func (e *env) incidentLooks() int {
+	k := 0
+	for _, r := range e.sb.Graph.Requests() {
+		if strings.HasSuffix(r.Path, "/security/incidents") && r.Status == 200 {
+			k++
 		}
-		return k
 	}
-	after := looks()
-	e.waitFor(fmt.Sprintf("%d more looks", n), func(*fakeslack.Server) bool { return looks() >= after+n })
+	return k
 }
 
 // alertCards are the alert cards posted in the incident channel.
@@ -67,6 +69,9 @@ func TestAlertCardEndToEnd(t *testing.T) {
 				Users: []fakegraph.UserAccount{{UserPrincipalName: "bob@contoso.com"}}}}},
 	)
 	e.waitFor("an alert card", func(*fakeslack.Server) bool { return len(e.alertCards()) > 0 })
+	if n := e.incidentLooks(); n > 2 {
+		t.Errorf("the card came after %d looks, want two at most", n)
+	}
 	card := e.alertCards()[0]
 	blocks := blocksOf(card)
 	for _, want := range []string{"*Microsoft Defender XDR* incident <https://security.microsoft.com/incidents/7001", "automatic attack disruption", "alice@contoso.com", "Dismiss"} {
@@ -186,5 +191,11 @@ func TestAlertCardsAcrossRestart(t *testing.T) {
 	}
 	if !strings.Contains(blocksOf(e.alertCards()[1]), "protected") {
 		t.Errorf("the protected user's alert card does not ask for an approver:\n%s", blocksOf(e.alertCards()[1]))
+	}
+	// Identity Protection holds eve at high risk: a card of its own.
+	e.sb.Graph.SetRisk(evilID, "high")
+	e.waitFor("the risky user's card", func(*fakeslack.Server) bool { return len(e.alertCards()) == 3 })
+	if b := blocksOf(e.alertCards()[2]); !strings.Contains(b, "*Entra ID Protection* holds this account at *high* risk") || !strings.Contains(b, "eve@contoso.com") {
+		t.Errorf("risky user's card:\n%s", b)
 	}
 }
