@@ -49,6 +49,7 @@ const (
 type lookCache struct {
 	mu    sync.Mutex
 	users map[revoke.Lookup][]revoke.User
+	told  map[string]*toldLines // by request ID: what the look has for its thread
 }
 
 type lookCacheKey struct{}
@@ -133,6 +134,7 @@ func (b *executor) lookAlerts(ctx context.Context) {
 		st.Risky = b.lookRisky(ctx, orTime(st.Risky, start))
 		b.m.AlertLag(alertRisky, b.now().Sub(st.Risky))
 	}
+	b.tellLook(ctx)
 	raw, _ := json.Marshal(st)
 	rctx, cancel = recordContext(ctx)
 	defer cancel()
@@ -428,9 +430,71 @@ func (b *executor) tellAlert(ctx context.Context, r store.Request, origin alertO
 	if err := b.store.CreateTask(rctx, store.Task{ID: mark, Kind: "alertseen", RequestID: r.ID, Done: true}); err != nil {
 		return // told already, or not to be told twice if it cannot be marked
 	}
-	words := fmt.Sprintf("Another alert names this user: %s.", strings.TrimSuffix(origin.lead(), " Contain it?"))
+	what := strings.TrimSuffix(strings.TrimSuffix(origin.lead(), " Contain it?"), ".")
+	words := fmt.Sprintf("Another alert names this user: %s.", what)
 	if origin.Key == targetsOf(r).Alert.Key {
-		words = fmt.Sprintf("The incident was updated at %s: %s.", clock(origin.At), strings.TrimSuffix(origin.lead(), " Contain it?"))
+		words = fmt.Sprintf("The incident was updated at %s: %s.", clock(origin.At), what)
+	}
+	if c, ok := ctx.Value(lookCacheKey{}).(*lookCache); ok {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.told == nil {
+			c.told = map[string]*toldLines{}
+		}
+		t := c.told[r.ID]
+		if t == nil {
+			t = &toldLines{req: r}
+			c.told[r.ID] = t
+		}
+		t.lines = append(t.lines, words)
+		t.ids = append(t.ids, origin.ID)
+		return
 	}
 	b.tell.auditOrSay(ctx, r, EvAlerted, systemActor, words)
+}
+
+// toldLines are the lines one look has for an open card's thread.
+type toldLines struct {
+	req   store.Request
+	lines []string
+	ids   []string // the incidents or users they are about
+}
+
+// toldMost is how many alerts a look tells one by one in a card's
+// thread: a thousand incidents about one person are one line more, not a
+// thousand, which Slack would take a quarter of an hour to post.
+const toldMost = 3
+
+// tellLook says what a look has for each open card's thread: each line,
+// or the first few and a count of the rest.
+func (b *executor) tellLook(ctx context.Context) {
+	c, ok := ctx.Value(lookCacheKey{}).(*lookCache)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	told := c.told
+	c.told = nil
+	c.mu.Unlock()
+	for _, t := range told {
+		if len(t.lines) <= toldMost {
+			for _, w := range t.lines {
+				b.tell.auditOrSay(ctx, t.req, EvAlerted, systemActor, w)
+			}
+			continue
+		}
+		ids := t.ids[toldMost:]
+		shown := ids[:min(len(ids), 50)]
+		words := strings.Join(t.lines[:toldMost], "\n") + fmt.Sprintf("\n…and %d more alerts naming this user (%s%s).",
+			len(ids), "`"+strings.Join(escapeAll(shown), "`, `")+"`", map[bool]string{true: ", …", false: ""}[len(ids) > len(shown)])
+		b.tell.auditOrSay(ctx, t.req, EvAlerted, systemActor, words)
+	}
+}
+
+func escapeAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = Escape(s)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -231,5 +232,32 @@ func TestFlowAlertDisruption(t *testing.T) {
 	f.deliver()
 	if card := f.msg.everything(); !strings.Contains(card, "automatic attack disruption") {
 		t.Fatalf("card:\n%s", card)
+	}
+}
+
+// TestFlowAlertDigest: ten more incidents about a user whose card is open
+// are one line in its thread, naming the first three and counting the
+// rest; a look after it says nothing more.
+func TestFlowAlertDigest(t *testing.T) {
+	t.Parallel()
+	f, d, _ := alertsFlow(t)
+	at := f.clock.Now().Add(-time.Minute)
+	d.add(incidentNaming("401", "high", "Inbox rule", at, alice))
+	f.w.exec.lookAlerts(f.ctx)
+	for i := range 10 {
+		d.add(incidentNaming(fmt.Sprintf("41%d", i), "high", "Mass download", at, alice))
+	}
+	f.w.exec.lookAlerts(f.ctx)
+	f.w.exec.lookAlerts(f.ctx)
+	cards := f.alertCards()
+	if len(cards) != 1 || f.events(cards[0].ID) != "alerted,alerted" {
+		t.Fatalf("%d cards, events %s", len(cards), f.events(cards[0].ID))
+	}
+	trail, err := f.st.AuditTrail(f.ctx, cards[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := trail[1].Detail; strings.Count(got, "Another alert names this user") != 3 || !strings.Contains(got, "…and 7 more alerts naming this user") {
+		t.Errorf("digest %q", got)
 	}
 }
