@@ -103,10 +103,14 @@ func (m *Metrics) ExchangeRequest(d time.Duration, status int) {
 func (m *Metrics) BulkUsers(state string, n int) { m.bulk.WithLabelValues(state).Set(float64(n)) }
 
 // AlertLook counts a look at an alert source.
-func (m *Metrics) AlertLook(source, outcome string) { m.alertLooks.WithLabelValues(source, outcome).Inc() }
+func (m *Metrics) AlertLook(source, outcome string) {
+	m.alertLooks.WithLabelValues(source, outcome).Inc()
+}
 
 // AlertCard counts what became of one detection of a user.
-func (m *Metrics) AlertCard(source, outcome string) { m.alertCards.WithLabelValues(source, outcome).Inc() }
+func (m *Metrics) AlertCard(source, outcome string) {
+	m.alertCards.WithLabelValues(source, outcome).Inc()
+}
 
 // AlertLag sets how far behind now a source's watermark is.
 func (m *Metrics) AlertLag(source string, lag time.Duration) {
