@@ -179,10 +179,13 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 	tr.wait()
 
 	step("7. Defender XDR catches a business-email compromise on Dana's account, and its automatic attack disruption disables her. revokebot opens a card from the incident by itself; Riley confirms it, and the outcome goes back to the incident.")
-	if err := demoAlert(ctx, sb, out); err != nil {
+	if err := demoAlert(ctx, sb); err != nil {
 		return err
 	}
 	tr.wait()
+	for _, c := range sb.Graph.IncidentComments("4711") {
+		fmt.Fprintf(out, "\nDefender incident 4711 now has the comment: %q\n", c.Comment)
+	}
 
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "Fake tenant: Alice's sessions revoked %d time(s) (alone, with everyone, when evicted), Bob's %d time(s) (contained and disabled, so skipped by /revoke all); %d revocations in all, %d answered 429.\n",
@@ -254,7 +257,7 @@ func demoEvict(ctx context.Context, sb *sandbox) error {
 // demoAlert is the alert-started incident: Defender's incident names Dana,
 // disabled by attack disruption; the card comes without a command, Riley
 // confirms it, and the incident gets the outcome as a comment.
-func demoAlert(ctx context.Context, sb *sandbox, out io.Writer) error {
+func demoAlert(ctx context.Context, sb *sandbox) error {
 	u, _ := sb.Graph.User(demoDana)
 	u.AccountEnabled = false // what attack disruption does
 	sb.Graph.AddUser(u)
@@ -274,13 +277,7 @@ func demoAlert(ctx context.Context, sb *sandbox, out io.Writer) error {
 	}); err != nil {
 		return fmt.Errorf("no alert card: %w", err)
 	}
-	if err := demoClick(ctx, sb, card, demoResponder, "revoke_confirm", "writtenback"); err != nil {
-		return err
-	}
-	for _, c := range sb.Graph.IncidentComments("4711") {
-		fmt.Fprintf(out, "\nDefender incident 4711 now has the comment: %q\n", c.Comment)
-	}
-	return nil
+	return demoClick(ctx, sb, card, demoResponder, "revoke_confirm", "writtenback")
 }
 
 // requestOf is the request ID a card's buttons carry.
