@@ -173,29 +173,39 @@ type detection struct {
 	name   string // "defender:<incident>" or "risk:<user>:<time>": the card's key but the user
 }
 
-// lookIncidents cards the users of the incidents updated since mark, less
-// the overlap, and returns the new mark: the latest update carded, or mark
-// when any incident could not be carded (it is read again next time).
-func (b *executor) lookIncidents(ctx context.Context, mark time.Time) time.Time {
-	incs, err := b.cfg.AlertSources.Incidents(ctx, mark.Add(-alertOverlap), atLeast(b.policy.Alerts.Defender.Min))
+// lookSource reads a source's detections since mark, less the overlap,
+// cards them, and returns the new mark: the latest change carded, or mark
+// when any could not be carded (it is read again next time).
+func (b *executor) lookSource(ctx context.Context, source string, mark time.Time, read func(since time.Time) ([]detection, error)) time.Time {
+	dets, err := read(mark.Add(-alertOverlap))
 	if err != nil {
-		b.m.AlertLook(alertDefender, "failed")
-		b.log.Warn("could not read Defender incidents", "error", err)
+		b.m.AlertLook(source, "failed")
+		b.log.Warn("could not read an alert source", "source", source, "error", err)
 		return mark
 	}
-	b.m.AlertLook(alertDefender, "read")
+	b.m.AlertLook(source, "read")
 	next := mark
-	var dets []detection
-	for _, inc := range incs {
-		dets = append(dets, incidentDetections(inc)...)
-		if inc.Updated.After(next) {
-			next = inc.Updated
+	for _, d := range dets {
+		if d.origin.At.After(next) {
+			next = d.origin.At
 		}
 	}
 	if !b.cardAll(ctx, dets) {
 		return mark
 	}
 	return next
+}
+
+// lookIncidents cards the users of the incidents updated since mark.
+func (b *executor) lookIncidents(ctx context.Context, mark time.Time) time.Time {
+	return b.lookSource(ctx, alertDefender, mark, func(since time.Time) ([]detection, error) {
+		incs, err := b.cfg.AlertSources.Incidents(ctx, since, atLeast(b.policy.Alerts.Defender.Min))
+		var dets []detection
+		for _, inc := range incs {
+			dets = append(dets, incidentDetections(inc)...)
+		}
+		return dets, err
+	})
 }
 
 // incidentDetections are the users an incident's alerts name, each once;
@@ -220,30 +230,19 @@ func incidentDetections(inc revoke.Incident) []detection {
 	return out
 }
 
-// lookRisky cards the users whose risk changed since mark, less the
-// overlap, at or above the policy's level.
+// lookRisky cards the users whose risk changed since mark, at or above
+// the policy's level.
 func (b *executor) lookRisky(ctx context.Context, mark time.Time) time.Time {
-	users, err := b.cfg.AlertSources.RiskyUsers(ctx, mark.Add(-alertOverlap), atLeast(b.policy.Alerts.RiskyUsers.Min))
-	if err != nil {
-		b.m.AlertLook(alertRisky, "failed")
-		b.log.Warn("could not read risky users", "error", err)
-		return mark
-	}
-	b.m.AlertLook(alertRisky, "read")
-	next := mark
-	var dets []detection
-	for _, u := range users {
-		dets = append(dets, detection{lookup: revoke.Lookup{Kind: revoke.ByObjectID, Value: u.ID},
-			name:   fmt.Sprintf("risk:%s:%d", u.ID, u.Updated.UnixMilli()),
-			origin: alertOrigin{Source: alertRisky, ID: u.ID, Title: "riskState " + u.State + ", " + u.Detail, Severity: u.Level, At: u.Updated}})
-		if u.Updated.After(next) {
-			next = u.Updated
+	return b.lookSource(ctx, alertRisky, mark, func(since time.Time) ([]detection, error) {
+		users, err := b.cfg.AlertSources.RiskyUsers(ctx, since, atLeast(b.policy.Alerts.RiskyUsers.Min))
+		var dets []detection
+		for _, u := range users {
+			dets = append(dets, detection{lookup: revoke.Lookup{Kind: revoke.ByObjectID, Value: u.ID},
+				name:   fmt.Sprintf("risk:%s:%d", u.ID, u.Updated.UnixMilli()),
+				origin: alertOrigin{Source: alertRisky, ID: u.ID, Title: "riskState " + u.State + ", " + u.Detail, Severity: u.Level, At: u.Updated}})
 		}
-	}
-	if !b.cardAll(ctx, dets) {
-		return mark
-	}
-	return next
+		return dets, err
+	})
 }
 
 // alertParallel is how many users a look cards at once: each card waits
