@@ -182,7 +182,7 @@ func playDemo(ctx context.Context, dir string, out io.Writer) error {
 	if err := demoAlert(ctx, sb); err != nil {
 		return err
 	}
-	tr.wait()
+	tr.close()
 	for _, c := range sb.Graph.IncidentComments("4711") {
 		fmt.Fprintf(out, "\nDefender incident 4711 now has the comment: %q\n", c.Comment)
 	}

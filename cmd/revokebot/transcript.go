@@ -19,6 +19,10 @@ type transcript struct {
 	names map[string]string
 	last  time.Time
 	cards map[string]string // last rendering of each message, by ts
+	// closed ends the transcript: what the demo prints after it is its
+	// own, and a late message (evidence completing in the background)
+	// is not interleaved with it.
+	closed bool
 }
 
 func newTranscript(out io.Writer, names map[string]string) *transcript {
@@ -33,6 +37,9 @@ var buttonWords = map[string]string{
 func (t *transcript) event(e fakeslack.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
 	t.last = time.Now()
 	at := e.At.UTC().Format("15:04:05")
 	who := func(id string) string { return t.name(id) }
@@ -86,6 +93,14 @@ func (t *transcript) note(s string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprintf(t.out, "\n── %s\n", s)
+}
+
+// close lets the messages in flight arrive, then ends the transcript.
+func (t *transcript) close() {
+	t.wait()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed = true
 }
 
 // wait lets the messages still in flight arrive, so scenes do not interleave.
