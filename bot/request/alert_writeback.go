@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,19 +27,35 @@ const writeBackKind = "writeback"
 // writeBackLease bounds one try at a comment, Graph's retries included.
 const writeBackLease = 2 * time.Minute
 
-// startWriteBack keeps the write-back of an alert card that ended and
-// starts it on this replica.
-func (b *env) startWriteBack(r store.Request) {
+// writesBack reports whether r's end is written back to an incident: an
+// alert card from Defender, once its card was posted.
+func (b *env) writesBack(r store.Request) bool {
 	a := targetsOf(r).Alert
-	if !r.State.Terminal() || a == nil || a.Source != alertDefender || b.cfg.IncidentComments == nil {
+	return b.cfg.IncidentComments != nil && isAlert(r) && a.Source == alertDefender && r.RootTS != ""
+}
+
+// keepWriteBack keeps the write-back of r before the end that calls for
+// it is recorded, so that a stop in between loses no comment: the task
+// waits, unclaimed, until r has ended (writeBack looks).
+func (b *env) keepWriteBack(ctx context.Context, r store.Request, to store.State) {
+	if !to.Terminal() || !b.writesBack(r) {
 		return
 	}
-	ctx, cancel := recordContext(context.Background())
+	ctx, cancel := recordContext(ctx)
 	defer cancel()
-	id := writeBackKind + ":" + r.ID
-	if err := b.store.CreateTask(ctx, store.Task{ID: id, Kind: writeBackKind, RequestID: r.ID}); err != nil {
-		return // kept already, or not: the thread and the audit log hold the outcome
+	err := b.store.CreateTask(ctx, store.Task{ID: writeBackKind + ":" + r.ID, Kind: writeBackKind, RequestID: r.ID})
+	if err != nil && !errors.Is(err, store.ErrDuplicate) {
+		b.log.Warn("could not keep an outcome's write-back; the next sweep cannot carry it", "request_id", r.ID, "error", err)
 	}
+}
+
+// startWriteBack starts the write-back of r, which has ended, on this
+// replica.
+func (b *env) startWriteBack(r store.Request) {
+	if !r.State.Terminal() || !b.writesBack(r) {
+		return
+	}
+	id := writeBackKind + ":" + r.ID
 	b.runs.start(id, func(ctx context.Context) { b.writeBack(ctx, r.ID) })
 }
 
@@ -63,10 +80,21 @@ func (b *env) writeBack(ctx context.Context, requestID string) {
 		_ = b.store.ReleaseTask(context.WithoutCancel(ctx), id, b.cfg.Replica)
 		return
 	}
-	// Only what revokebot signed names the incident.
+	// Only what revokebot signed names the incident, and only an alert
+	// card from one that ended is written back.
 	if why := b.forgedStatement(r); why != "" {
 		b.tell.auditOrSay(ctx, r, EvTampered, systemActor, "The outcome was not written back to the Defender incident: "+why+".")
 		b.doneTask(ctx, id)
+		return
+	}
+	if !b.writesBack(r) {
+		b.doneTask(ctx, id)
+		return
+	}
+	if !r.State.Terminal() {
+		// Kept before the end was recorded: the end comes, or the
+		// sweep that expires the card.
+		_ = b.store.ReleaseTask(context.WithoutCancel(ctx), id, b.cfg.Replica)
 		return
 	}
 	a := targetsOf(r).Alert

@@ -135,6 +135,9 @@ func (b *executor) lookAlerts(ctx context.Context) {
 		b.m.AlertLag(alertRisky, b.now().Sub(st.Risky))
 	}
 	b.tellLook(ctx)
+	if ctx.Err() != nil {
+		return // cut short by a stop: the watermark stays where it was
+	}
 	raw, _ := json.Marshal(st)
 	rctx, cancel = recordContext(ctx)
 	defer cancel()
@@ -266,6 +269,8 @@ func (b *executor) cardAll(ctx context.Context, dets []detection) bool {
 	each(len(dets), func(i int) {
 		us, err := b.resolveOnce(ctx, dets[i].lookup)
 		switch {
+		case err != nil && ctx.Err() != nil:
+			fail() // revokebot is stopping: the next look reads it again
 		case err != nil:
 			b.log.Warn("could not look up a user an alert names", "detection", dets[i].name, "error", err)
 			if revoke.Retryable(err) {
@@ -290,6 +295,10 @@ func (b *executor) cardAll(ctx context.Context, dets []detection) bool {
 		byUser[id] = append(byUser[id], i)
 	}
 	each(len(order), func(k int) {
+		if !b.holdAlerts(ctx) {
+			fail() // another replica looks now, or revokebot is stopping
+			return
+		}
 		for _, i := range byUser[order[k]] {
 			if !b.cardAlert(ctx, *users[i], dets[i].origin, dets[i].name) {
 				fail()
@@ -298,7 +307,14 @@ func (b *executor) cardAll(ctx context.Context, dets []detection) bool {
 			b.alerts.keep(dets[i])
 		}
 	})
-	return whole
+	return whole && ctx.Err() == nil
+}
+
+// holdAlerts renews this replica's lease on the looker; false when another
+// replica holds it now, and this look must stop carding.
+func (b *executor) holdAlerts(ctx context.Context) bool {
+	_, err := b.store.ClaimTask(ctx, alertsTask, b.cfg.Replica, time.Now(), time.Now().Add(3*b.policy.Alerts.Every))
+	return err == nil
 }
 
 // cardedCache remembers, on one replica, the detections it carded (or
@@ -370,9 +386,14 @@ func (b *executor) cardAlert(ctx context.Context, u revoke.User, origin alertOri
 		}
 		a := targetsOf(r).Alert
 		switch {
-		case a.Key == origin.Key && r.State == store.StatePending && r.RootTS == "" && b.now().Sub(r.CreatedAt) > cardPostGrace:
+		case a.Key == origin.Key && r.State == store.StatePending && r.RootTS == "":
 			// Recorded, and not posted: the replica that opened it
-			// stopped in between. Its card is posted now.
+			// stopped in between, or Slack refused the post. Its card is
+			// posted once it is clearly nobody's to post; until then the
+			// detection is not carded, and is read again.
+			if b.now().Sub(r.CreatedAt) < cardPostGrace {
+				return false
+			}
 			return b.intake.showCard(ctx, b.log.With("request_id", r.ID), r, func(string) {})
 		case a.Key == origin.Key || r.State == store.StatePending:
 			// The same detection updated, or another while a card is
@@ -424,10 +445,8 @@ func (b *executor) tellAlert(ctx context.Context, r store.Request, origin alertO
 		return // the detection the card was opened from, read again
 	}
 	mark := fmt.Sprintf("%s:%d", origin.Key, origin.At.UnixMilli())
-	rctx, cancel := recordContext(ctx)
-	defer cancel()
-	if err := b.store.CreateTask(rctx, store.Task{ID: mark, Kind: "alertseen", RequestID: r.ID, Done: true}); err != nil {
-		return // told already, or not to be told twice if it cannot be marked
+	if _, err := b.store.Task(ctx, mark); !errors.Is(err, store.ErrNotFound) {
+		return // told already, or the store cannot say: the next look asks again
 	}
 	what := strings.TrimSuffix(strings.TrimSuffix(origin.lead(), " Contain it?"), ".")
 	words := fmt.Sprintf("Another alert names this user: %s.", what)
@@ -447,9 +466,22 @@ func (b *executor) tellAlert(ctx context.Context, r store.Request, origin alertO
 		}
 		t.lines = append(t.lines, words)
 		t.ids = append(t.ids, origin.ID)
+		t.marks = append(t.marks, mark)
 		return
 	}
-	b.tell.auditOrSay(ctx, r, EvAlerted, systemActor, words)
+	if _, err := b.tell.audit(ctx, r, EvAlerted, systemActor, words); err == nil {
+		b.markTold(ctx, r.ID, mark)
+	}
+}
+
+// markTold notes that an alert was told in request id's thread, after the
+// line is recorded: a stop in between tells it again, never loses it.
+func (b *executor) markTold(ctx context.Context, id string, marks ...string) {
+	ctx, cancel := recordContext(ctx)
+	defer cancel()
+	for _, m := range marks {
+		_ = b.store.CreateTask(ctx, store.Task{ID: m, Kind: "alertseen", RequestID: id, Done: true})
+	}
 }
 
 // toldLines are the lines one look has for an open card's thread.
@@ -457,6 +489,7 @@ type toldLines struct {
 	req   store.Request
 	lines []string
 	ids   []string // the incidents or users they are about
+	marks []string // the tasks that note them told, once they are
 }
 
 // toldMost is how many alerts a look tells one by one in a card's
@@ -477,8 +510,10 @@ func (b *executor) tellLook(ctx context.Context) {
 	c.mu.Unlock()
 	for _, t := range told {
 		if len(t.lines) <= toldMost {
-			for _, w := range t.lines {
-				b.tell.auditOrSay(ctx, t.req, EvAlerted, systemActor, w)
+			for i, w := range t.lines {
+				if _, err := b.tell.audit(ctx, t.req, EvAlerted, systemActor, w); err == nil {
+					b.markTold(ctx, t.req.ID, t.marks[i])
+				}
 			}
 			continue
 		}
@@ -486,7 +521,9 @@ func (b *executor) tellLook(ctx context.Context) {
 		shown := ids[:min(len(ids), 50)]
 		words := strings.Join(t.lines[:toldMost], "\n") + fmt.Sprintf("\n…and %d more alerts naming this user (%s%s).",
 			len(ids), "`"+strings.Join(escapeAll(shown), "`, `")+"`", map[bool]string{true: ", …", false: ""}[len(ids) > len(shown)])
-		b.tell.auditOrSay(ctx, t.req, EvAlerted, systemActor, words)
+		if _, err := b.tell.audit(ctx, t.req, EvAlerted, systemActor, words); err == nil {
+			b.markTold(ctx, t.req.ID, t.marks...)
+		}
 	}
 }
 

@@ -114,6 +114,7 @@ func (b *teller) decide(ctx context.Context, req store.Request, to store.State, 
 	if c.At.IsZero() {
 		c.At = b.now()
 	}
+	b.keepWriteBack(ctx, req, to)
 	var out store.Request
 	err := retryRecord(ctx, func() error {
 		var err error

@@ -44,7 +44,7 @@ func (b *decider) handleClick(ctx context.Context, c ClickEvent) {
 	facts := Click{Action: c.Action, Channel: c.Channel, Request: req, Found: found, Now: b.now()}
 	var lookupErr error
 	facts.Actor, lookupErr = b.actor(ctx, c.Actor, b.groupsFor(c.Action, req, c.Actor)...)
-	if found && c.Action == ActionApprove && lookupErr == nil {
+	if found && c.Action == ActionApprove && lookupErr == nil && !isAlert(req) {
 		facts.Requester, lookupErr = b.actor(ctx, req.Requester, b.policy.Requesters)
 	}
 	if t := targetsOf(req); found && t.Release && req.State == store.StatePending && (c.Action == ActionApprove || c.Action == ActionConfirm) &&

@@ -247,6 +247,13 @@ func (b *intake) authorize(ctx context.Context, cmd CommandEvent, reply func(str
 // the post, the request fails and the caller learns why.
 func (b *intake) showCard(ctx context.Context, log *slog.Logger, req store.Request, reply func(string)) bool {
 	ts, postErr := b.post(ctx, req.Channel, "", cardMessage(b.cardFor(ctx, req)))
+	if postErr != nil && isAlert(req) {
+		// Nobody is waiting to be told: it stays pending without a card,
+		// and a later look posts it (cardPostGrace).
+		log.Error("could not post an alert card; a later look tries again", "error", sendCode(postErr))
+		reply("could not post the card (" + sendCode(postErr) + ")")
+		return false
+	}
 	if postErr != nil {
 		code := sendCode(postErr)
 		log.Error("could not post the card", "error", code)

@@ -261,3 +261,39 @@ func TestFlowAlertDigest(t *testing.T) {
 		t.Errorf("digest %q", got)
 	}
 }
+
+// TestFlowAlertCardPostFails: an alert card Slack would not post stays
+// pending, unposted, and the detection uncarded; a look after the grace
+// posts it. A write-back task pointing at a person's request ends without
+// a comment or a crash.
+func TestFlowAlertCardPostFails(t *testing.T) {
+	t.Parallel()
+	f, d, cs := alertsFlow(t)
+	d.add(incidentNaming("501", "high", "Token replay", f.clock.Now(), alice))
+	f.msg.failWith(&SendError{Code: "ratelimited", Temporary: true})
+	f.w.exec.lookAlerts(f.ctx)
+	cards := f.alertCards()
+	if len(cards) != 1 || cards[0].State != store.StatePending || cards[0].RootTS != "" {
+		t.Fatalf("after a refused post: %+v", cards)
+	}
+	f.msg.failWith(nil)
+	f.w.exec.lookAlerts(f.ctx) // within the grace: not yet
+	if f.get(cards[0].ID).RootTS != "" {
+		t.Fatal("posted within the grace, when the replica that opened it may still")
+	}
+	f.clock.Advance(2 * cardPostGrace)
+	f.w.exec.lookAlerts(f.ctx)
+	if got := f.get(cards[0].ID); got.RootTS == "" || got.State != store.StatePending || len(f.alertCards()) != 1 {
+		t.Fatalf("after the grace: %+v", got)
+	}
+
+	f.command(uReq, chInc, "carol")
+	r := f.newest()
+	if err := f.st.CreateTask(f.ctx, store.Task{ID: writeBackKind + ":" + r.ID, Kind: writeBackKind, RequestID: r.ID}); err != nil {
+		t.Fatal(err)
+	}
+	f.w.writeBack(f.ctx, r.ID)
+	if task, err := f.st.Task(f.ctx, writeBackKind+":"+r.ID); err != nil || !task.Done || len(cs.of("501")) != 0 {
+		t.Fatalf("a write-back of a person's request: %+v %v", task, err)
+	}
+}
