@@ -150,33 +150,17 @@ func incompatible(left, right, kind string) error {
 	return syntaxError("A binary operator with incompatible types was detected. Found operand types '%s' and '%s' for operator kind '%s'.", left, right, kind)
 }
 
-// splitFilterWords splits on spaces outside quoted literals, undoing the
-// doubled quote. Parentheses and functions are refused: the forms above
+// splitFilterWords splits a filter as auditWords does and refuses
+// parentheses and commas (functions, lambdas, grouping): the forms above
 // need none; what names the collection in the refusal.
 func splitFilterWords(src, what string) ([]filterWord, error) {
-	var words []filterWord
-	for i := 0; i < len(src); {
-		switch c := src[i]; {
-		case c == ' ':
-			i++
-		case c == '\'':
-			start := i
-			text, end, err := quotedLiteral(src, i)
-			if err != nil {
-				return nil, err
-			}
-			i = end
-			words = append(words, filterWord{text: text, quoted: true, pos: start})
-		default:
-			start := i
-			for i < len(src) && src[i] != ' ' && src[i] != '\'' {
-				i++
-			}
-			w := src[start:i]
-			if strings.ContainsAny(w, "()") {
-				return nil, syntaxError("'%s' at position %d in '%s' is not supported by fakegraph for %s: only comparisons joined by 'and' are.", w, start, src, what)
-			}
-			words = append(words, filterWord{text: w, pos: start})
+	words, err := auditWords(src)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range words {
+		if !w.quoted && strings.ContainsAny(w.text, "(),") {
+			return nil, syntaxError("'%s' at position %d in '%s' is not supported by fakegraph for %s: only comparisons joined by 'and' are.", w.text, w.pos, src, what)
 		}
 	}
 	return words, nil
