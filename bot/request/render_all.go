@@ -91,13 +91,6 @@ func privilegedLine(p *preview) string {
 	return line
 }
 
-func willBeRevoked(p *preview) string {
-	if p.Counted == countedNot {
-		return "every eligible user (not counted yet)"
-	}
-	return count(p.Eligible) + " users"
-}
-
 func orUnknown(p *preview, s string) string {
 	if p.Counted == countedNot {
 		return "–"

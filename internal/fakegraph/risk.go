@@ -130,7 +130,9 @@ var riskyProps = andProps[riskyEntry]{
 }
 
 // maxRiskyTop is the largest page of riskyUsers ("The maximum page size
-// with $top is 500 objects", the v1.0 List riskyUsers page).
+// with $top is 500 objects", the v1.0 List riskyUsers page). The words of
+// the refusal of a larger one are not published: the users listing's are
+// used.
 const maxRiskyTop = 500
 
 // listRiskyUsers serves GET /identityProtection/riskyUsers: every user

@@ -63,12 +63,6 @@ func (f fields) boolean(name string) (val, null, ok bool) {
 	return val, false, json.Unmarshal(raw, &val) == nil
 }
 
-// raw returns a property's text as sent: RuleIdentity is a 64-bit number,
-// which a float64 would round.
-func (f fields) raw(name string) string {
-	return strings.Trim(string(bytes.TrimSpace(f[strings.ToLower(name)])), `"`)
-}
-
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 
 // shapeError reports an answer that does not carry what the cmdlet returns.
