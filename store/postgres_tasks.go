@@ -129,3 +129,46 @@ func (s *pgStore) tasks(ctx context.Context, sql string, args ...any) ([]Task, e
 		return t, err
 	})
 }
+
+func (s *pgStore) SealTask(ctx context.Context, id, owner string, state json.RawMessage, e Event, tell ...Tell) (Record, error) {
+	id, owner = cleanText(id), cleanText(owner)
+	state, err := taskState(id, state)
+	if err != nil {
+		return Record{}, err
+	}
+	if e, err = prepareEvent(e, s.now); err != nil {
+		return Record{}, err
+	}
+	tells, err := prepareTells(tell, true)
+	if err != nil {
+		return Record{}, err
+	}
+	var r Record
+	fenced := false
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE tasks SET state = COALESCE($3::bytea, state), done = TRUE, updated_at = $4, owner = '', lease_until = NULL
+			WHERE id = $1 AND owner = $2 AND owner <> ''`, id, owner, []byte(state), utc(s.now()))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			fenced = true
+			return ErrConflict
+		}
+		if r, err = pgAppend(ctx, tx, e, s.signer); err != nil {
+			return err
+		}
+		return pgInsertTells(ctx, tx, tells, r.Seq, r.Time)
+	})
+	if fenced {
+		cur, err := s.Task(ctx, id)
+		if err != nil {
+			return Record{}, err
+		}
+		return Record{}, taskFenceConflict(cur, owner)
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("store: seal task %q: %w", id, err)
+	}
+	return r, nil
+}

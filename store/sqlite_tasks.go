@@ -134,3 +134,50 @@ func scanTask(row interface{ Scan(...any) error }) (Task, error) {
 	}
 	return t, nil
 }
+
+func (s *sqliteStore) SealTask(ctx context.Context, id, owner string, state json.RawMessage, e Event, tell ...Tell) (Record, error) {
+	id, owner = cleanText(id), cleanText(owner)
+	state, err := taskState(id, state)
+	if err != nil {
+		return Record{}, err
+	}
+	if e, err = prepareEvent(e, s.now); err != nil {
+		return Record{}, err
+	}
+	tells, err := prepareTells(tell, true)
+	if err != nil {
+		return Record{}, err
+	}
+	t := s.turn.take(s.signer, e)
+	defer t.release()
+	var r Record
+	fenced := false
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tasks SET state = COALESCE(?, state), done = 1, updated_at = ?, owner = '', lease_until = NULL
+			WHERE id = ? AND owner = ? AND owner <> ''`, []byte(state), micros(utc(s.now())), id, owner)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			fenced = true
+			return ErrConflict
+		}
+		if r, err = sqliteAppend(ctx, tx, e, s.signer, t); err != nil {
+			return err
+		}
+		return sqliteInsertTells(ctx, tx, tells, r.Seq, r.Time)
+	})
+	if fenced {
+		cur, err := s.Task(ctx, id)
+		if err != nil {
+			return Record{}, err
+		}
+		return Record{}, taskFenceConflict(cur, owner)
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("store: seal task %q: %w", id, err)
+	}
+	return r, nil
+}

@@ -47,6 +47,12 @@ type Tasks interface {
 	// stored); done ends the task and releases its lease. ErrConflict when
 	// owner does not hold it, ErrNotFound for an unknown task.
 	SaveTask(ctx context.Context, id, owner string, state json.RawMessage, done bool) error
+	// SealTask ends the task as SaveTask with done does, and appends e to
+	// the audit chain with its tells, as AppendAudit does, in the same
+	// transaction: a record that names the state (such as its digest) is
+	// never kept, nor told, without it. Fenced as SaveTask: ErrConflict or
+	// ErrNotFound append nothing.
+	SealTask(ctx context.Context, id, owner string, state json.RawMessage, e Event, tell ...Tell) (Record, error)
 	// ReleaseTask ends owner's lease at once; a no-op when owner does not
 	// hold it (or the task does not exist).
 	ReleaseTask(ctx context.Context, id, owner string) error

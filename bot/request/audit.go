@@ -101,6 +101,28 @@ func (b *teller) append(ctx context.Context, e store.Event, tells []store.Tell) 
 	return rec, nil
 }
 
+// sealTask ends task id, which owner holds, keeping state, and writes
+// the record that seals it with its messages in the same transaction:
+// nobody is told of a state that is not kept. A lost lease returns an
+// error wrapping store.ErrConflict, and writes nothing.
+func (b *teller) sealTask(ctx context.Context, req store.Request, id, owner string, state []byte, event Event, actor, detail string) error {
+	ctx, cancel := recordContext(ctx)
+	defer cancel()
+	e, tells := b.event(req, event, actor, detail), b.tells(&req, threaded(req), false)
+	err := retryRecord(ctx, func() error {
+		_, err := b.store.SealTask(ctx, id, owner, state, e, tells...)
+		return err
+	})
+	if err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			b.log.Error("could not write the audit log", "request_id", e.RequestID, "event", e.Event, "error", err)
+		}
+		return err
+	}
+	b.kick()
+	return nil
+}
+
 // decide moves req from `from` to `to` and writes the audit record of the
 // move, the redraw of its card and the messages that report it, all in one
 // store transaction: the card never shows a state the log lacks. A lost

@@ -161,6 +161,30 @@ func TestFlowSnapshotRestart(t *testing.T) {
 	}
 }
 
+// TestFlowSnapshotSealRefused: when the store will not take the whole
+// snapshot's seal, it has no record (so nobody is told of it) and the
+// first part stays open and sealed; the next sweep reads the logs again and seals them.
+func TestFlowSnapshotSealRefused(t *testing.T) {
+	t.Parallel()
+	f := snapshotFlow(t, &dayLog{})
+	f.flaky().failSeal = 3 // every try of the first reading
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.w.runs.open(ctx)
+	f.command(uReq, chInc, "alice --disable")
+	r := f.newest()
+	f.click(uReq, ActionConfirm, r)
+	f.w.runs.wait()
+	if _, _, seals, done := f.sealedSnapshot(r.ID); done || len(seals) != 1 {
+		t.Fatalf("after a refused seal: done %v, %d seals", done, len(seals))
+	}
+	f.w.exec.resumeSnapshots(f.ctx)
+	f.w.runs.wait()
+	if s, raw, seals, done := f.sealedSnapshot(r.ID); !done || len(seals) != 2 || seals[1] != digestOf(raw) || len(s.Users[0].SignIns) != 1 {
+		t.Fatalf("after the sweep: done %v, seals %v", done, seals)
+	}
+}
+
 // TestFlowSnapshotTampered: a first part changed in the database before
 // the logs are read is not built on: it is said, and not sealed again.
 func TestFlowSnapshotTampered(t *testing.T) {

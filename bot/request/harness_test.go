@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -320,6 +321,7 @@ type flaky struct {
 	mu         sync.Mutex
 	failTo     map[store.State]int // how many Decide calls to a state fail
 	failAppend int
+	failSeal   int // how many SealTask calls fail
 }
 
 var errStoreDown = errors.New("store: disk on fire")
@@ -348,6 +350,19 @@ func (s *flaky) AppendAudit(ctx context.Context, e store.Event, tell ...store.Te
 		return store.Record{}, errStoreDown
 	}
 	return s.Store.AppendAudit(ctx, e, tell...)
+}
+
+func (s *flaky) SealTask(ctx context.Context, id, owner string, state json.RawMessage, e store.Event, tell ...store.Tell) (store.Record, error) {
+	s.mu.Lock()
+	fail := s.failSeal > 0
+	if fail {
+		s.failSeal--
+	}
+	s.mu.Unlock()
+	if fail {
+		return store.Record{}, errStoreDown
+	}
+	return s.Store.SealTask(ctx, id, owner, state, e, tell...)
 }
 
 func (f *flow) flaky() *flaky { return f.w.store.(*flaky) }

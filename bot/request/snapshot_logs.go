@@ -120,24 +120,16 @@ func (b *executor) readLogs(ctx context.Context, id string, req store.Request) {
 	if err != nil {
 		return
 	}
-	// The lease is renewed right before the seal, so that no other
-	// replica, which would read and seal too, can hold it meanwhile.
-	if _, ok := claim(); !ok {
-		if ctx.Err() != nil {
-			release()
-		}
-		return
-	}
-	// The seal is recorded before the document is kept: a stop between
-	// the two leaves the first part, still sealed, and the next replica
-	// reads the logs again and seals what it reads.
-	if _, err := b.tell.audit(ctx, req, EvSnapshot, systemActor, fmt.Sprintf(
+	// The seal's record and the document are kept in one transaction,
+	// under the lease: told of the seal, anyone can print what it seals. A
+	// stop before it leaves the first part, still sealed, and the next
+	// replica reads the logs again and seals what it reads.
+	if err := b.tell.sealTask(ctx, req, id, b.cfg.Replica, raw, EvSnapshot, systemActor, fmt.Sprintf(
 		"Evidence snapshot of %s completed with their sign-ins of the 24 hours and directory events of the 7 days before the click, and sealed again: sha256 `%s` (`revokebot audit snapshot %s` prints it).%s",
 		plural(len(s.Users), "user"), digestOf(raw), Escape(req.ID), unreadParts(s))); err != nil {
-		release()
-		return
-	}
-	if !b.saveSnapshot(ctx, id, raw) {
+		if !errors.Is(err, store.ErrConflict) {
+			release() // the next start, or sweep, reads them again
+		}
 		return
 	}
 	b.attachLater(req, raw)

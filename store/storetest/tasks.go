@@ -18,6 +18,7 @@ var taskTests = []contractTest{
 	{"TaskCreate", testTaskCreate},
 	{"TaskClaim", testTaskClaim},
 	{"TaskFencing", testTaskFencing},
+	{"TaskSeal", testTaskSeal},
 	{"OpenTasks", testOpenTasks},
 	{"TaskClaimRace", testTaskClaimRace},
 }
@@ -257,5 +258,54 @@ func testTaskClaimRace(t *testing.T, s store.Store) {
 	wg.Wait()
 	if len(winners) != 1 || task(t, s, "t1").Owner != winners[0] {
 		t.Errorf("winners %v, stored owner %q; want exactly one", winners, task(t, s, "t1").Owner)
+	}
+}
+
+// testTaskSeal: SealTask keeps the state, ends the task and appends its
+// record with the record's messages, all or nothing: fenced out, it
+// appends nothing and tells nobody.
+func testTaskSeal(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	newTask(t, s, "t1", "snapshot", base)
+	e := store.Event{Time: base, Event: "snapshot", RequestID: "r1", Actor: "revokebot", Detail: "sealed"}
+	tell := store.Tell{Kind: store.DeliverAudit, Key: "audit", RequestID: "r1", Channel: "C1"}
+	if _, err := s.SealTask(ctx, "t1", "A", json.RawMessage(`{"n":1}`), e, tell); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("seal of an unclaimed task: %v, want ErrConflict", err)
+	}
+	if _, err := s.ClaimTask(ctx, "t1", "A", base, base.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimTask(ctx, "t1", "B", base.Add(time.Minute), base.Add(2*time.Minute)); err != nil {
+		t.Fatalf("takeover: %v", err)
+	}
+	if _, err := s.SealTask(ctx, "t1", "A", json.RawMessage(`{"n":1}`), e, tell); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("seal by the old owner: %v, want ErrConflict", err)
+	}
+	if _, err := s.SealTask(ctx, "nope", "B", nil, e, tell); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("seal of an unknown task: %v, want ErrNotFound", err)
+	}
+	if _, err := s.SealTask(ctx, "t1", "B", json.RawMessage(`{`), e, tell); err == nil {
+		t.Error("SealTask accepted a state that is not JSON")
+	}
+	trail, err := s.AuditTrail(ctx, "r1")
+	if n, _ := s.OutboxPending(ctx); err != nil || len(trail) != 0 || n != 0 {
+		t.Fatalf("refused seals wrote %d records (%v) and %d messages", len(trail), err, n)
+	}
+	if tk := task(t, s, "t1"); string(tk.State) != `{"since": "15:09"}` || tk.Done {
+		t.Fatalf("refused seals changed the task: %+v", tk)
+	}
+	rec, err := s.SealTask(ctx, "t1", "B", json.RawMessage(`{"n":2}`), e, tell)
+	if err != nil || rec.Seq == 0 || rec.Detail != "sealed" {
+		t.Fatalf("SealTask = %+v, %v", rec, err)
+	}
+	if tk := task(t, s, "t1"); string(tk.State) != `{"n":2}` || !tk.Done || tk.Owner != "" || !tk.LeaseUntil.IsZero() {
+		t.Errorf("after the seal: %+v, want its state, done and released", tk)
+	}
+	trail, err = s.AuditTrail(ctx, "r1")
+	if n, _ := s.OutboxPending(ctx); err != nil || len(trail) != 1 || trail[0].Seq != rec.Seq || n != 1 {
+		t.Errorf("after the seal: trail %+v (%v), %d messages; want its record and message", trail, err, n)
+	}
+	if _, err := s.SealTask(ctx, "t1", "B", nil, e, tell); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a second seal: %v, want ErrConflict", err)
 	}
 }
