@@ -77,9 +77,10 @@ func pgCAS(ctx context.Context, q pgQuerier, id string, from, to State, c Change
 	rs, err := pgRequests(ctx, q, `UPDATE requests
 		SET state = $1, decided_by = COALESCE(NULLIF($2::text, ''), decided_by),
 			detail = COALESCE(NULLIF($3::text, ''), detail), updated_at = $4,
-			decision_sig = COALESCE(NULLIF($8::text, ''), decision_sig)
+			decision_sig = COALESCE(NULLIF($8::text, ''), decision_sig),
+			requester = COALESCE(NULLIF($9::text, ''), requester), sig = COALESCE(NULLIF($10::text, ''), sig)
 		WHERE id = $5 AND state = $6 AND (NOT $7::boolean OR expires_at IS NULL OR expires_at > $4)
-		RETURNING `+pgRequest, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired, c.Sig)
+		RETURNING `+pgRequest, string(to), c.DecidedBy, c.Detail, c.At, id, string(from), c.Unexpired, c.Sig, c.Requester, c.RequestSig)
 	if err != nil {
 		return Request{}, err
 	}

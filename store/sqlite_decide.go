@@ -68,9 +68,10 @@ func sqliteCAS(ctx context.Context, tx *sql.Tx, id string, from, to State, c Cha
 	r, err := scanRequest(tx.QueryRowContext(ctx, `UPDATE requests
 		SET state = ?, decided_by = COALESCE(NULLIF(?, ''), decided_by),
 			detail = COALESCE(NULLIF(?, ''), detail), updated_at = ?,
-			decision_sig = COALESCE(NULLIF(?, ''), decision_sig)
+			decision_sig = COALESCE(NULLIF(?, ''), decision_sig),
+			requester = COALESCE(NULLIF(?, ''), requester), sig = COALESCE(NULLIF(?, ''), sig)
 		WHERE id = ? AND state = ? AND (? = 0 OR expires_at IS NULL OR expires_at > ?)
-		RETURNING `+sqliteRequest, to, c.DecidedBy, c.Detail, micros(c.At), c.Sig, id, from, c.Unexpired, micros(c.At)))
+		RETURNING `+sqliteRequest, to, c.DecidedBy, c.Detail, micros(c.At), c.Sig, c.Requester, c.RequestSig, id, from, c.Unexpired, micros(c.At)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Request{}, errLost
 	}

@@ -112,6 +112,10 @@ type Change struct {
 	// to running (empty: the old one stays); ApprovalSig is kept with the
 	// approval Approve records.
 	Sig, ApprovalSig string
+	// Requester, when set, becomes the request's requester, and
+	// RequestSig (which must come with it) the signature of its statement
+	// naming them: the person who confirms an alert card is its requester.
+	Requester, RequestSig string
 }
 
 // Store is the durable state shared by every replica of the bot.
@@ -288,7 +292,7 @@ func prepareRequest(r Request, now func() time.Time) (Request, error) {
 // prepareChange cleans the text a transition stores and fills in At, for the
 // same reason as prepareRequest.
 func prepareChange(c Change, now func() time.Time) Change {
-	c.DecidedBy, c.Detail = cleanText(c.DecidedBy), cleanText(c.Detail)
+	c.DecidedBy, c.Detail, c.Requester = cleanText(c.DecidedBy), cleanText(c.Detail), cleanText(c.Requester)
 	if c.At = utc(c.At); c.At.IsZero() {
 		c.At = utc(now())
 	}

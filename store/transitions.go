@@ -69,6 +69,9 @@ type decision struct {
 // request agree on when it happened.
 func prepareDecision(c Change) (decision, error) {
 	d := decision{job: c.CreateJob}
+	if (c.Requester == "") != (c.RequestSig == "") {
+		return d, fmt.Errorf("store: a change of requester needs the statement's new signature, and only it: %w", ErrIllegal)
+	}
 	if c.Audit != nil {
 		e, err := prepareEvent(*c.Audit, func() time.Time { return c.At })
 		if err != nil {

@@ -32,10 +32,11 @@ const (
 )
 
 // isAlert reports whether r is a card revokebot opened from a detection:
-// its requester is revokebot and it carries the detection, both covered by
-// its signature.
+// it carries the detection, which its signature covers (only revokebot's
+// looker puts one there). Its requester is revokebot until a requester
+// confirms it, and that person after.
 func isAlert(r store.Request) bool {
-	return r.Requester == systemActor && targetsOf(r).Alert != nil
+	return targetsOf(r).Alert != nil
 }
 
 // sourceName names a source for people.

@@ -138,6 +138,13 @@ func (b *decider) move(ctx context.Context, log interface{ Error(string, ...any)
 			reply("revokebot refused to run this request: its record was changed outside revokebot. Nothing was run; the thread says more.")
 			return
 		}
+		if isAlert(req) && c.Action == ActionConfirm {
+			// Whoever confirms an alert card is its requester from then
+			// on: its statement is signed again naming them, in the same
+			// write, once the one revokebot signed has been checked.
+			req.Requester = c.Actor
+			change.Requester, change.RequestSig = c.Actor, b.cfg.Key.Sign(statement(req))
+		}
 		change.Sig, _ = b.signRun(req, c.Actor)
 	}
 	req, err := b.tell.decide(ctx, req, d.To, change, d.Event, c.Actor, words)

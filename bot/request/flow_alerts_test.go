@@ -122,8 +122,9 @@ func (f *flow) alertCards() []store.Request {
 // TestFlowAlertCard: a high-severity incident naming alice makes one
 // card, asked by revokebot, recorded as alerted; another look makes none;
 // an update is one line in its thread; a low-severity incident makes none;
-// a stranger's confirm is refused, a requester's runs it, and its outcome
-// is written back to the incident.
+// a stranger's confirm is refused, a requester's runs it and makes them its
+// requester in the signed record, and its outcome is written back to the
+// incident.
 func TestFlowAlertCard(t *testing.T) {
 	t.Parallel()
 	f, d, cs := alertsFlow(t)
@@ -165,8 +166,12 @@ func TestFlowAlertCard(t *testing.T) {
 	}
 	f.click(uGroupie, ActionConfirm, r)
 	f.w.runs.wait()
-	if got := f.get(r.ID); got.State != store.StateSucceeded || got.DecidedBy != uGroupie || f.revoker.count() != 1 {
+	got := f.get(r.ID)
+	if got.State != store.StateSucceeded || got.DecidedBy != uGroupie || f.revoker.count() != 1 {
 		t.Fatalf("after a requester's confirm: %s %q, %d revocations; told %q", got.State, got.DecidedBy, f.revoker.count(), f.msg.private(uGroupie))
+	}
+	if got.Requester != uGroupie || got.Sig == r.Sig || f.w.forgedStatement(got) != "" || !isAlert(got) {
+		t.Fatalf("the confirmer is not the requester in the signed record: requester %q, sig changed %v, %q", got.Requester, got.Sig != r.Sig, f.w.forgedStatement(got))
 	}
 	c := cs.of("101")
 	if len(c) != 1 || !strings.Contains(c[0], "revokebot request "+r.ID+": alice@contoso.com contained by gus@contoso.com") {
@@ -175,6 +180,31 @@ func TestFlowAlertCard(t *testing.T) {
 	if ev := f.events(r.ID); !strings.HasSuffix(ev, "writtenback") {
 		t.Errorf("events %s", ev)
 	}
+}
+
+// TestFlowAlertConfirmTampered: an alert card whose users were changed in
+// the database is not run by a confirm, nor signed again naming the
+// confirmer: the statement revokebot signed is checked first.
+func TestFlowAlertConfirmTampered(t *testing.T) {
+	t.Parallel()
+	f, d, _ := alertsFlow(t)
+	d.add(incidentNaming("151", "high", "BEC", f.clock.Now().Add(-time.Minute), alice))
+	f.w.exec.lookAlerts(f.ctx)
+	cards := f.alertCards()
+	if len(cards) != 1 {
+		t.Fatalf("%d cards", len(cards))
+	}
+	r := cards[0]
+	f.attack(`UPDATE requests SET target = CAST(replace(replace(CAST(target AS TEXT), '` + alice.ID + `', '` + carol.ID + `'), 'alice@', 'carol@') AS BLOB) WHERE id = '` + r.ID + `'`)
+	if !strings.Contains(string(f.get(r.ID).Target), carol.ID) {
+		t.Fatal("the attack did not change the target")
+	}
+	f.click(uGroupie, ActionConfirm, r)
+	got := f.get(r.ID)
+	if f.revoker.count() != 0 || got.Requester != systemActor || got.Sig != r.Sig {
+		t.Fatalf("a changed alert card: %s, requester %q, sig changed %v, %d revocations", got.State, got.Requester, got.Sig != r.Sig, f.revoker.count())
+	}
+	f.wantTampered(r.ID, true)
 }
 
 // TestFlowAlertQuietAndOpen: a second incident for a user whose card is

@@ -28,10 +28,14 @@ func (e *env) waitLooks(n int) {
 }
 
 // incidentLooks counts the reads of the incidents Graph answered.
-func (e *env) incidentLooks() int {
+func (e *env) incidentLooks() int { return e.incidentLooksBefore(time.Now().Add(time.Hour)) }
+
+// incidentLooksBefore counts the reads of incidents made before t (a
+// card's post: the next look may start right after it).
+func (e *env) incidentLooksBefore(t time.Time) int {
 	k := 0
 	for _, r := range e.sb.Graph.Requests() {
-		if strings.HasSuffix(r.Path, "/security/incidents") && r.Status == 200 {
+		if strings.HasSuffix(r.Path, "/security/incidents") && r.Status == 200 && r.At.Before(t) {
 			k++
 		}
 	}
@@ -69,7 +73,7 @@ func TestAlertCardEndToEnd(t *testing.T) {
 				Users: []fakegraph.UserAccount{{UserPrincipalName: "bob@contoso.com"}}}}},
 	)
 	e.waitFor("an alert card", func(*fakeslack.Server) bool { return len(e.alertCards()) > 0 })
-	if n := e.incidentLooks(); n > 2 {
+	if n := e.incidentLooksBefore(e.alertCards()[0].PostedAt); n > 2 {
 		t.Errorf("the card came after %d looks, want two at most", n)
 	}
 	card := e.alertCards()[0]
@@ -102,6 +106,11 @@ func TestAlertCardEndToEnd(t *testing.T) {
 		})
 	})
 	e.waitAudit(id, "writtenback")
+	// Whoever confirmed the card is its requester in the record.
+	e.command(uOther, chIncident, "history alice@contoso.com")
+	if h := e.ephemeral(uOther, id); !strings.Contains(h.Text, "`"+id+"` · ") || !strings.Contains(h.Text, "by <@"+uOther+">") {
+		t.Errorf("history does not name the confirmer as the card's requester:\n%s", h.Text)
+	}
 	e.waitLooks(3)
 	if n := len(e.alertCards()); n != 1 {
 		t.Fatalf("%d alert cards, want 1", n)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/revokebot/revokebot/internal/fakegraph"
+	"github.com/revokebot/revokebot/internal/fakeslack"
 )
 
 // TestRemoveConsents: --consents lists the user's own delegated grants on
@@ -24,7 +25,7 @@ func TestRemoveConsents(t *testing.T) {
 		fakegraph.Grant{ID: "g-all", ClientID: "sp-mailer", ConsentType: "AllPrincipals", ResourceID: "sp-graph", Scope: "User.Read"})
 
 	card := e.request(uRequester, "alice --consents")
-	blocks := blocksOf(card)
+	blocks := e.listed(card)
 	for _, want := range []string{"Remove the permissions the user consented to for apps", "App consents to remove (1):",
 		"Totally Legit Mailer: Mail\u2024ReadWrite, offline_access"} {
 		if !strings.Contains(blocks, want) {
@@ -45,6 +46,11 @@ func TestRemoveConsents(t *testing.T) {
 	if left["g-alice"] || left["g-late"] || !left["g-bob"] || !left["g-all"] {
 		t.Fatalf("grants left: %v", left)
 	}
+	// The audit channel is told apart from the thread, so its line may
+	// come after the thread's.
+	e.waitFor("the outcome's line in the audit channel", func(*fakeslack.Server) bool {
+		return len(e.auditLines("*outcome*", "g-alice")) > 0
+	})
 	if lines := e.auditLines("*outcome*", "g-alice", "sp-mailer", "app-mailer", "sp-graph", "Mail.ReadWrite offline_access"); len(lines) != 1 {
 		t.Errorf("the audit log does not keep the removed grant whole: %v", e.auditLines("*outcome*"))
 	}

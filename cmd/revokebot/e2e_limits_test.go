@@ -25,15 +25,22 @@ func crowd(e *env, n int, enabled bool) (ids []string, targets string) {
 	return ids, strings.Join(names, " ")
 }
 
-// signInReads counts the bot's reads of each user's sign-in log.
+// signInReads counts the watch's reads of each user's sign-in log: those
+// from a recent instant, not the evidence snapshot's one read of the day
+// before the click, which runs beside the watch.
 func signInReads(g *fakegraph.Server, ids []string) map[string]int {
 	out := map[string]int{}
 	for _, r := range g.Requests() {
 		if r.Method != "GET" || !strings.EqualFold(r.Path, "/v1.0/auditLogs/signIns") {
 			continue
 		}
+		filter := r.Query.Get("$filter")
+		_, from, _ := strings.Cut(filter, "createdDateTime ge ")
+		if since, err := time.Parse(time.RFC3339, strings.Fields(from + " x")[0]); err == nil && r.At.Sub(since) > 12*time.Hour {
+			continue
+		}
 		for _, id := range ids {
-			if strings.Contains(r.Query.Get("$filter"), id) {
+			if strings.Contains(filter, id) {
 				out[id]++
 			}
 		}

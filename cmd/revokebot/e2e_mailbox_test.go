@@ -23,7 +23,7 @@ func TestDisableInboxRules(t *testing.T) {
 		fakegraph.InboxRule{ID: "r-ro", DisplayName: "legacy", IsEnabled: true, IsReadOnly: true, RedirectTo: []string{"x@evil.example"}})
 
 	card := e.request(uRequester, "alice --mailbox")
-	blocks := blocksOf(card)
+	blocks := e.listed(card)
 	for _, want := range []string{"Disable (not delete: evidence stays) inbox rules", "Inbox rules to disable (3; 1 other rule left alone):",
 		"“.”: forwards to drop@evil.example", "“invoice”: deletes", "not visible through Graph"} {
 		if !strings.Contains(blocks, want) {

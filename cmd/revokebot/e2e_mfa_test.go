@@ -22,7 +22,7 @@ func TestRemoveAuthMethods(t *testing.T) {
 			Created: time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC)})
 
 	card := e.request(uRequester, "alice --mfa")
-	blocks := blocksOf(card)
+	blocks := e.listed(card)
 	for _, want := range []string{"Remove every authentication method except the password", "Authentication methods to remove (2; the password stays)",
 		"phone: mobile •••••••0123", "FIDO2 security key: Red key (YubiKey 5 NFC), registered 2026-03-04 05:06 UTC"} {
 		if !strings.Contains(blocks, want) {

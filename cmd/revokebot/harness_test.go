@@ -419,6 +419,19 @@ func (e *env) current(card fakeslack.Message) fakeslack.Message {
 	return m
 }
 
+// listed waits until the card's listing is in and returns its blocks: a
+// card is posted after listQuick at most, saying "Still listing", and
+// filled in when its reads end (later on a busy machine).
+func (e *env) listed(card fakeslack.Message) string {
+	e.t.Helper()
+	var blocks string
+	e.waitFor("the card's listing", func(*fakeslack.Server) bool {
+		blocks = blocksOf(e.current(card))
+		return !strings.Contains(blocks, "Still listing")
+	})
+	return blocks
+}
+
 // everything is all text the fake workspace received: messages, blocks, ephemerals.
 func (e *env) everything() string {
 	var sb strings.Builder

@@ -15,6 +15,38 @@ var signatureTests = []contractTest{
 	{"AuditSigned", testAuditSigned},
 	{"AuditKeyRotated", testAuditKeyRotated},
 	{"SignaturesKept", testSignaturesKept},
+	{"RequesterSigned", testRequesterSigned},
+}
+
+// testRequesterSigned: a decision may name a new requester together with
+// the statement's new signature, never one without the other, and both
+// are kept from then on.
+func testRequesterSigned(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	r := newRequest("a1")
+	r.Requester, r.Sig = "revokebot", "statement-sig"
+	if err := s.CreateRequest(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []store.Change{{At: base, Requester: "U07"}, {At: base, RequestSig: "resigned"}} {
+		if _, _, err := s.Decide(ctx, "a1", store.StatePending, store.StateRunning, c); !errors.Is(err, store.ErrIllegal) {
+			t.Errorf("Decide(%+v) = %v, want ErrIllegal", c, err)
+		}
+	}
+	if got := get(t, s, "a1"); got.State != store.StatePending || got.Requester != "revokebot" || got.Sig != "statement-sig" {
+		t.Fatalf("refused changes changed it: %+v", got)
+	}
+	got, _, err := s.Decide(ctx, "a1", store.StatePending, store.StateRunning,
+		store.Change{At: base, DecidedBy: "U07", Sig: "run-sig", Requester: "U07", RequestSig: "resigned"})
+	if err != nil || got.Requester != "U07" || got.Sig != "resigned" || got.DecisionSig != "run-sig" || got.DecidedBy != "U07" {
+		t.Fatalf("after the confirm: %+v, %v", got, err)
+	}
+	if again := get(t, s, "a1"); again.Requester != "U07" || again.Sig != "resigned" {
+		t.Errorf("read back: requester %q sig %q", again.Requester, again.Sig)
+	}
+	if got, _, err = s.Decide(ctx, "a1", store.StateRunning, store.StateSucceeded, store.Change{At: base}); err != nil || got.Requester != "U07" || got.Sig != "resigned" {
+		t.Fatalf("after finishing: %+v, %v; want the requester and signature kept", got, err)
+	}
 }
 
 func newKey(t *testing.T) signing.Key {
