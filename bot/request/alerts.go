@@ -25,10 +25,11 @@ import (
 // user whose card is open is told in that card's thread; a user whose
 // card was decided within alerts.quiet gets none.
 
-// AlertSources reads Microsoft's detections.
+// AlertSources reads Microsoft's detections, handing them over a page at
+// a time: a look over thousands holds one page.
 type AlertSources interface {
-	Incidents(ctx context.Context, since time.Time, severities []string) ([]revoke.Incident, error)
-	RiskyUsers(ctx context.Context, since time.Time, levels []string) ([]revoke.RiskyUser, error)
+	Incidents(ctx context.Context, since time.Time, severities []string, page func([]revoke.Incident)) error
+	RiskyUsers(ctx context.Context, since time.Time, levels []string, page func([]revoke.RiskyUser)) error
 }
 
 const (
@@ -177,23 +178,28 @@ type detection struct {
 }
 
 // lookSource reads a source's detections since mark, less the overlap,
-// cards them, and returns the new mark: the latest change carded, or mark
-// when any could not be carded (it is read again next time).
-func (b *executor) lookSource(ctx context.Context, source string, mark time.Time, read func(since time.Time) ([]detection, error)) time.Time {
-	dets, err := read(mark.Add(-alertOverlap))
+// and cards them a page at a time as they arrive. It returns the new mark:
+// the latest change carded, or mark when any could not be read or carded
+// (all of it is read again next time; what was carded is not carded twice).
+func (b *executor) lookSource(ctx context.Context, source string, mark time.Time, read func(since time.Time, page func([]detection)) error) time.Time {
+	next, whole := mark, true
+	err := read(mark.Add(-alertOverlap), func(dets []detection) {
+		for _, d := range dets {
+			if d.origin.At.After(next) {
+				next = d.origin.At
+			}
+		}
+		if !b.cardAll(ctx, dets) {
+			whole = false
+		}
+	})
 	if err != nil {
 		b.m.AlertLook(source, "failed")
 		b.log.Warn("could not read an alert source", "source", source, "error", err)
 		return mark
 	}
 	b.m.AlertLook(source, "read")
-	next := mark
-	for _, d := range dets {
-		if d.origin.At.After(next) {
-			next = d.origin.At
-		}
-	}
-	if !b.cardAll(ctx, dets) {
+	if !whole {
 		return mark
 	}
 	return next
@@ -201,13 +207,14 @@ func (b *executor) lookSource(ctx context.Context, source string, mark time.Time
 
 // lookIncidents cards the users of the incidents updated since mark.
 func (b *executor) lookIncidents(ctx context.Context, mark time.Time) time.Time {
-	return b.lookSource(ctx, alertDefender, mark, func(since time.Time) ([]detection, error) {
-		incs, err := b.cfg.AlertSources.Incidents(ctx, since, atLeast(b.policy.Alerts.Defender.Min))
-		var dets []detection
-		for _, inc := range incs {
-			dets = append(dets, incidentDetections(inc)...)
-		}
-		return dets, err
+	return b.lookSource(ctx, alertDefender, mark, func(since time.Time, page func([]detection)) error {
+		return b.cfg.AlertSources.Incidents(ctx, since, atLeast(b.policy.Alerts.Defender.Min), func(incs []revoke.Incident) {
+			var dets []detection
+			for _, inc := range incs {
+				dets = append(dets, incidentDetections(inc)...)
+			}
+			page(dets)
+		})
 	})
 }
 
@@ -236,15 +243,16 @@ func incidentDetections(inc revoke.Incident) []detection {
 // lookRisky cards the users whose risk changed since mark, at or above
 // the policy's level.
 func (b *executor) lookRisky(ctx context.Context, mark time.Time) time.Time {
-	return b.lookSource(ctx, alertRisky, mark, func(since time.Time) ([]detection, error) {
-		users, err := b.cfg.AlertSources.RiskyUsers(ctx, since, atLeast(b.policy.Alerts.RiskyUsers.Min))
-		var dets []detection
-		for _, u := range users {
-			dets = append(dets, detection{lookup: revoke.Lookup{Kind: revoke.ByObjectID, Value: u.ID},
-				name:   fmt.Sprintf("risk:%s:%d", u.ID, u.Updated.UnixMilli()),
-				origin: alertOrigin{Source: alertRisky, ID: u.ID, Title: "riskState " + u.State + ", " + u.Detail, Severity: u.Level, At: u.Updated}})
-		}
-		return dets, err
+	return b.lookSource(ctx, alertRisky, mark, func(since time.Time, page func([]detection)) error {
+		return b.cfg.AlertSources.RiskyUsers(ctx, since, atLeast(b.policy.Alerts.RiskyUsers.Min), func(users []revoke.RiskyUser) {
+			dets := make([]detection, 0, len(users))
+			for _, u := range users {
+				dets = append(dets, detection{lookup: revoke.Lookup{Kind: revoke.ByObjectID, Value: u.ID},
+					name:   fmt.Sprintf("risk:%s:%d", u.ID, u.Updated.UnixMilli()),
+					origin: alertOrigin{Source: alertRisky, ID: u.ID, Title: "riskState " + u.State + ", " + u.Detail, Severity: u.Level, At: u.Updated}})
+			}
+			page(dets)
+		})
 	})
 }
 
@@ -464,7 +472,9 @@ func (b *executor) tellAlert(ctx context.Context, r store.Request, origin alertO
 			t = &toldLines{req: r}
 			c.told[r.ID] = t
 		}
-		t.lines = append(t.lines, words)
+		if len(t.lines) < toldMost {
+			t.lines = append(t.lines, words) // the rest are a count and their IDs
+		}
 		t.ids = append(t.ids, origin.ID)
 		t.marks = append(t.marks, mark)
 		return
@@ -487,8 +497,8 @@ func (b *executor) markTold(ctx context.Context, id string, marks ...string) {
 // toldLines are the lines one look has for an open card's thread.
 type toldLines struct {
 	req   store.Request
-	lines []string
-	ids   []string // the incidents or users they are about
+	lines []string // the first toldMost of them
+	ids   []string // the incidents or users they are about, all of them
 	marks []string // the tasks that note them told, once they are
 }
 
@@ -509,7 +519,7 @@ func (b *executor) tellLook(ctx context.Context) {
 	c.told = nil
 	c.mu.Unlock()
 	for _, t := range told {
-		if len(t.lines) <= toldMost {
+		if len(t.ids) <= toldMost {
 			for i, w := range t.lines {
 				if _, err := b.tell.audit(ctx, t.req, EvAlerted, systemActor, w); err == nil {
 					b.markTold(ctx, t.req.ID, t.marks[i])
@@ -519,7 +529,7 @@ func (b *executor) tellLook(ctx context.Context) {
 		}
 		ids := t.ids[toldMost:]
 		shown := ids[:min(len(ids), 50)]
-		words := strings.Join(t.lines[:toldMost], "\n") + fmt.Sprintf("\n…and %d more alerts naming this user (%s%s).",
+		words := strings.Join(t.lines, "\n") + fmt.Sprintf("\n…and %d more alerts naming this user (%s%s).",
 			len(ids), "`"+strings.Join(escapeAll(shown), "`, `")+"`", map[bool]string{true: ", …", false: ""}[len(ids) > len(shown)])
 		if _, err := b.tell.audit(ctx, t.req, EvAlerted, systemActor, words); err == nil {
 			b.markTold(ctx, t.req.ID, t.marks...)

@@ -2,6 +2,8 @@ package request
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,11 +23,17 @@ type detections struct {
 	incidents []revoke.Incident
 	risky     []revoke.RiskyUser
 	reads     int
+	// failAfter, when not 0, is how many pages of incidents are handed
+	// over before the read fails, as a throttled next page does.
+	failAfter int
 }
 
-func (d *detections) Incidents(_ context.Context, since time.Time, sevs []string) ([]revoke.Incident, error) {
+// detectionsPage is how many detections the fake hands over at a time,
+// small so that the flows cross pages.
+const detectionsPage = 2
+
+func (d *detections) Incidents(_ context.Context, since time.Time, sevs []string, page func([]revoke.Incident)) error {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.reads++
 	var out []revoke.Incident
 	for _, inc := range d.incidents {
@@ -33,19 +41,31 @@ func (d *detections) Incidents(_ context.Context, since time.Time, sevs []string
 			out = append(out, inc)
 		}
 	}
-	return out, nil
+	failAfter := d.failAfter
+	d.mu.Unlock()
+	n := 0
+	for p := range slices.Chunk(out, detectionsPage) {
+		if n++; failAfter > 0 && n > failAfter {
+			return &revoke.Error{Kind: revoke.KindThrottled, Op: "list Defender incidents", Err: errors.New("429")}
+		}
+		page(p)
+	}
+	return nil
 }
 
-func (d *detections) RiskyUsers(_ context.Context, since time.Time, levels []string) ([]revoke.RiskyUser, error) {
+func (d *detections) RiskyUsers(_ context.Context, since time.Time, levels []string, page func([]revoke.RiskyUser)) error {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	var out []revoke.RiskyUser
 	for _, u := range d.risky {
 		if !u.Updated.Before(since) && slices.Contains(levels, u.Level) {
 			out = append(out, u)
 		}
 	}
-	return out, nil
+	d.mu.Unlock()
+	for p := range slices.Chunk(out, detectionsPage) {
+		page(p)
+	}
+	return nil
 }
 
 func (d *detections) add(inc revoke.Incident) {
@@ -205,6 +225,44 @@ func TestFlowAlertConfirmTampered(t *testing.T) {
 		t.Fatalf("a changed alert card: %s, requester %q, sig changed %v, %d revocations", got.State, got.Requester, got.Sig != r.Sig, f.revoker.count())
 	}
 	f.wantTampered(r.ID, true)
+}
+
+// TestFlowAlertReadFailsMidway: a read that fails after its first page
+// cards what that page named and leaves the watermark where it was; the
+// next look reads it all again and cards the rest, none twice.
+func TestFlowAlertReadFailsMidway(t *testing.T) {
+	t.Parallel()
+	f, d, _ := alertsFlow(t)
+	at := f.clock.Now().Add(-time.Minute)
+	d.add(incidentNaming("301", "high", "Password spray", at, alice))
+	d.add(incidentNaming("302", "high", "Password spray", at.Add(time.Second), carol))
+	d.add(incidentNaming("303", "high", "Password spray", at.Add(2*time.Second), mallory))
+	d.failAfter = 1
+	f.w.exec.lookAlerts(f.ctx)
+	if n := len(f.alertCards()); n != 2 {
+		t.Fatalf("after a read that failed on its second page: %d cards, want the first page's 2", n)
+	}
+	task, err := f.st.Task(f.ctx, alertsTask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st alertsState
+	if err := json.Unmarshal(task.State, &st); err != nil || st.Defender.After(at) {
+		t.Fatalf("the watermark moved past a page never read: %+v %v", st, err)
+	}
+	d.mu.Lock()
+	d.failAfter = 0
+	d.mu.Unlock()
+	f.w.exec.lookAlerts(f.ctx)
+	cards := f.alertCards()
+	if len(cards) != 3 {
+		t.Fatalf("after the next look: %d cards, want 3", len(cards))
+	}
+	for _, c := range cards {
+		if ev := f.events(c.ID); ev != "alerted" {
+			t.Errorf("card %s: events %s", c.ID, ev)
+		}
+	}
 }
 
 // TestFlowAlertQuietAndOpen: a second incident for a user whose card is

@@ -3,6 +3,7 @@ package fakegraph
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -179,7 +180,7 @@ func (s *Server) listIncidents(c *call) response {
 	}
 	if len(matches) > top {
 		matches = matches[:top]
-		q := c.query
+		q := maps.Clone(c.query) // the logged request keeps the query it came with
 		q.Set("$skip", strconv.Itoa(skip+top))
 		body["@odata.nextLink"] = s.base + "/security/incidents?" + q.Encode()
 	}

@@ -64,35 +64,35 @@ type wirePage[T any] struct {
 	NextLink string `json:"@odata.nextLink"`
 }
 
-// Incidents lists the Defender XDR incidents updated at or after since,
-// with their alerts ($expand=alerts), whose severity is one of severities
-// (none: any), 50 a page (SecurityIncident.Read.All).
-func (c *Client) Incidents(ctx context.Context, since time.Time, severities []string) ([]revoke.Incident, error) {
+// Incidents hands page, one page at a time, the Defender XDR incidents
+// updated at or after since, with their alerts ($expand=alerts), whose
+// severity is one of severities (none: any), 50 a page
+// (SecurityIncident.Read.All). Only one page is held at a time, however
+// many changed since the last look.
+func (c *Client) Incidents(ctx context.Context, since time.Time, severities []string, page func([]revoke.Incident)) error {
 	filter := "lastUpdateDateTime ge " + since.UTC().Format("2006-01-02T15:04:05Z")
-	for _, s := range severities {
+	if len(severities) == 1 {
 		// One severity goes into the filter; more would need "or", which
 		// the fake refuses: the rest are kept below.
-		if len(severities) == 1 {
-			filter += " and severity eq " + revoke.ODataString(s)
-		}
+		filter += " and severity eq " + revoke.ODataString(severities[0])
 	}
-	var out []revoke.Incident
-	err := c.pages(ctx, opIncidents, revoke.PermIncidentsRead.Name, "/security/incidents",
+	return c.pages(ctx, opIncidents, revoke.PermIncidentsRead.Name, "/security/incidents",
 		"{+baseurl}/security/incidents{?%24expand,%24filter,%24top}",
 		incidentQuery{Expand: ptr("alerts"), Filter: &filter, Top: ptr(int32(incidentsTop))},
 		func(raw []byte) (string, error) {
-			var page wirePage[wireIncident]
-			if err := json.Unmarshal(raw, &page); err != nil {
+			var wire wirePage[wireIncident]
+			if err := json.Unmarshal(raw, &wire); err != nil {
 				return "", err
 			}
-			for _, w := range page.Value {
+			var out []revoke.Incident
+			for _, w := range wire.Value {
 				if len(severities) == 0 || containsFold(severities, w.Severity) {
 					out = append(out, w.incident())
 				}
 			}
-			return page.NextLink, nil
+			page(out)
+			return wire.NextLink, nil
 		})
-	return out, err
 }
 
 // The query parameters take pointers, as the SDK's own do: the adapter
@@ -151,32 +151,32 @@ type wireRiskyUser struct {
 	RiskLastUpdatedDateTime time.Time `json:"riskLastUpdatedDateTime"`
 }
 
-// RiskyUsers lists the users whose risk changed at or after since, at
-// one of levels (none: any), in state atRisk or confirmedCompromised
-// (IdentityRiskyUser.Read.All; Identity Protection's one request a second
-// per tenant, which the client paces).
-func (c *Client) RiskyUsers(ctx context.Context, since time.Time, levels []string) ([]revoke.RiskyUser, error) {
+// RiskyUsers hands page, one page at a time, the users whose risk
+// changed at or after since, at one of levels (none: any), in state
+// atRisk or confirmedCompromised (IdentityRiskyUser.Read.All; Identity
+// Protection's one request a second per tenant, which the client paces).
+func (c *Client) RiskyUsers(ctx context.Context, since time.Time, levels []string, page func([]revoke.RiskyUser)) error {
 	filter := "riskLastUpdatedDateTime ge " + since.UTC().Format("2006-01-02T15:04:05Z")
 	if len(levels) == 1 {
 		filter += " and riskLevel eq " + revoke.ODataString(levels[0])
 	}
-	var out []revoke.RiskyUser
-	err := c.pages(ctx, opRiskyUsers, revoke.PermRiskyUserRead.Name, "/identityProtection/riskyUsers",
+	return c.pages(ctx, opRiskyUsers, revoke.PermRiskyUserRead.Name, "/identityProtection/riskyUsers",
 		"{+baseurl}/identityProtection/riskyUsers{?%24filter,%24top}", riskyQuery{Filter: &filter, Top: ptr(int32(riskyUsersTop))},
 		func(raw []byte) (string, error) {
-			var page wirePage[wireRiskyUser]
-			if err := json.Unmarshal(raw, &page); err != nil {
+			var wire wirePage[wireRiskyUser]
+			if err := json.Unmarshal(raw, &wire); err != nil {
 				return "", err
 			}
-			for _, w := range page.Value {
+			var out []revoke.RiskyUser
+			for _, w := range wire.Value {
 				if (len(levels) == 0 || containsFold(levels, w.RiskLevel)) && (w.RiskState == "atRisk" || w.RiskState == "confirmedCompromised") {
 					out = append(out, revoke.RiskyUser{ID: w.ID, UPN: w.UserPrincipalName, DisplayName: w.UserDisplayName,
 						Level: w.RiskLevel, State: w.RiskState, Detail: w.RiskDetail, Updated: w.RiskLastUpdatedDateTime.UTC()})
 				}
 			}
-			return page.NextLink, nil
+			page(out)
+			return wire.NextLink, nil
 		})
-	return out, err
 }
 
 type riskyQuery struct {

@@ -24,8 +24,16 @@ func alertsFake(t *testing.T, now time.Time, perms ...string) (*fakegraph.Server
 	return g, c
 }
 
+// allIncidents gathers the pages Incidents hands over, and counts them.
+func allIncidents(ctx context.Context, c *Client, since time.Time, sevs []string) ([]revoke.Incident, int, error) {
+	var all []revoke.Incident
+	pages := 0
+	err := c.Incidents(ctx, since, sevs, func(p []revoke.Incident) { all = append(all, p...); pages++ })
+	return all, pages, err
+}
+
 // TestIncidents: the incidents updated since, with their alerts' users,
-// across pages of 50, the severity filtered by Graph when one is asked
+// handed over a page of 50 at a time, the severity filtered by Graph when one is asked
 // for and here when several are; attack disruption is told by its title.
 func TestIncidents(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -41,9 +49,9 @@ func TestIncidents(t *testing.T) {
 		fakegraph.Incident{ID: "old", DisplayName: "Old", Severity: "high", LastUpdateDateTime: t0.Add(-time.Hour)},
 	)
 	ctx := context.Background()
-	got, err := c.Incidents(ctx, t0, []string{"high"})
-	if err != nil || len(got) != 61 || got[0].ID != "disrupt" || !got[0].Disruption() || got[1].Disruption() {
-		t.Fatalf("%d incidents, first %+v, %v", len(got), got[0], err)
+	got, pages, err := allIncidents(ctx, c, t0, []string{"high"})
+	if err != nil || len(got) != 61 || pages != 2 || got[0].ID != "disrupt" || !got[0].Disruption() || got[1].Disruption() {
+		t.Fatalf("%d incidents in %d pages, first %+v, %v", len(got), pages, got[0], err)
 	}
 	if u := got[0].Alerts[0].Users; len(u) != 2 || u[0] != (revoke.EvidenceUser{UPN: "alice@contoso.com", ObjectID: aliceID, Account: "alice"}) || u[1].UPN != "" {
 		t.Errorf("evidence users %+v", u)
@@ -53,7 +61,7 @@ func TestIncidents(t *testing.T) {
 		first.Query.Get("$filter") != "lastUpdateDateTime ge 2026-12-01T09:00:00Z and severity eq 'high'" {
 		t.Errorf("query %v", first.Query)
 	}
-	got, err = c.Incidents(ctx, t0.Add(30*time.Minute), []string{"medium", "high"})
+	got, _, err = allIncidents(ctx, c, t0.Add(30*time.Minute), []string{"medium", "high"})
 	if err != nil || len(got) != 2 {
 		t.Fatalf("medium and high: %+v %v", got, err)
 	}
@@ -64,7 +72,7 @@ func TestIncidents(t *testing.T) {
 func TestIncidentsNeedPermission(t *testing.T) {
 	g, c := alertsFake(t, time.Now(), "User.Read.All")
 	g.AddIncidents(fakegraph.Incident{ID: "1", Severity: "high"})
-	_, err := c.Incidents(context.Background(), time.Now().Add(-time.Hour), nil)
+	_, _, err := allIncidents(context.Background(), c, time.Now().Add(-time.Hour), nil)
 	wantError(t, err, revoke.KindForbidden, opIncidents, "SecurityIncident.Read.All")
 	err = c.CommentIncident(context.Background(), "1", "revokebot: contained")
 	wantError(t, err, revoke.KindForbidden, opCommentIncident, "SecurityIncident.ReadWrite.All")
@@ -97,7 +105,8 @@ func TestRiskyUsers(t *testing.T) {
 	if _, err := c.DismissRisk(context.Background(), syncID); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.RiskyUsers(context.Background(), now.Add(-time.Minute), []string{"high"})
+	var got []revoke.RiskyUser
+	err := c.RiskyUsers(context.Background(), now.Add(-time.Minute), []string{"high"}, func(p []revoke.RiskyUser) { got = append(got, p...) })
 	if err != nil || len(got) != 1 || got[0].ID != aliceID || got[0].UPN != "alice@contoso.com" || got[0].State != "atRisk" || !got[0].Updated.Equal(now) {
 		t.Fatalf("%+v %v", got, err)
 	}
