@@ -137,14 +137,7 @@ func scanTask(row interface{ Scan(...any) error }) (Task, error) {
 
 func (s *sqliteStore) SealTask(ctx context.Context, id, owner string, state json.RawMessage, e Event, tell ...Tell) (Record, error) {
 	id, owner = cleanText(id), cleanText(owner)
-	state, err := taskState(id, state)
-	if err != nil {
-		return Record{}, err
-	}
-	if e, err = prepareEvent(e, s.now); err != nil {
-		return Record{}, err
-	}
-	tells, err := prepareTells(tell, true)
+	state, e, tells, err := prepareSeal(id, state, e, tell, s.now)
 	if err != nil {
 		return Record{}, err
 	}
@@ -170,11 +163,7 @@ func (s *sqliteStore) SealTask(ctx context.Context, id, owner string, state json
 		return sqliteInsertTells(ctx, tx, tells, r.Seq, r.Time)
 	})
 	if fenced {
-		cur, err := s.Task(ctx, id)
-		if err != nil {
-			return Record{}, err
-		}
-		return Record{}, taskFenceConflict(cur, owner)
+		return Record{}, sealFenced(ctx, s, id, owner)
 	}
 	if err != nil {
 		return Record{}, fmt.Errorf("store: seal task %q: %w", id, err)

@@ -101,6 +101,31 @@ func taskState(id string, state json.RawMessage) (json.RawMessage, error) {
 	return state, nil
 }
 
+// prepareSeal checks and cleans what SealTask keeps, as SaveTask and
+// AppendAudit do.
+func prepareSeal(id string, state json.RawMessage, e Event, tell []Tell, now func() time.Time) (json.RawMessage, Event, []Tell, error) {
+	state, err := taskState(id, state)
+	if err != nil {
+		return nil, e, nil, err
+	}
+	if e, err = prepareEvent(e, now); err != nil {
+		return nil, e, nil, err
+	}
+	tells, err := prepareTells(tell, true)
+	return state, e, tells, err
+}
+
+// sealFenced explains a SealTask that matched no row held by owner.
+func sealFenced(ctx context.Context, s interface {
+	Task(context.Context, string) (Task, error)
+}, id, owner string) error {
+	cur, err := s.Task(ctx, id)
+	if err != nil {
+		return err
+	}
+	return taskFenceConflict(cur, owner)
+}
+
 // taskClaimConflict explains a lost claim with the task as it is now.
 func taskClaimConflict(cur Task) error {
 	if cur.Done {

@@ -58,6 +58,20 @@ func snapshotFlow(t *testing.T, log *dayLog) *flow {
 	})
 }
 
+// disableAlice runs "/revoke alice --disable" to its end, background
+// work and all, as a replica would.
+func (f *flow) disableAlice() store.Request {
+	f.t.Helper()
+	ctx, cancel := context.WithCancel(f.ctx)
+	f.t.Cleanup(cancel)
+	f.w.runs.open(ctx)
+	f.command(uReq, chInc, "alice --disable")
+	r := f.newest()
+	f.click(uReq, ActionConfirm, r)
+	f.w.runs.wait()
+	return r
+}
+
 // sealedSnapshot is request id's stored snapshot, the digests its records
 // sealed, and whether its task is done.
 func (f *flow) sealedSnapshot(id string) (snapshot, []byte, []string, bool) {
@@ -84,13 +98,7 @@ func (f *flow) sealedSnapshot(id string) (snapshot, []byte, []string, bool) {
 func TestFlowSnapshotLogs(t *testing.T) {
 	t.Parallel()
 	f := snapshotFlow(t, &dayLog{})
-	ctx, cancel := context.WithCancel(f.ctx)
-	defer cancel()
-	f.w.runs.open(ctx)
-	f.command(uReq, chInc, "alice --disable")
-	r := f.newest()
-	f.click(uReq, ActionConfirm, r)
-	f.w.runs.wait()
+	r := f.disableAlice()
 	if got := f.events(r.ID); got != "requested,confirmed,started,snapshot,outcome,succeeded,readback,snapshot" {
 		t.Fatalf("events %s", got)
 	}
@@ -168,13 +176,7 @@ func TestFlowSnapshotSealRefused(t *testing.T) {
 	t.Parallel()
 	f := snapshotFlow(t, &dayLog{})
 	f.flaky().failSeal = 3 // every try of the first reading
-	ctx, cancel := context.WithCancel(f.ctx)
-	defer cancel()
-	f.w.runs.open(ctx)
-	f.command(uReq, chInc, "alice --disable")
-	r := f.newest()
-	f.click(uReq, ActionConfirm, r)
-	f.w.runs.wait()
+	r := f.disableAlice()
 	if _, _, seals, done := f.sealedSnapshot(r.ID); done || len(seals) != 1 {
 		t.Fatalf("after a refused seal: done %v, %d seals", done, len(seals))
 	}

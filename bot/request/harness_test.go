@@ -340,29 +340,28 @@ func (s *flaky) Decide(ctx context.Context, id string, from, to store.State, c s
 }
 
 func (s *flaky) AppendAudit(ctx context.Context, e store.Event, tell ...store.Tell) (store.Record, error) {
-	s.mu.Lock()
-	fail := s.failAppend > 0
-	if fail {
-		s.failAppend--
-	}
-	s.mu.Unlock()
-	if fail {
+	if s.fails(&s.failAppend) {
 		return store.Record{}, errStoreDown
 	}
 	return s.Store.AppendAudit(ctx, e, tell...)
 }
 
 func (s *flaky) SealTask(ctx context.Context, id, owner string, state json.RawMessage, e store.Event, tell ...store.Tell) (store.Record, error) {
-	s.mu.Lock()
-	fail := s.failSeal > 0
-	if fail {
-		s.failSeal--
-	}
-	s.mu.Unlock()
-	if fail {
+	if s.fails(&s.failSeal) {
 		return store.Record{}, errStoreDown
 	}
 	return s.Store.SealTask(ctx, id, owner, state, e, tell...)
+}
+
+// fails counts down one of the failures asked for; true while any is left.
+func (s *flaky) fails(n *int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if *n <= 0 {
+		return false
+	}
+	*n--
+	return true
 }
 
 func (f *flow) flaky() *flaky { return f.w.store.(*flaky) }
