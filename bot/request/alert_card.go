@@ -39,6 +39,18 @@ func isAlert(r store.Request) bool {
 	return targetsOf(r).Alert != nil
 }
 
+// askedBy names who asked for r, for people: an alert card nobody has
+// confirmed yet was asked by revokebot, which is no Slack user to mention.
+func askedBy(r store.Request) string {
+	if r.Requester == systemActor {
+		if a := targetsOf(r).Alert; a != nil {
+			return "revokebot, from " + a.sourceName()
+		}
+		return "revokebot"
+	}
+	return "<@" + Escape(r.Requester) + ">"
+}
+
 // sourceName names a source for people.
 func (a alertOrigin) sourceName() string {
 	if a.Source == alertRisky {

@@ -180,6 +180,10 @@ func TestFlowAlertCard(t *testing.T) {
 		t.Fatalf("after an update: events %s, %d cards", ev, len(f.alertCards()))
 	}
 
+	f.command(uReq, chInc, "status "+r.ID)
+	if got := f.msg.private(uReq); !strings.Contains(got, "Requested by revokebot, from Microsoft Defender XDR") || strings.Contains(got, "<@revokebot>") {
+		t.Errorf("status of an unconfirmed alert card: %q", got)
+	}
 	f.click(uStr, ActionConfirm, r)
 	if f.revoker.count() != 0 || f.get(r.ID).State != store.StatePending {
 		t.Fatal("a stranger's confirm ran it")

@@ -62,7 +62,7 @@ func renderHistory(label string, reqs []store.Request, trails [][]store.Record) 
 		if t.Release {
 			what = "release (" + what + ")"
 		}
-		fmt.Fprintf(&sb, "\n\n• `%s` · %s · by <@%s> · %s · *%s*", r.ID, clock(r.CreatedAt), r.Requester, what, stateWords(r.State))
+		fmt.Fprintf(&sb, "\n\n• `%s` · %s · by %s · %s · *%s*", r.ID, clock(r.CreatedAt), askedBy(r), what, stateWords(r.State))
 		if len(t.Users) > 1 {
 			fmt.Fprintf(&sb, " · %s in the request", plural(len(t.Users), "user"))
 		}

@@ -52,7 +52,7 @@ func renderStatus(r store.Request, trail []store.Record) string {
 	if t.Reason != "" {
 		fmt.Fprintf(&sb, "Reason: %s\n", clean(t.Reason, reasonMost))
 	}
-	fmt.Fprintf(&sb, "Requested by <@%s> in <#%s> at %s", r.Requester, r.Channel, clock(r.CreatedAt))
+	fmt.Fprintf(&sb, "Requested by %s in <#%s> at %s", askedBy(r), r.Channel, clock(r.CreatedAt))
 	if r.State == store.StatePending {
 		fmt.Fprintf(&sb, "; expires %s", clock(r.ExpiresAt))
 	}
