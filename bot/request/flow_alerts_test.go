@@ -231,6 +231,62 @@ func TestFlowAlertConfirmTampered(t *testing.T) {
 	f.wantTampered(r.ID, true)
 }
 
+// TestFlowAlertProtectedUser: an alert card for a protected user needs an
+// approver, as any card for them does: a requester's confirm is refused,
+// an approver's approval runs it; nobody confirmed it, so revokebot stays
+// its requester. When the outcome cannot be recorded, the thread says so,
+// and no private message goes to revokebot, which is no Slack user.
+func TestFlowAlertProtectedUser(t *testing.T) {
+	t.Parallel()
+	f, d, cs := alertsFlow(t)
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	f.w.runs.open(ctx)
+	d.add(incidentNaming("401", "high", "CEO fraud", f.clock.Now().Add(-time.Minute), boss))
+	f.w.exec.lookAlerts(f.ctx)
+	cards := f.alertCards()
+	if len(cards) != 1 || !cards[0].NeedsApproval {
+		t.Fatalf("cards %+v", cards)
+	}
+	r := cards[0]
+	f.click(uGroupie, ActionConfirm, r)
+	if f.revoker.count() != 0 || f.get(r.ID).State != store.StatePending {
+		t.Fatal("a requester's confirm ran a protected user's alert card")
+	}
+	f.click(uApp, ActionApprove, r)
+	f.w.runs.wait()
+	got := f.get(r.ID)
+	if got.State != store.StateSucceeded || got.Requester != systemActor || got.DecidedBy != uApp || f.revoker.count() != 1 {
+		t.Fatalf("after the approval: %s, requester %q, decided by %q, %d revocations", got.State, got.Requester, got.DecidedBy, f.revoker.count())
+	}
+	if c := cs.of("401"); len(c) != 1 {
+		t.Errorf("write-back %q", c)
+	}
+
+	f.clock.Advance(48 * time.Hour) // past alerts.quiet
+	d.add(incidentNaming("402", "high", "CEO fraud again", f.clock.Now().Add(-time.Minute), boss))
+	f.w.exec.lookAlerts(f.ctx)
+	var again store.Request
+	for _, c := range f.alertCards() {
+		if c.State == store.StatePending {
+			again = c
+		}
+	}
+	if again.ID == "" {
+		t.Fatal("no second card after alerts.quiet")
+	}
+	f.deliver()
+	f.flaky().failTo[store.StateSucceeded] = 3
+	f.click(uApp, ActionApprove, again)
+	f.w.runs.wait()
+	if !strings.Contains(f.msg.everything(), "could not record the outcome") {
+		t.Fatal("the unrecorded outcome was not said in the thread")
+	}
+	if p := f.msg.private(systemActor); p != "" {
+		t.Errorf("revokebot was sent private messages: %q", p)
+	}
+}
+
 // TestFlowAlertReadFailsMidway: a read that fails after its first page
 // cards what that page named and leaves the watermark where it was; the
 // next look reads it all again and cards the rest, none twice.

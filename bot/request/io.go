@@ -46,6 +46,9 @@ func (b *env) cardFor(ctx context.Context, req store.Request) card {
 
 // private answers only the person who acted.
 func (b *env) private(ctx context.Context, to Recipient, text string) {
+	if to.User == systemActor {
+		return // an alert card nobody confirmed: revokebot asked, and the thread says it
+	}
 	if err := b.msg.Private(ctx, to, text); err != nil {
 		b.log.Warn("could not reply to the user", "actor", to.User, "error", sendCode(err))
 	}
