@@ -3,6 +3,7 @@ package bulk
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/revokebot/revokebot/revoke"
@@ -80,8 +81,18 @@ func (r *run) addFirst(ctx context.Context) bool {
 	if err != nil {
 		r.cfg.Log.Warn("could not read the users to revoke first; going on in listing order", "request_id", r.cfg.RequestID, "error", err)
 	}
+	users := r.checkpointUsers(first)
+	r.mu.Lock()
+	r.first = map[string]bool{}
+	for _, u := range users {
+		if id := strings.ToLower(u.ID); u.Outcome == store.OutcomePending && !r.first[id] {
+			r.first[id] = true
+			r.firstLeft++
+		}
+	}
+	r.mu.Unlock()
 	for ctx.Err() == nil {
-		err := r.cfg.Store.AddPage(ctx, r.cfg.RequestID, r.cfg.Owner, r.checkpointUsers(first), FirstDone, false)
+		err := r.cfg.Store.AddPage(ctx, r.cfg.RequestID, r.cfg.Owner, users, FirstDone, false)
 		if err == nil {
 			r.poke()
 			return true

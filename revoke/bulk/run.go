@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ var errStopped = errors.New("bulk: stopped")
 type item struct {
 	store.BulkUser
 	throttles, fails int
+	first            bool // one of the users to revoke before all others
 }
 
 type run struct {
@@ -37,6 +39,11 @@ type run struct {
 	listed      bool
 	listerDone  bool
 	wake        chan struct{} // something the dispatcher waits for changed
+	// first are the First users this run put in the checkpoint, pending,
+	// and firstLeft how many of them have no outcome yet: no other user
+	// is sent to Graph before they all have one.
+	first     map[string]bool
+	firstLeft int
 
 	samples []sample // revocations done over time, for the rate
 
@@ -154,7 +161,15 @@ func (r *run) dispatch(ctx context.Context) {
 			}
 		}
 		if it == nil && len(batch) > 0 {
-			it = &item{BulkUser: batch[0]}
+			first := r.isFirst(batch[0].ID)
+			if !first && r.firstUnsettled() {
+				// The privileged go first, done and not just sent: with
+				// several workers, a later user could otherwise reach
+				// Graph before the last of them.
+				r.idle(ctx, r.cfg.Flush)
+				continue
+			}
+			it = &item{BulkUser: batch[0], first: first}
 			batch = batch[1:]
 		}
 		if it == nil {
@@ -175,7 +190,7 @@ func (r *run) dispatch(ctx context.Context) {
 		select {
 		case r.work <- it:
 		case <-ctx.Done():
-			r.done()
+			r.done(nil) // not sent: it stays pending for whoever resumes
 			return
 		}
 	}
@@ -207,12 +222,33 @@ func (r *run) takeRetry() *item {
 	return it
 }
 
-// done marks one dispatched user as settled.
-func (r *run) done() {
+// done marks one dispatched user as settled, with its outcome.
+func (r *run) done(it *item) {
 	r.mu.Lock()
 	r.outstanding--
+	if it != nil && it.first {
+		r.firstLeft--
+	}
 	r.mu.Unlock()
 	r.poke()
+}
+
+// isFirst reports whether user id is one of the First users this run
+// put in the checkpoint.
+func (r *run) isFirst(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.first[strings.ToLower(id)]
+}
+
+// firstUnsettled reports whether a First user has no outcome yet. They
+// come first in the checkpoint, so once none is in flight or waiting for
+// a retry, all were settled, whatever the count says: a count the
+// checkpoint disagrees with never holds the job up.
+func (r *run) firstUnsettled() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.firstLeft > 0 && (r.outstanding > 0 || len(r.retries) > 0)
 }
 
 func (r *run) retry(it *item) {
@@ -249,7 +285,7 @@ func (r *run) revoke(parent context.Context) {
 			if why := r.cfg.Guard(it.BulkUser); why != "" {
 				it.Outcome, it.Detail, it.At = store.OutcomeSkipped, why, r.cfg.Now()
 				r.outcomes <- it.BulkUser
-				r.done()
+				r.done(it)
 				continue
 			}
 		}
@@ -286,7 +322,7 @@ func (r *run) revoke(parent context.Context) {
 			it.Outcome, it.Detail, it.At = store.OutcomeFailed, r.cfg.Describe(err), now
 		}
 		r.outcomes <- it.BulkUser
-		r.done()
+		r.done(it)
 	}
 }
 

@@ -98,3 +98,66 @@ func TestRunRevokesALastPageRecordedLate(t *testing.T) {
 		t.Fatalf("%d revoked, counts %+v", rev.n.Load(), res.Counts)
 	}
 }
+
+// timed records when each user's revocation began and ended; the first
+// users' take a while, as Graph's answers can.
+type timed struct {
+	mu         sync.Mutex
+	slow       map[string]bool
+	began, end map[string]time.Time
+}
+
+func (c *timed) RevokeSessions(_ context.Context, id string) (revoke.Result, error) {
+	c.mu.Lock()
+	c.began[id] = time.Now()
+	slow := c.slow[id]
+	c.mu.Unlock()
+	if slow {
+		time.Sleep(40 * time.Millisecond)
+	}
+	c.mu.Lock()
+	c.end[id] = time.Now()
+	c.mu.Unlock()
+	return revoke.Result{At: time.Now()}, nil
+}
+
+// TestRunFirstUsersDoneBeforeOthers: with many workers, the First users
+// are revoked, answered and all, before any other user is sent to Graph,
+// each once.
+func TestRunFirstUsersDoneBeforeOthers(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateRequest(ctx, store.Request{ID: "rb-1", Kind: store.KindAll, Requester: "U0", Channel: "C0", State: store.StateRunning}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateJob(ctx, "rb-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	first := []revoke.User{{ID: "u045"}, {ID: "u030"}, {ID: "u012"}, {ID: "u007"}}
+	rev := &timed{slow: map[string]bool{"u045": true, "u030": true, "u012": true, "u007": true}, began: map[string]time.Time{}, end: map[string]time.Time{}}
+	res, err := bulk.Run(ctx, bulk.Config{RequestID: "rb-1", Owner: "a", Store: st, Lister: pages{n: 50}, Revoker: rev, Workers: 8,
+		First:  func(context.Context) ([]revoke.User, error) { return first, nil },
+		Skip:   func(revoke.User) string { return "" },
+		Writes: 1000, Per: time.Second, Flush: 10 * time.Millisecond, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts.Revoked != 50 || len(rev.began) != 50 {
+		t.Fatalf("counts %+v, %d users revoked", res.Counts, len(rev.began))
+	}
+	var lastFirst time.Time
+	for _, u := range first {
+		if rev.end[u.ID].After(lastFirst) {
+			lastFirst = rev.end[u.ID]
+		}
+	}
+	for id, at := range rev.began {
+		if !rev.slow[id] && at.Before(lastFirst) {
+			t.Errorf("%s was sent %v before the last of the first users was answered", id, lastFirst.Sub(at))
+		}
+	}
+}
