@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/revokebot/revokebot/authz"
@@ -362,15 +363,17 @@ func (c *cardedCache) forget(since time.Time) {
 	}
 }
 
-// each runs fn(0…n-1), alertParallel at a time, and waits for them.
+// each runs fn(0…n-1), alertParallel at a time, and waits for them: a
+// few goroutines take the indexes in turn, so a look over thousands of
+// detections starts a few, not thousands.
 func each(n int, fn func(int)) {
-	sem := make(chan struct{}, alertParallel)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := range n {
+	for range min(n, alertParallel) {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			fn(i)
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
 		})
 	}
 	wg.Wait()

@@ -187,6 +187,26 @@ func TestFlowSnapshotSealRefused(t *testing.T) {
 	}
 }
 
+// TestFlowSnapshotSealAnswerLost: the store keeps the seal but its answer
+// is lost; tried again, it is refused as done, and the document kept is
+// this one: it is attached, and sealed once.
+func TestFlowSnapshotSealAnswerLost(t *testing.T) {
+	t.Parallel()
+	f := snapshotFlow(t, &dayLog{})
+	f.flaky().loseSeal = 1
+	r := f.disableAlice()
+	_, raw, seals, done := f.sealedSnapshot(r.ID)
+	if !done || len(seals) != 2 || seals[1] != digestOf(raw) {
+		t.Fatalf("done %v, seals %v", done, seals)
+	}
+	f.msg.mu.Lock()
+	uploads := f.msg.uploads
+	f.msg.mu.Unlock()
+	if len(uploads) != 1 || uploads[0].Size != len(raw) {
+		t.Fatalf("uploads %+v: the sealed snapshot was not attached", uploads)
+	}
+}
+
 // TestFlowSnapshotTampered: a first part changed in the database before
 // the logs are read is not built on: it is said, and not sealed again.
 func TestFlowSnapshotTampered(t *testing.T) {

@@ -322,6 +322,7 @@ type flaky struct {
 	failTo     map[store.State]int // how many Decide calls to a state fail
 	failAppend int
 	failSeal   int // how many SealTask calls fail
+	loseSeal   int // how many SealTask calls are kept, and answered with an error
 }
 
 var errStoreDown = errors.New("store: disk on fire")
@@ -350,7 +351,11 @@ func (s *flaky) SealTask(ctx context.Context, id, owner string, state json.RawMe
 	if s.fails(&s.failSeal) {
 		return store.Record{}, errStoreDown
 	}
-	return s.Store.SealTask(ctx, id, owner, state, e, tell...)
+	rec, err := s.Store.SealTask(ctx, id, owner, state, e, tell...)
+	if err == nil && s.fails(&s.loseSeal) {
+		return store.Record{}, errStoreDown // committed; the answer was lost
+	}
+	return rec, err
 }
 
 // fails counts down one of the failures asked for; true while any is left.

@@ -129,8 +129,16 @@ func (b *executor) readLogs(ctx context.Context, id string, req store.Request) {
 		plural(len(s.Users), "user"), digestOf(raw), Escape(req.ID), unreadParts(s))); err != nil {
 		if !errors.Is(err, store.ErrConflict) {
 			release() // the next start, or sweep, reads them again
+			return
 		}
-		return
+		// A try whose commit went through unanswered, then refused as
+		// done when tried again: the document kept is this one.
+		rctx, cancel := recordContext(ctx)
+		cur, terr := b.store.Task(rctx, id)
+		cancel()
+		if terr != nil || !cur.Done || digestOf(cur.State) != digestOf(raw) {
+			return
+		}
 	}
 	b.attachLater(req, raw)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -62,25 +63,42 @@ func BenchmarkDetectionToCard(b *testing.B) {
 // updated since the last (20 pages of 50), naming ten users, who get one
 // card each and the rest folded into them; it stays within /security's 150
 // requests a minute (no 429) and its heap stays flat: what the look adds
-// at its peak to the heap before it, for 1,000 incidents against 100,
-// under a ceiling of 1.5 (ten times the incidents, at most half as much
-// again). The heap before holds the fake's incidents, so the ratio of the
-// peak to it says little; the growth is the look's own.
+// to the live heap (collected before each sample) at its peak, for 1,000
+// incidents against 100, under a ceiling of 2 (ten times the incidents,
+// at most twice the growth: what a look keeps per incident is a few
+// hundred bytes of deduplication, the incidents themselves a page at a
+// time). The heap before holds the fake's incidents,
+// so the growth is the measure; the median of five looks of each size.
+// With REVOKEBOT_TEST_POSTGRES_URL set the store is PostgreSQL, out of the
+// process; without it, SQLite's cache of what the look wrote counts too.
 func BenchmarkLookOverThousandIncidents(b *testing.B) {
-	const people, ceiling = 10, 1.5
+	const people, ceiling, tries = 10, 2.0, 5
+	median := func(n int) float64 {
+		var gs []float64
+		for range tries {
+			gs = append(gs, lookOver(b, n, people))
+		}
+		slices.Sort(gs)
+		return gs[tries/2]
+	}
 	for range b.N {
-		small := lookOver(b, 100, people)
-		large := lookOver(b, 1000, people)
+		small, large := median(100), median(1000)
 		ratio := large / small
 		b.ReportMetric(ratio, "growth-1000/100")
-		fmt.Printf("the look's heap growth for 1,000 incidents against 100: %.1f MiB against %.1f MiB, ratio %.2f (ceiling %.1f)\n",
-			large/(1<<20), small/(1<<20), ratio, ceiling)
+		fmt.Printf("the look's live heap growth for 1,000 incidents against 100 (medians of %d): %.1f MiB against %.1f MiB, ratio %.2f (ceiling %.1f), %.2f KiB for each incident more\n",
+			tries, large/(1<<20), small/(1<<20), ratio, ceiling, (large-small)/900/(1<<10))
 	}
 }
 
 func lookOver(b *testing.B, n, people int) float64 {
 	{
-		e := startEnv(b, withPolicy(alertsPolicy), withAlertsEvery(alertsBenchEvery), withGraphLimits(quickBudget, quickBudget))
+		opts := []envOption{withPolicy(alertsPolicy), withAlertsEvery(alertsBenchEvery), withGraphLimits(quickBudget, quickBudget)}
+		if os.Getenv("REVOKEBOT_TEST_POSTGRES_URL") != "" {
+			// The store in a process of its own: what the bot keeps of
+			// a look, not SQLite's cache of the rows it wrote.
+			opts = append(opts, withStore(postgresStore(b)))
+		}
+		e := startEnv(b, opts...)
 		users := fakegraph.Tenant(people, 9)
 		e.sb.AddUsers(users...)
 		var incs []fakegraph.Incident
@@ -106,10 +124,13 @@ func lookOver(b *testing.B, n, people int) float64 {
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			for {
+				// Collected first: what the look holds, not the garbage
+				// it has made since the last collection.
+				runtime.GC()
 				var m runtime.MemStats
 				runtime.ReadMemStats(&m)
-				if m.HeapInuse > peak.Load() {
-					peak.Store(m.HeapInuse)
+				if m.HeapAlloc > peak.Load() {
+					peak.Store(m.HeapAlloc)
 				}
 				select {
 				case <-done:
@@ -147,10 +168,10 @@ func lookOver(b *testing.B, n, people int) float64 {
 				reads++
 			}
 		}
-		growth := float64(peak.Load()) - float64(before.HeapInuse)
-		fmt.Printf("%d updated incidents naming %d users: %d cards in %v; %d incident reads (pages of 50: the look and the next one's first) where /security allows 150 a minute; %d answered 429; heap in use %.1f MiB before, %.1f MiB at the peak (the look's growth %.1f MiB)\n",
+		growth := float64(peak.Load()) - float64(before.HeapAlloc)
+		fmt.Printf("%d updated incidents naming %d users: %d cards in %v; %d incident reads (pages of 50: the look and the next one's first) where /security allows 150 a minute; %d answered 429; live heap %.1f MiB before, %.1f MiB at the peak (the look's growth %.1f MiB)\n",
 			n, people, len(e.alertCards()), took.Round(time.Millisecond), reads, throttled(e.sb.Graph),
-			float64(before.HeapInuse)/(1<<20), float64(peak.Load())/(1<<20), growth/(1<<20))
+			float64(before.HeapAlloc)/(1<<20), float64(peak.Load())/(1<<20), growth/(1<<20))
 		if len(e.alertCards()) != people {
 			b.Fatalf("%d cards, want %d", len(e.alertCards()), people)
 		}

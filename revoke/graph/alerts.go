@@ -62,6 +62,7 @@ type wireAlert struct {
 type wirePage[T any] struct {
 	Value    []T    `json:"value"`
 	NextLink string `json:"@odata.nextLink"`
+	Count    *int   `json:"@odata.count"`
 }
 
 // Incidents hands page, one page at a time, the Defender XDR incidents
@@ -69,6 +70,12 @@ type wirePage[T any] struct {
 // severity is one of severities (none: any), 50 a page
 // (SecurityIncident.Read.All). Only one page is held at a time, however
 // many changed since the last look.
+//
+// Graph pages incidents by position ($skip), newest first. An incident
+// that leaves the filtered set while the pages are read (its severity
+// lowered) moves every later one up a place, and one would be skipped:
+// each page's @odata.count ($count=true) is held against the first's, and
+// a change ends the read with an error, so the caller reads them again.
 func (c *Client) Incidents(ctx context.Context, since time.Time, severities []string, page func([]revoke.Incident)) error {
 	filter := "lastUpdateDateTime ge " + since.UTC().Format("2006-01-02T15:04:05Z")
 	if len(severities) == 1 {
@@ -76,13 +83,21 @@ func (c *Client) Incidents(ctx context.Context, since time.Time, severities []st
 		// the fake refuses: the rest are kept below.
 		filter += " and severity eq " + revoke.ODataString(severities[0])
 	}
+	count := -1
 	return c.pages(ctx, opIncidents, revoke.PermIncidentsRead.Name, "/security/incidents",
-		"{+baseurl}/security/incidents{?%24expand,%24filter,%24top}",
-		incidentQuery{Expand: ptr("alerts"), Filter: &filter, Top: ptr(int32(incidentsTop))},
+		"{+baseurl}/security/incidents{?%24count,%24expand,%24filter,%24top}",
+		incidentQuery{Count: ptr(true), Expand: ptr("alerts"), Filter: &filter, Top: ptr(int32(incidentsTop))},
 		func(raw []byte) (string, error) {
 			var wire wirePage[wireIncident]
 			if err := json.Unmarshal(raw, &wire); err != nil {
 				return "", err
+			}
+			if wire.Count != nil {
+				if count >= 0 && *wire.Count != count {
+					return "", &revoke.Error{Kind: revoke.KindOther, Op: opIncidents, Permission: revoke.PermIncidentsRead.Name,
+						Err: fmt.Errorf("the incidents changed while they were read (%d, then %d); they are read again at the next look", count, *wire.Count)}
+				}
+				count = *wire.Count
 			}
 			var out []revoke.Incident
 			for _, w := range wire.Value {
@@ -98,6 +113,7 @@ func (c *Client) Incidents(ctx context.Context, since time.Time, severities []st
 // The query parameters take pointers, as the SDK's own do: the adapter
 // leaves nil ones out.
 type incidentQuery struct {
+	Count  *bool   `uriparametername:"%24count"`
 	Expand *string `uriparametername:"%24expand"`
 	Filter *string `uriparametername:"%24filter"`
 	Top    *int32  `uriparametername:"%24top"`
@@ -216,6 +232,10 @@ func (c *Client) pages(ctx context.Context, op, permission, prefix, template str
 			return err
 		}
 		link, err := each(raw)
+		var said *revoke.Error
+		if errors.As(err, &said) {
+			return err
+		}
 		if err != nil {
 			return &revoke.Error{Kind: revoke.KindOther, Op: op, Permission: permission, Err: fmt.Errorf("Graph's answer could not be read: %w", err)}
 		}

@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,13 +59,35 @@ func TestIncidents(t *testing.T) {
 		t.Errorf("evidence users %+v", u)
 	}
 	first := g.Requests()[0]
-	if first.Query.Get("$expand") != "alerts" || first.Query.Get("$top") != "50" ||
+	if first.Query.Get("$expand") != "alerts" || first.Query.Get("$top") != "50" || first.Query.Get("$count") != "true" ||
 		first.Query.Get("$filter") != "lastUpdateDateTime ge 2026-12-01T09:00:00Z and severity eq 'high'" {
 		t.Errorf("query %v", first.Query)
 	}
 	got, _, err = allIncidents(ctx, c, t0.Add(30*time.Minute), []string{"medium", "high"})
 	if err != nil || len(got) != 2 {
 		t.Fatalf("medium and high: %+v %v", got, err)
+	}
+}
+
+// TestIncidentsShiftedWhileRead: an incident lowered out of the filter
+// between two pages moves every later one up a place, over the page
+// boundary; the count Graph gives with each page changes, and the read
+// ends with an error rather than skip one.
+func TestIncidentsShiftedWhileRead(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	g, c := alertsFake(t, t0.Add(time.Hour), "SecurityIncident.Read.All")
+	for i := range 120 {
+		g.AddIncidents(fakegraph.Incident{ID: fmt.Sprintf("i%03d", i), DisplayName: "Mass download", Severity: "high", LastUpdateDateTime: t0.Add(time.Duration(i) * time.Second)})
+	}
+	var once sync.Once
+	g.OnRequest(func(r fakegraph.Request) {
+		if r.Query.Get("$skip") == "50" {
+			once.Do(func() { g.UpdateIncident("i110", func(inc *fakegraph.Incident) { inc.Severity = "medium" }) })
+		}
+	})
+	got, pages, err := allIncidents(context.Background(), c, t0, []string{"high"})
+	if err == nil || !strings.Contains(err.Error(), "changed while they were read (120, then 119)") || pages != 1 || len(got) != 50 {
+		t.Fatalf("%d incidents in %d pages, %v; want the first page and an error", len(got), pages, err)
 	}
 }
 
