@@ -179,7 +179,7 @@ func (b *bulkRunner) runBulk(ctx context.Context, req store.Request) {
 	res, err := bulk.Run(ctx, bulk.Config{
 		RequestID: req.ID, Owner: b.cfg.Replica, Store: b.store,
 		Lister: b.cfg.Lister, Revoker: b.cfg.BulkRevoker,
-		Skip: b.skipReason, Guard: b.protectedGuard(ctx), Describe: describeShort, First: b.firstUsers(req),
+		Skip: b.skipReason, Guard: b.protectedGuard(ctx), Describe: describeShort, First: b.firstUsers(req), Held: b.heldUsers(req),
 		Writes: ra.Writes, Per: ra.Per, Workers: ra.Concurrency,
 		Lease: lease, Flush: b.cfg.Bulk.Flush, Poll: b.cfg.Bulk.Poll, ProgressEvery: b.cfg.Bulk.ProgressEvery,
 		OnProgress: func(p bulk.Progress) {

@@ -117,6 +117,16 @@ func (b *env) protectedHolders(us []revoke.User) int {
 	return n
 }
 
+// heldUsers gives a resumed job the privileged accounts its first run put
+// at the head of its checkpoint, from the store: the others wait for them
+// after a restart too. None when the first run found none.
+func (b *bulkRunner) heldUsers(req store.Request) func(ctx context.Context) []revoke.User {
+	return func(ctx context.Context) []revoke.User {
+		set, _ := b.loadPrivileged(ctx, req)
+		return set.Users
+	}
+}
+
 // loadPrivileged reads a job's privileged set from the store; false when
 // it has none (yet).
 func (b *bulkRunner) loadPrivileged(ctx context.Context, req store.Request) (privilegedSet, bool) {

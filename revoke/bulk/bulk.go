@@ -69,6 +69,9 @@ type Config struct {
 	// restart, and the listing that finds them again revokes nobody twice.
 	// An error is logged and the job goes on in listing order.
 	First func(ctx context.Context) ([]revoke.User, error)
+	// Held, when set, gives the First users a job recorded, to a run that
+	// resumes it: the others wait for them there too. nil or none: no wait.
+	Held func(ctx context.Context) []revoke.User
 
 	// OnProgress, when set, gets the durable counts every ProgressEvery
 	// (default 3s) and once at the end.

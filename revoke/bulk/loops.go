@@ -3,7 +3,6 @@ package bulk
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/revokebot/revokebot/revoke"
@@ -82,15 +81,7 @@ func (r *run) addFirst(ctx context.Context) bool {
 		r.cfg.Log.Warn("could not read the users to revoke first; going on in listing order", "request_id", r.cfg.RequestID, "error", err)
 	}
 	users := r.checkpointUsers(first)
-	r.mu.Lock()
-	r.first = map[string]bool{}
-	for _, u := range users {
-		if id := strings.ToLower(u.ID); u.Outcome == store.OutcomePending && !r.first[id] {
-			r.first[id] = true
-			r.firstLeft++
-		}
-	}
-	r.mu.Unlock()
+	r.holdFirst(first)
 	for ctx.Err() == nil {
 		err := r.cfg.Store.AddPage(ctx, r.cfg.RequestID, r.cfg.Owner, users, FirstDone, false)
 		if err == nil {

@@ -39,11 +39,12 @@ type run struct {
 	listed      bool
 	listerDone  bool
 	wake        chan struct{} // something the dispatcher waits for changed
-	// first are the First users this run put in the checkpoint, pending,
-	// and firstLeft how many of them have no outcome yet: no other user
-	// is sent to Graph before they all have one.
+	// first are the job's First users (lower-case IDs), and firstOpen how
+	// many of them were taken from the checkpoint and have no outcome yet:
+	// they lead the checkpoint, and no other user is sent to Graph while
+	// one of them is open.
 	first     map[string]bool
-	firstLeft int
+	firstOpen int
 
 	samples []sample // revocations done over time, for the rate
 
@@ -78,6 +79,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if job.StopBy != "" {
 		r.stop.Store(&job)
 		cancel(errStopped)
+	}
+	if job.Cursor != "" && cfg.Held != nil {
+		r.holdFirst(cfg.Held(ctx))
 	}
 	if c, err := cfg.Store.JobCounts(ctx, cfg.RequestID); err == nil {
 		r.samples = []sample{{time.Now(), c.Revoked + c.Failed}}
@@ -171,6 +175,11 @@ func (r *run) dispatch(ctx context.Context) {
 			}
 			it = &item{BulkUser: batch[0], first: first}
 			batch = batch[1:]
+			if first {
+				r.mu.Lock()
+				r.firstOpen++
+				r.mu.Unlock()
+			}
 		}
 		if it == nil {
 			if complete && r.settled() {
@@ -227,7 +236,7 @@ func (r *run) done(it *item) {
 	r.mu.Lock()
 	r.outstanding--
 	if it != nil && it.first {
-		r.firstLeft--
+		r.firstOpen--
 	}
 	r.mu.Unlock()
 	r.poke()
@@ -241,14 +250,22 @@ func (r *run) isFirst(id string) bool {
 	return r.first[strings.ToLower(id)]
 }
 
-// firstUnsettled reports whether a First user has no outcome yet. They
-// come first in the checkpoint, so once none is in flight or waiting for
-// a retry, all were settled, whatever the count says: a count the
-// checkpoint disagrees with never holds the job up.
+// firstUnsettled reports whether a First user taken from the checkpoint
+// has no outcome yet.
 func (r *run) firstUnsettled() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.firstLeft > 0 && (r.outstanding > 0 || len(r.retries) > 0)
+	return r.firstOpen > 0
+}
+
+// holdFirst makes users the First users other users wait for.
+func (r *run) holdFirst(users []revoke.User) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.first = map[string]bool{}
+	for _, u := range users {
+		r.first[strings.ToLower(u.ID)] = true
+	}
 }
 
 func (r *run) retry(it *item) {

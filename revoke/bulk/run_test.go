@@ -123,41 +123,70 @@ func (c *timed) RevokeSessions(_ context.Context, id string) (revoke.Result, err
 
 // TestRunFirstUsersDoneBeforeOthers: with many workers, the First users
 // are revoked, answered and all, before any other user is sent to Graph,
-// each once.
+// each once; a run that resumes the job after they were put in its
+// checkpoint holds the others behind them too.
 func TestRunFirstUsersDoneBeforeOthers(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.CreateRequest(ctx, store.Request{ID: "rb-1", Kind: store.KindAll, Requester: "U0", Channel: "C0", State: store.StateRunning}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateJob(ctx, "rb-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	first := []revoke.User{{ID: "u045"}, {ID: "u030"}, {ID: "u012"}, {ID: "u007"}}
-	rev := &timed{slow: map[string]bool{"u045": true, "u030": true, "u012": true, "u007": true}, began: map[string]time.Time{}, end: map[string]time.Time{}}
-	res, err := bulk.Run(ctx, bulk.Config{RequestID: "rb-1", Owner: "a", Store: st, Lister: pages{n: 50}, Revoker: rev, Workers: 8,
-		First:  func(context.Context) ([]revoke.User, error) { return first, nil },
-		Skip:   func(revoke.User) string { return "" },
-		Writes: 1000, Per: time.Second, Flush: 10 * time.Millisecond, Poll: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Counts.Revoked != 50 || len(rev.began) != 50 {
-		t.Fatalf("counts %+v, %d users revoked", res.Counts, len(rev.began))
-	}
-	var lastFirst time.Time
-	for _, u := range first {
-		if rev.end[u.ID].After(lastFirst) {
-			lastFirst = rev.end[u.ID]
-		}
-	}
-	for id, at := range rev.began {
-		if !rev.slow[id] && at.Before(lastFirst) {
-			t.Errorf("%s was sent %v before the last of the first users was answered", id, lastFirst.Sub(at))
-		}
+	for _, resumed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "first run", true: "resumed"}[resumed], func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.CreateRequest(ctx, store.Request{ID: "rb-1", Kind: store.KindAll, Requester: "U0", Channel: "C0", State: store.StateRunning}); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateJob(ctx, "rb-1", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			first := []revoke.User{{ID: "u045"}, {ID: "u030"}, {ID: "u012"}, {ID: "u007"}}
+			if resumed {
+				// A run that stopped right after it put them first.
+				if _, err := st.ClaimJob(ctx, "rb-1", "gone", time.Now(), time.Now().Add(time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+				var us []store.BulkUser
+				for _, u := range first {
+					us = append(us, store.BulkUser{ID: u.ID, Outcome: store.OutcomePending})
+				}
+				if err := st.AddPage(ctx, "rb-1", "gone", us, bulk.FirstDone, false); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.ReleaseJob(ctx, "rb-1", "gone"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rev := &timed{slow: map[string]bool{"u045": true, "u030": true, "u012": true, "u007": true}, began: map[string]time.Time{}, end: map[string]time.Time{}}
+			cfg := bulk.Config{RequestID: "rb-1", Owner: "a", Store: st, Lister: pages{n: 50}, Revoker: rev, Workers: 8,
+				First:  func(context.Context) ([]revoke.User, error) { return first, nil },
+				Held:   func(context.Context) []revoke.User { return first },
+				Skip:   func(revoke.User) string { return "" },
+				Writes: 1000, Per: time.Second, Flush: 10 * time.Millisecond, Poll: 10 * time.Millisecond}
+			if resumed {
+				cfg.First = func(context.Context) ([]revoke.User, error) {
+					t.Error("a resumed job read its First users again")
+					return nil, nil
+				}
+			}
+			res, err := bulk.Run(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Counts.Revoked != 50 || len(rev.began) != 50 {
+				t.Fatalf("counts %+v, %d users revoked", res.Counts, len(rev.began))
+			}
+			var lastFirst time.Time
+			for _, u := range first {
+				if rev.end[u.ID].After(lastFirst) {
+					lastFirst = rev.end[u.ID]
+				}
+			}
+			for id, at := range rev.began {
+				if !rev.slow[id] && at.Before(lastFirst) {
+					t.Errorf("%s was sent %v before the last of the first users was answered", id, lastFirst.Sub(at))
+				}
+			}
+		})
 	}
 }
