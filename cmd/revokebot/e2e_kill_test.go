@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/revokebot/revokebot/internal/fakegraph"
 	"github.com/revokebot/revokebot/internal/fakeslack"
 )
 
@@ -99,6 +101,11 @@ func killAndTakeOver(t *testing.T, opts ...envOption) {
 		t.Fatal("the job finished before the kill")
 	}
 
+	// A revocation the dead process sent may still be in the fake's
+	// hands: it counts once answered.
+	e.waitFor("the dead process's requests answered", func(*fakeslack.Server) bool {
+		return !slices.ContainsFunc(e.sb.Graph.Requests(), func(r fakegraph.Request) bool { return r.Status == 0 })
+	})
 	st := openStore(t, e)
 	recorded, err := st.JobCounts(e.ctx, id)
 	if err != nil {
