@@ -72,21 +72,30 @@ func (s *lateLastPage) PendingUsers(ctx context.Context, id string, after int64,
 	return us, err
 }
 
-// TestRunRevokesALastPageRecordedLate: the job ends only once the listing
-// was complete before the store said nothing is pending.
-func TestRunRevokesALastPageRecordedLate(t *testing.T) {
+// newJob is a store holding a running /revoke all request, rb-1, and its
+// job, closed with the test.
+func newJob(t *testing.T) store.Store {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	if err := st.CreateRequest(ctx, store.Request{ID: "rb-1", Kind: store.KindAll, Requester: "U0", Channel: "C0", State: store.StateRunning}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.CreateJob(ctx, "rb-1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// TestRunRevokesALastPageRecordedLate: the job ends only once the listing
+// was complete before the store said nothing is pending.
+func TestRunRevokesALastPageRecordedLate(t *testing.T) {
+	ctx := context.Background()
+	st := newJob(t)
 	late := &lateLastPage{Store: st, empty: make(chan struct{}), landed: make(chan struct{})}
 	rev := &counting{}
 	res, err := bulk.Run(ctx, bulk.Config{RequestID: "rb-1", Owner: "a", Store: late, Lister: pages{n: 10}, Revoker: rev,
@@ -129,17 +138,7 @@ func TestRunFirstUsersDoneBeforeOthers(t *testing.T) {
 	for _, resumed := range []bool{false, true} {
 		t.Run(map[bool]string{false: "first run", true: "resumed"}[resumed], func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if err := st.CreateRequest(ctx, store.Request{ID: "rb-1", Kind: store.KindAll, Requester: "U0", Channel: "C0", State: store.StateRunning}); err != nil {
-				t.Fatal(err)
-			}
-			if err := st.CreateJob(ctx, "rb-1", time.Now()); err != nil {
-				t.Fatal(err)
-			}
+			st := newJob(t)
 			first := []revoke.User{{ID: "u045"}, {ID: "u030"}, {ID: "u012"}, {ID: "u007"}}
 			if resumed {
 				// A run that stopped right after it put them first.
