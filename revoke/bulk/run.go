@@ -242,8 +242,7 @@ func (r *run) done(it *item) {
 	r.poke()
 }
 
-// isFirst reports whether user id is one of the First users this run
-// put in the checkpoint.
+// isFirst reports whether user id is one of the job's First users.
 func (r *run) isFirst(id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
