@@ -101,6 +101,10 @@ func (b *teller) append(ctx context.Context, e store.Event, tells []store.Tell) 
 	return rec, nil
 }
 
+// errMaybeSealed is a seal refused as done after a try that failed
+// without an answer: that try may be the one that sealed it.
+var errMaybeSealed = errors.New("the seal may have been kept by an earlier try")
+
 // sealTask ends task id, which owner holds, keeping state, and writes
 // the record that seals it with its messages in the same transaction:
 // nobody is told of a state that is not kept. A lost lease returns an
@@ -109,10 +113,17 @@ func (b *teller) sealTask(ctx context.Context, req store.Request, id, owner stri
 	ctx, cancel := recordContext(ctx)
 	defer cancel()
 	e, tells := b.event(req, event, actor, detail), b.tells(&req, threaded(req), false)
+	unanswered := false
 	err := retryRecord(ctx, func() error {
 		_, err := b.store.SealTask(ctx, id, owner, state, e, tells...)
+		if err != nil && !errors.Is(err, store.ErrConflict) {
+			unanswered = true // its commit may have gone through all the same
+		}
 		return err
 	})
+	if errors.Is(err, store.ErrConflict) && unanswered {
+		return fmt.Errorf("%w: %w", errMaybeSealed, err)
+	}
 	if err != nil {
 		if !errors.Is(err, store.ErrConflict) {
 			b.log.Error("could not write the audit log", "request_id", e.RequestID, "event", e.Event, "error", err)

@@ -131,8 +131,11 @@ func (b *executor) readLogs(ctx context.Context, id string, req store.Request) {
 			release() // the next start, or sweep, reads them again
 			return
 		}
+		if !errors.Is(err, errMaybeSealed) {
+			return // another replica took the lease and reads them
+		}
 		// A try whose commit went through unanswered, then refused as
-		// done when tried again: the document kept is this one.
+		// done when tried again: the document kept may be this one.
 		rctx, cancel := recordContext(ctx)
 		cur, terr := b.store.Task(rctx, id)
 		cancel()
