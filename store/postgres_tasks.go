@@ -63,22 +63,28 @@ func (s *pgStore) SaveTask(ctx context.Context, id, owner string, state json.Raw
 	if err != nil {
 		return err
 	}
-	// The owner in the WHERE clause is the fence; done also releases the lease.
-	tag, err := s.pool.Exec(ctx, `UPDATE tasks SET state = COALESCE($3::bytea, state), done = $4, updated_at = $5,
-			owner = CASE WHEN $4 THEN '' ELSE owner END, lease_until = CASE WHEN $4 THEN NULL ELSE lease_until END
-		WHERE id = $1 AND owner = $2 AND owner <> ''`,
-		id, owner, []byte(state), done, utc(s.now()))
+	held, err := pgSaveTask(ctx, s.pool, id, owner, state, done, s.now())
 	if err != nil {
 		return fmt.Errorf("store: save task %q: %w", id, err)
 	}
-	if tag.RowsAffected() == 1 {
+	if held {
 		return nil
 	}
-	cur, err := s.Task(ctx, id)
+	return taskFenced(ctx, s, id, owner)
+}
+
+// pgSaveTask writes a task's checkpoint as SaveTask does, on the pool or
+// inside a transaction; false when owner does not hold the task. The
+// owner in the WHERE clause is the fence; done also releases the lease.
+func pgSaveTask(ctx context.Context, q pgQuerier, id, owner string, state json.RawMessage, done bool, now time.Time) (bool, error) {
+	tag, err := q.Exec(ctx, `UPDATE tasks SET state = COALESCE($3::bytea, state), done = $4, updated_at = $5,
+			owner = CASE WHEN $4 THEN '' ELSE owner END, lease_until = CASE WHEN $4 THEN NULL ELSE lease_until END
+		WHERE id = $1 AND owner = $2 AND owner <> ''`,
+		id, owner, []byte(state), done, utc(now))
 	if err != nil {
-		return err
+		return false, err
 	}
-	return taskFenceConflict(cur, owner)
+	return tag.RowsAffected() == 1, nil
 }
 
 func (s *pgStore) ReleaseTask(ctx context.Context, id, owner string) error {
@@ -139,12 +145,11 @@ func (s *pgStore) SealTask(ctx context.Context, id, owner string, state json.Raw
 	var r Record
 	fenced := false
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE tasks SET state = COALESCE($3::bytea, state), done = TRUE, updated_at = $4, owner = '', lease_until = NULL
-			WHERE id = $1 AND owner = $2 AND owner <> ''`, id, owner, []byte(state), utc(s.now()))
+		held, err := pgSaveTask(ctx, tx, id, owner, state, true, s.now())
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() != 1 {
+		if !held {
 			fenced = true
 			return ErrConflict
 		}
@@ -154,7 +159,7 @@ func (s *pgStore) SealTask(ctx context.Context, id, owner string, state json.Raw
 		return pgInsertTells(ctx, tx, tells, r.Seq, r.Time)
 	})
 	if fenced {
-		return Record{}, sealFenced(ctx, s, id, owner)
+		return Record{}, taskFenced(ctx, s, id, owner)
 	}
 	if err != nil {
 		return Record{}, fmt.Errorf("store: seal task %q: %w", id, err)

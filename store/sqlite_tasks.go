@@ -62,24 +62,31 @@ func (s *sqliteStore) SaveTask(ctx context.Context, id, owner string, state json
 	if err != nil {
 		return err
 	}
-	// The owner in the WHERE clause is the fence; done also releases the lease.
-	res, err := s.w.ExecContext(ctx, `UPDATE tasks SET state = COALESCE(?, state), done = ?, updated_at = ?,
-			owner = CASE WHEN ? THEN '' ELSE owner END, lease_until = CASE WHEN ? THEN NULL ELSE lease_until END
-		WHERE id = ? AND owner = ? AND owner <> ''`,
-		[]byte(state), done, micros(utc(s.now())), done, done, id, owner)
+	held, err := sqliteSaveTask(ctx, s.w, id, owner, state, done, s.now())
 	if err != nil {
 		return fmt.Errorf("store: save task %q: %w", id, err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: save task %q: %w", id, err)
-	} else if n == 1 {
+	if held {
 		return nil
 	}
-	cur, err := s.Task(ctx, id)
+	return taskFenced(ctx, s, id, owner)
+}
+
+// sqliteSaveTask writes a task's checkpoint as SaveTask does, on the store
+// or inside a transaction; false when owner does not hold the task. The
+// owner in the WHERE clause is the fence; done also releases the lease.
+func sqliteSaveTask(ctx context.Context, ex interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, id, owner string, state json.RawMessage, done bool, now time.Time) (bool, error) {
+	res, err := ex.ExecContext(ctx, `UPDATE tasks SET state = COALESCE(?, state), done = ?, updated_at = ?,
+			owner = CASE WHEN ? THEN '' ELSE owner END, lease_until = CASE WHEN ? THEN NULL ELSE lease_until END
+		WHERE id = ? AND owner = ? AND owner <> ''`,
+		[]byte(state), done, micros(utc(now)), done, done, id, owner)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return taskFenceConflict(cur, owner)
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (s *sqliteStore) ReleaseTask(ctx context.Context, id, owner string) error {
@@ -146,14 +153,11 @@ func (s *sqliteStore) SealTask(ctx context.Context, id, owner string, state json
 	var r Record
 	fenced := false
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE tasks SET state = COALESCE(?, state), done = 1, updated_at = ?, owner = '', lease_until = NULL
-			WHERE id = ? AND owner = ? AND owner <> ''`, []byte(state), micros(utc(s.now())), id, owner)
+		held, err := sqliteSaveTask(ctx, tx, id, owner, state, true, s.now())
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n != 1 {
+		if !held {
 			fenced = true
 			return ErrConflict
 		}
@@ -163,7 +167,7 @@ func (s *sqliteStore) SealTask(ctx context.Context, id, owner string, state json
 		return sqliteInsertTells(ctx, tx, tells, r.Seq, r.Time)
 	})
 	if fenced {
-		return Record{}, sealFenced(ctx, s, id, owner)
+		return Record{}, taskFenced(ctx, s, id, owner)
 	}
 	if err != nil {
 		return Record{}, fmt.Errorf("store: seal task %q: %w", id, err)

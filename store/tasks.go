@@ -115,8 +115,8 @@ func prepareSeal(id string, state json.RawMessage, e Event, tell []Tell, now fun
 	return state, e, tells, err
 }
 
-// sealFenced explains a SealTask that matched no row held by owner.
-func sealFenced(ctx context.Context, s interface {
+// taskFenced explains a save or seal that matched no row held by owner.
+func taskFenced(ctx context.Context, s interface {
 	Task(context.Context, string) (Task, error)
 }, id, owner string) error {
 	cur, err := s.Task(ctx, id)
